@@ -1,0 +1,26 @@
+"""ftlint: a linter for PyTorch fine-tuning code.
+
+``import ftlint`` never imports torch: the runtime API (``report``, ``expect``,
+``FreezeReport``, ``FreezeError``) is loaded on first attribute access.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = ["FreezeError", "FreezeReport", "__version__", "expect", "report"]
+
+if TYPE_CHECKING:
+    from ftlint.runtime import FreezeError, FreezeReport, expect, report
+
+_RUNTIME_EXPORTS = {"FreezeError", "FreezeReport", "expect", "report"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RUNTIME_EXPORTS:
+        import ftlint.runtime
+
+        return getattr(ftlint.runtime, name)
+    raise AttributeError(f"module 'ftlint' has no attribute {name!r}")

@@ -1,0 +1,141 @@
+"""The ``ftlint`` command line. Exit codes: 0 clean, 1 findings, 2 usage or input error."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from ftlint import __version__
+from ftlint.config import ConfigError, Settings, load_settings
+from ftlint.diagnostics import INPUT_ERROR, INTERNAL_ERROR, Diagnostic
+from ftlint.registry import UnknownRuleError
+from ftlint.reporting import (
+    FORMATS,
+    render_github,
+    render_json,
+    render_sarif,
+    render_statistics,
+    render_text,
+    summary,
+)
+from ftlint.rules import ALL_RULES, RULES_BY_CODE
+from ftlint.runner import check_paths
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def use_color() -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(os.environ.get("FORCE_COLOR")) or sys.stdout.isatty()
+
+
+def _split_codes(values: Sequence[str]) -> list[str]:
+    return [code.strip() for value in values for code in value.split(",") if code.strip()]
+
+
+def exit_code(diagnostics: Sequence[Diagnostic], exit_zero: bool) -> int:
+    if any(d.code in (INPUT_ERROR, INTERNAL_ERROR) for d in diagnostics):
+        return EXIT_ERROR
+    return EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN
+
+
+def resolve_settings(
+    config: Path | None,
+    paths: Sequence[Path],
+    select: Sequence[str],
+    ignore: Sequence[str],
+    extend_select: Sequence[str],
+) -> tuple[Settings, set[str]]:
+    """Configuration with command-line selection on top; raises click errors (exit 2)."""
+    try:
+        settings = load_settings(config, paths)
+        if select:
+            settings.select = _split_codes(select)
+        settings.ignore = settings.ignore + _split_codes(ignore)
+        settings.extend_select = settings.extend_select + _split_codes(extend_select)
+        return settings, settings.enabled_codes(RULES_BY_CODE)
+    except (ConfigError, UnknownRuleError) as error:
+        raise click.UsageError(str(error)) from error
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ftlint")
+def main() -> None:
+    """ftlint: catch freeze code that silently trains the wrong parameters."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (comma-separated).")
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
+@click.option("--extend-select", multiple=True, help="Rule codes to enable on top of `select`.")
+@click.option(
+    "--output-format", type=click.Choice(FORMATS), default="text", show_default=True
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--statistics", is_flag=True, help="Show counts per rule instead of findings.")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings and nothing else.")
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A pyproject.toml ([tool.ftlint]) or ftlint.toml to use instead of discovery.",
+)
+def check(
+    paths: tuple[Path, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    output_format: str,
+    exit_zero: bool,
+    statistics: bool,
+    quiet: bool,
+    config: Path | None,
+) -> None:
+    """Lint PATHS (default: the current directory) for risky freeze code."""
+    targets = list(paths) or [Path(".")]
+    settings, enabled = resolve_settings(config, targets, select, ignore, extend_select)
+    result = check_paths(targets, settings, enabled)
+    diagnostics = result.diagnostics
+    if statistics:
+        if diagnostics:
+            click.echo(render_statistics(diagnostics))
+    elif output_format == "json":
+        click.echo(render_json(diagnostics))
+    elif output_format == "github":
+        if diagnostics:
+            click.echo(render_github(diagnostics))
+    elif output_format == "sarif":
+        click.echo(render_sarif(diagnostics))
+    else:
+        color = use_color()
+        if diagnostics:
+            click.echo(render_text(diagnostics, result.sources, color=color), color=color)
+        if not quiet:
+            click.echo(summary(diagnostics))
+    sys.exit(exit_code(diagnostics, exit_zero))
+
+
+@main.command("rules")
+def list_rules() -> None:
+    """List every rule."""
+    for rule in ALL_RULES:
+        fix = f"[{rule.fix.value} fix]" if rule.fix else ""
+        click.echo(f"{rule.code}  {rule.name:<34} {rule.summary} {fix}".rstrip())
+
+
+@main.command("rule")
+@click.argument("code")
+def show_rule(code: str) -> None:
+    """Print the documentation of rule CODE (e.g. FT001)."""
+    rule = RULES_BY_CODE.get(code.upper())
+    if rule is None:
+        raise click.UsageError(f"unknown rule code `{code}`; `ftlint rules` lists them")
+    docs = rule.docs()
+    fix = {None: "No fix.", "safe": "Fix: safe (`--fix`).", "unsafe": "Fix: unsafe (`--unsafe-fixes`)."}
+    click.echo(f"# {docs.name} ({docs.code})\n\n{docs.summary}. {fix[docs.fix and docs.fix.value]}\n")
+    click.echo(docs.body)

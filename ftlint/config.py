@@ -1,0 +1,118 @@
+"""Settings: ``[tool.ftlint]`` in the nearest ``pyproject.toml`` (or an explicit ``--config``),
+then command-line flags on top, as ruff resolves them."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+from ftlint.registry import resolve_codes
+
+
+class ConfigError(Exception):
+    """Invalid configuration; the message says where and why."""
+
+
+_KEYS = {"select", "ignore", "extend-select", "exclude", "extend-exclude", "per-file-ignores"}
+
+
+@dataclass
+class Settings:
+    root: Path  # relative paths in the config are relative to this directory
+    select: list[str] = field(default_factory=lambda: ["FT0"])
+    ignore: list[str] = field(default_factory=list)
+    extend_select: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    source: Path | None = None  # the file the settings came from
+
+    def enabled_codes(self, available: Iterable[str]) -> set[str]:
+        codes = set(available)
+        enabled = resolve_codes(self.select, codes) | resolve_codes(self.extend_select, codes)
+        return enabled - resolve_codes(self.ignore, codes)
+
+    def ignored_for(self, path: Path, available: Iterable[str]) -> set[str]:
+        codes = set(available)
+        ignored: set[str] = set()
+        for pattern, patterns_codes in self.per_file_ignores.items():
+            if matches_pattern(path, pattern, self.root):
+                ignored |= resolve_codes(patterns_codes, codes)
+        return ignored
+
+    def is_excluded(self, path: Path) -> bool:
+        return any(matches_pattern(path, pattern, self.root) for pattern in self.exclude)
+
+
+def matches_pattern(path: Path, pattern: str, root: Path) -> bool:
+    """Glob ``pattern`` against the path relative to ``root``, against any of its parent
+    directories, and against its bare name (``tests/data``, ``*.ipynb``, ``legacy_*.py``)."""
+    try:
+        relative = PurePosixPath(Path(os.path.abspath(path)).relative_to(root).as_posix())
+    except ValueError:
+        relative = PurePosixPath(path.as_posix())
+    pattern = pattern.rstrip("/")
+    candidates = [str(relative), path.name, *(str(parent) for parent in relative.parents)]
+    return any(fnmatch.fnmatchcase(candidate, pattern) for candidate in candidates)
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """Nearest ``pyproject.toml`` with a ``[tool.ftlint]`` table, from ``start`` upwards."""
+    directory = Path(os.path.abspath(start))
+    if not directory.is_dir():
+        directory = directory.parent
+    for candidate in (directory, *directory.parents):
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file() and "ftlint" in _load(pyproject).get("tool", {}):
+            return pyproject
+    return None
+
+
+def _load(path: Path) -> dict:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read configuration: {error}") from error
+
+
+def _string_list(path: Path, key: str, value: object) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{path}: `{key}` must be a list of strings")
+    return value
+
+
+def load_settings(config: Path | None, paths: Sequence[Path]) -> Settings:
+    """Settings from ``config`` or, when None, from the pyproject nearest the first path."""
+    if config is None:
+        config = find_pyproject(paths[0] if paths else Path.cwd())
+        if config is None:
+            return Settings(root=Path(os.getcwd()))
+    data = _load(config)
+    table = data.get("tool", {}).get("ftlint", {}) if config.name == "pyproject.toml" else data
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        raise ConfigError(f"{config}: unknown option(s) {', '.join(unknown)} in ftlint settings")
+    settings = Settings(root=Path(os.path.abspath(config)).parent, source=config)
+    for key in ("select", "ignore", "extend-select"):
+        if key in table:
+            setattr(settings, key.replace("-", "_"), _string_list(config, key, table[key]))
+    settings.exclude = _string_list(config, "exclude", table.get("exclude", [])) + _string_list(
+        config, "extend-exclude", table.get("extend-exclude", [])
+    )
+    per_file = table.get("per-file-ignores", {})
+    if not isinstance(per_file, dict):
+        raise ConfigError(f"{config}: `per-file-ignores` must be a table of pattern = [codes]")
+    settings.per_file_ignores = {
+        pattern: _string_list(config, f"per-file-ignores.{pattern}", codes)
+        for pattern, codes in per_file.items()
+    }
+    return settings

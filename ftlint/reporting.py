@@ -1,0 +1,239 @@
+"""Render findings: ruff-style text, ruff-shaped JSON, GitHub annotations, SARIF 2.1.0."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import click
+
+from ftlint import __version__
+from ftlint.diagnostics import Applicability, Diagnostic, Fix, INPUT_DIAGNOSTICS
+from ftlint.rules import ALL_RULES, RULES_BY_CODE
+from ftlint.sources import SourceFile
+
+DOCS_URL = "https://github.com/ftlint/ftlint/blob/main/docs/rules.md"
+FORMATS = ("text", "json", "github", "sarif")
+
+
+def rule_url(code: str) -> str | None:
+    return f"{DOCS_URL}#{code.lower()}" if code in RULES_BY_CODE else None
+
+
+def rule_name(code: str) -> str:
+    rule = RULES_BY_CODE.get(code)
+    return rule.name if rule is not None else INPUT_DIAGNOSTICS.get(code, code)
+
+
+def _location_text(diagnostic: Diagnostic) -> str:
+    cell = f"cell {diagnostic.cell}:" if diagnostic.cell is not None else ""
+    return f"{diagnostic.filename}:{cell}{diagnostic.location.row}:{diagnostic.location.column}"
+
+
+def _is_safe(fix: Fix | None) -> bool:
+    return fix is not None and fix.applicability is Applicability.SAFE
+
+
+def _frame(diagnostic: Diagnostic, source: SourceFile | None, style: Callable[..., str]) -> list[str]:
+    """Source lines around the finding with a caret underline, as ruff prints them."""
+    if source is None or not 0 < diagnostic.noqa_row <= len(source.text.splitlines()):
+        return []
+    shown = source.context(diagnostic.noqa_row)
+    width = len(str(shown[-1][0]))
+    gutter = style(" " * width + " |", fg="blue", bold=True)
+    out = [gutter]
+    for number, text in shown:
+        out.append(style(f"{number:>{width}} |", fg="blue", bold=True) + f" {text}".rstrip())
+        if number == diagnostic.location.row:
+            start = diagnostic.location.column - 1
+            same_line = diagnostic.end_location.row == diagnostic.location.row
+            end = diagnostic.end_location.column - 1 if same_line else len(text.rstrip())
+            carets = "^" * max(end - start, 1)
+            out.append(
+                gutter + " " * (start + 1) + style(f"{carets} {diagnostic.code}", fg="red", bold=True)
+            )
+    out.append(gutter)
+    if diagnostic.fix is not None and diagnostic.fix.message:
+        out.append(" " * width + style(" = help: ", fg="cyan", bold=True) + diagnostic.fix.message)
+    return out
+
+
+def render_text(
+    diagnostics: Sequence[Diagnostic],
+    sources: dict[str, SourceFile],
+    *,
+    color: bool,
+    show_frames: bool = True,
+) -> str:
+    def style(text: str, **kwargs: object) -> str:
+        return click.style(text, **kwargs) if color else text  # type: ignore[arg-type]
+
+    out: list[str] = []
+    for diagnostic in diagnostics:
+        marker = " [*]" if _is_safe(diagnostic.fix) else ""
+        out.append(
+            f"{style(_location_text(diagnostic), bold=True)}: "
+            f"{style(diagnostic.code, fg='red', bold=True)}{marker} {diagnostic.message}"
+        )
+        if show_frames:
+            out.extend(_frame(diagnostic, sources.get(diagnostic.filename), style))
+            out.append("")
+    return "\n".join(out)
+
+
+def summary(diagnostics: Sequence[Diagnostic]) -> str:
+    if not diagnostics:
+        return "All checks passed!"
+    count = len(diagnostics)
+    lines = [f"Found {count} error{'s' if count != 1 else ''}."]
+    safe = sum(_is_safe(d.fix) for d in diagnostics)
+    unsafe = sum(d.fix is not None and not _is_safe(d.fix) for d in diagnostics)
+    if safe or unsafe:
+        hidden = (
+            f" ({unsafe} hidden fix{'es' if unsafe != 1 else ''} can be enabled with the "
+            "`--unsafe-fixes` option)"
+            if unsafe
+            else ""
+        )
+        if safe:
+            lines.append(f"[*] {safe} fixable with the `--fix` option{hidden}.")
+        else:
+            lines.append(f"No fixes available{hidden}.")
+    return "\n".join(lines)
+
+
+def render_statistics(diagnostics: Sequence[Diagnostic]) -> str:
+    counts = Counter(d.code for d in diagnostics)
+    fixable = {d.code for d in diagnostics if _is_safe(d.fix)}
+    width = len(str(max(counts.values(), default=0)))
+    return "\n".join(
+        f"{count:>{width}}\t{code}\t{'[*]' if code in fixable else '[ ]'} {rule_name(code)}"
+        for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    )
+
+
+def _location_json(location: object) -> dict[str, int]:
+    return {"row": location.row, "column": location.column}  # type: ignore[attr-defined]
+
+
+def diagnostic_json(diagnostic: Diagnostic) -> dict[str, object]:
+    fix = diagnostic.fix
+    return {
+        "cell": diagnostic.cell,
+        "code": diagnostic.code,
+        "end_location": _location_json(diagnostic.end_location),
+        "filename": os.path.abspath(diagnostic.filename),
+        "fix": None
+        if fix is None
+        else {
+            "applicability": fix.applicability.value,
+            "edits": [
+                {
+                    "content": edit.content,
+                    "end_location": _location_json(edit.end_location),
+                    "location": _location_json(edit.location),
+                }
+                for edit in fix.edits
+            ],
+            "message": fix.message or None,
+        },
+        "location": _location_json(diagnostic.location),
+        "message": diagnostic.message,
+        "noqa_row": diagnostic.location.row,
+        "url": rule_url(diagnostic.code),
+    }
+
+
+def render_json(diagnostics: Sequence[Diagnostic]) -> str:
+    return json.dumps([diagnostic_json(d) for d in diagnostics], indent=2)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(diagnostics: Sequence[Diagnostic]) -> str:
+    lines = []
+    for d in diagnostics:
+        properties = ",".join(
+            [
+                f"title={_escape_property(f'ftlint ({d.code})')}",
+                f"file={_escape_property(d.filename)}",
+                f"line={d.location.row}",
+                f"col={d.location.column}",
+                f"endLine={d.end_location.row}",
+                f"endColumn={d.end_location.column}",
+            ]
+        )
+        lines.append(f"::error {properties}::{_escape_data(f'{_location_text(d)}: {d.code} {d.message}')}")
+    return "\n".join(lines)
+
+
+def render_sarif(diagnostics: Sequence[Diagnostic]) -> str:
+    rules = [
+        {
+            "id": rule.code,
+            "name": rule.name,
+            "shortDescription": {"text": rule.summary},
+            "fullDescription": {"text": rule.docs().body},
+            "help": {"text": rule.docs().body, "markdown": rule.docs().body},
+            "helpUri": rule_url(rule.code),
+            "properties": {"fix": rule.fix.value if rule.fix else None},
+        }
+        for rule in ALL_RULES
+    ]
+    index = {rule.code: i for i, rule in enumerate(ALL_RULES)}
+    results = []
+    for d in diagnostics:
+        result: dict[str, object] = {
+            "ruleId": d.code,
+            "level": "error",
+            "message": {"text": d.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {
+                            "uri": Path(os.path.relpath(os.path.abspath(d.filename))).as_posix(),
+                            "uriBaseId": "%SRCROOT%",
+                        },
+                        "region": {
+                            "startLine": d.location.row,
+                            "startColumn": d.location.column,
+                            "endLine": d.end_location.row,
+                            "endColumn": d.end_location.column,
+                        },
+                    }
+                }
+            ],
+        }
+        if d.code in index:
+            result["ruleIndex"] = index[d.code]
+        if d.cell is not None:
+            result["properties"] = {"cell": d.cell}
+        results.append(result)
+    sarif = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "ftlint",
+                        "version": __version__,
+                        "informationUri": DOCS_URL,
+                        "rules": rules,
+                    }
+                },
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(sarif, indent=2)

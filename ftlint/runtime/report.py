@@ -1,0 +1,302 @@
+"""The freeze report: which parameters of a live model train, block by block.
+
+torch is imported inside the functions that need it, so that importing
+``ftlint.runtime`` (and the torch-free pattern module next to it) stays cheap
+and works where torch is not installed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ftlint.runtime.freeze_map import format_names, render_freeze_map, should_color
+from ftlint.runtime.patterns import strip_wrapper_components
+
+if TYPE_CHECKING:
+    from torch import nn
+    from torch.optim import Optimizer
+
+__all__ = [
+    "BatchNormState",
+    "BlockRow",
+    "FreezeReport",
+    "OptimizerCoverage",
+    "ParameterState",
+    "block_of",
+    "report",
+]
+
+
+@dataclass(frozen=True)
+class ParameterState:
+    """One parameter tensor, named as in the user's own module (wrappers stripped)."""
+
+    name: str
+    block: str
+    trainable: bool
+    numel: int
+    shape: tuple[int, ...]
+    dtype: str
+    device: str
+    in_optimizer: bool | None  # None when no optimizer was given
+
+
+@dataclass(frozen=True)
+class BatchNormState:
+    """A BatchNorm module (any ``_BatchNorm`` subclass, or a ``FrozenBatchNorm2d``).
+
+    ``frozen``: it has affine parameters and none of them trains, or it is a
+    FrozenBatchNorm2d. A BatchNorm without affine parameters has nothing to
+    freeze and is never counted as frozen.
+    """
+
+    name: str
+    block: str
+    kind: str
+    frozen: bool
+    training: bool
+    updates_running_stats: bool
+
+    @property
+    def frozen_but_updating(self) -> bool:
+        """Frozen affine parameters whose statistics still drift with every batch."""
+        return self.frozen and self.updates_running_stats
+
+
+@dataclass(frozen=True)
+class BlockRow:
+    """Totals for one block: a submodule at the report depth, or a root parameter."""
+
+    name: str
+    trainable_tensors: int
+    frozen_tensors: int
+    trainable_numel: int
+    frozen_numel: int
+    batchnorm_modules: int
+    batchnorm_frozen: int
+    batchnorm_frozen_updating: int  # a subset of batchnorm_frozen
+
+
+@dataclass(frozen=True)
+class OptimizerCoverage:
+    param_groups: int
+    trainable_missing: tuple[str, ...]  # in no param group: never updated
+    frozen_included: tuple[str, ...]
+    foreign_tensors: int  # optimizer tensors that are not parameters of this model
+
+
+@dataclass(frozen=True, repr=False)
+class FreezeReport:
+    model_name: str
+    wrappers: tuple[str, ...]  # outermost first, e.g. ("OptimizedModule", "DataParallel")
+    depth: int
+    trainable_tensors: int
+    frozen_tensors: int
+    trainable_numel: int
+    frozen_numel: int
+    parameters: tuple[ParameterState, ...]
+    blocks: tuple[BlockRow, ...]
+    batchnorms: tuple[BatchNormState, ...]
+    optimizer: OptimizerCoverage | None
+    warnings: tuple[str, ...]
+
+    @property
+    def total_tensors(self) -> int:
+        return self.trainable_tensors + self.frozen_tensors
+
+    @property
+    def total_numel(self) -> int:
+        return self.trainable_numel + self.frozen_numel
+
+    @property
+    def trainable_names(self) -> tuple[str, ...]:
+        return tuple(parameter.name for parameter in self.parameters if parameter.trainable)
+
+    @property
+    def frozen_names(self) -> tuple[str, ...]:
+        return tuple(parameter.name for parameter in self.parameters if not parameter.trainable)
+
+    def render(self, *, color: bool | None = None) -> str:
+        """The freeze map; ``color=None`` colors only when stdout is a terminal."""
+        return render_freeze_map(self, color=should_color() if color is None else color)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dict of every field plus the totals."""
+        return {
+            **dataclasses.asdict(self),
+            "total_tensors": self.total_tensors,
+            "total_numel": self.total_numel,
+        }
+
+    def __str__(self) -> str:
+        return self.render(color=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"<FreezeReport {self.model_name}: {self.trainable_tensors}/{self.total_tensors}"
+            f" tensors, {self.trainable_numel:,}/{self.total_numel:,} elements trainable>"
+        )
+
+
+def block_of(name: str, depth: int) -> str:
+    """The block of a parameter name: its module path cut to ``depth`` components.
+
+    A parameter registered directly on the root module is its own block.
+    """
+    module_path = name.rpartition(".")[0]
+    return ".".join(module_path.split(".")[:depth]) if module_path else name
+
+
+def report(
+    model: nn.Module, optimizer: Optimizer | None = None, *, depth: int = 1
+) -> FreezeReport:
+    """Describe which parameters of ``model`` are trainable, per block of ``depth``."""
+    if depth < 1:
+        raise ValueError(f"depth must be at least 1, got {depth}")
+    inner, wrappers = _unwrap(model)
+    optimizer_ids = _optimizer_parameter_ids(optimizer)
+    parameters = []
+    for raw_name, parameter in inner.named_parameters():
+        name = strip_wrapper_components(raw_name)
+        parameters.append(
+            ParameterState(
+                name=name,
+                block=block_of(name, depth),
+                trainable=parameter.requires_grad,
+                numel=parameter.numel(),
+                shape=tuple(parameter.shape),
+                dtype=str(parameter.dtype),
+                device=str(parameter.device),
+                in_optimizer=None if optimizer_ids is None else id(parameter) in optimizer_ids,
+            )
+        )
+    batchnorms = _batchnorm_states(inner, depth)
+    coverage = None
+    if optimizer is not None:
+        model_ids = {id(parameter) for parameter in inner.parameters()}
+        coverage = OptimizerCoverage(
+            param_groups=len(optimizer.param_groups),
+            trainable_missing=tuple(p.name for p in parameters if p.trainable and not p.in_optimizer),
+            frozen_included=tuple(p.name for p in parameters if not p.trainable and p.in_optimizer),
+            foreign_tensors=len(optimizer_ids - model_ids),
+        )
+    trainable = [parameter for parameter in parameters if parameter.trainable]
+    frozen = [parameter for parameter in parameters if not parameter.trainable]
+    return FreezeReport(
+        model_name=type(inner).__name__,
+        wrappers=wrappers,
+        depth=depth,
+        trainable_tensors=len(trainable),
+        frozen_tensors=len(frozen),
+        trainable_numel=sum(parameter.numel for parameter in trainable),
+        frozen_numel=sum(parameter.numel for parameter in frozen),
+        parameters=tuple(parameters),
+        blocks=_block_rows(parameters, batchnorms),
+        batchnorms=batchnorms,
+        optimizer=coverage,
+        warnings=_optimizer_warnings(coverage),
+    )
+
+
+def _unwrap(model: nn.Module) -> tuple[nn.Module, tuple[str, ...]]:
+    """Peel DataParallel/DDP and torch.compile wrappers, which share the parameters.
+
+    FSDP and checkpoint wrappers sit inside the tree instead; their name
+    components are stripped from the names.
+    """
+    from torch import nn
+
+    wrappers = []
+    while True:
+        if isinstance(model, (nn.DataParallel, nn.parallel.DistributedDataParallel)):
+            inner = model.module
+        elif isinstance(getattr(model, "_orig_mod", None), nn.Module):  # torch.compile
+            inner = model._orig_mod
+        else:
+            return model, tuple(wrappers)
+        wrappers.append(type(model).__name__)
+        model = inner
+
+
+def _optimizer_parameter_ids(optimizer: Optimizer | None) -> set[int] | None:
+    if optimizer is None:
+        return None
+    return {id(parameter) for group in optimizer.param_groups for parameter in group["params"]}
+
+
+def _batchnorm_states(model: nn.Module, depth: int) -> tuple[BatchNormState, ...]:
+    # _BatchNorm is private but is the one base of BatchNorm1d/2d/3d, SyncBatchNorm
+    # and the lazy variants.
+    from torch.nn.modules.batchnorm import _BatchNorm
+
+    states = []
+    for raw_name, module in model.named_modules():
+        # torchvision's and detectron2's FrozenBatchNorm2d hold buffers only.
+        if type(module).__name__ == "FrozenBatchNorm2d":
+            frozen, updates = True, False
+        elif isinstance(module, _BatchNorm):
+            affine = list(module.parameters(recurse=False))
+            frozen = bool(affine) and not any(parameter.requires_grad for parameter in affine)
+            updates = module.training and module.track_running_stats
+        else:
+            continue
+        name = strip_wrapper_components(raw_name)
+        states.append(
+            BatchNormState(
+                name=name,
+                block=".".join(name.split(".")[:depth]),
+                kind=type(module).__name__,
+                frozen=frozen,
+                training=module.training,
+                updates_running_stats=updates,
+            )
+        )
+    return tuple(states)
+
+
+def _block_rows(
+    parameters: list[ParameterState], batchnorms: tuple[BatchNormState, ...]
+) -> tuple[BlockRow, ...]:
+    parameters_by_block: dict[str, list[ParameterState]] = {}
+    for parameter in parameters:
+        parameters_by_block.setdefault(parameter.block, []).append(parameter)
+    batchnorms_by_block: dict[str, list[BatchNormState]] = {}
+    for batchnorm in batchnorms:
+        batchnorms_by_block.setdefault(batchnorm.block, []).append(batchnorm)
+    rows = []
+    for block in dict.fromkeys([*parameters_by_block, *batchnorms_by_block]):
+        block_parameters = parameters_by_block.get(block, [])
+        block_batchnorms = batchnorms_by_block.get(block, [])
+        rows.append(
+            BlockRow(
+                name=block,
+                trainable_tensors=sum(p.trainable for p in block_parameters),
+                frozen_tensors=sum(not p.trainable for p in block_parameters),
+                trainable_numel=sum(p.numel for p in block_parameters if p.trainable),
+                frozen_numel=sum(p.numel for p in block_parameters if not p.trainable),
+                batchnorm_modules=len(block_batchnorms),
+                batchnorm_frozen=sum(b.frozen for b in block_batchnorms),
+                batchnorm_frozen_updating=sum(b.frozen_but_updating for b in block_batchnorms),
+            )
+        )
+    return tuple(rows)
+
+
+def _optimizer_warnings(coverage: OptimizerCoverage | None) -> tuple[str, ...]:
+    if coverage is None:
+        return ()
+    warnings = []
+    if coverage.frozen_included:
+        warnings.append(
+            f"{len(coverage.frozen_included)} frozen tensors are in the optimizer"
+            f" ({format_names(coverage.frozen_included)}): skipped while their .grad is None,"
+            " but they hold optimizer state if unfrozen; pass only trainable parameters"
+        )
+    if coverage.foreign_tensors:
+        warnings.append(
+            f"{coverage.foreign_tensors} optimizer tensors are not parameters of this model:"
+            " was the optimizer built before a module was replaced?"
+        )
+    return tuple(warnings)

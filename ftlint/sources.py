@@ -1,0 +1,172 @@
+"""Turn a file on disk into the Python text ftlint lints.
+
+A ``.py``/``.pyi`` file is decoded as Python itself decodes it (BOM, PEP 263 cookie). A notebook's
+code cells are joined into one text, one cell after another, with IPython magics blanked out so
+that libcst can parse them; ``cells`` maps rows of that text back to cells.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tokenize
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ftlint.diagnostics import Location
+
+
+class SourceError(Exception):
+    """The file cannot be turned into Python text; the message says why."""
+
+
+@dataclass(frozen=True)
+class CellSpan:
+    """A notebook code cell: its number among code cells (1-based) and its rows in the text."""
+
+    number: int
+    index: int  # position in the notebook's "cells" list
+    first_row: int
+    row_count: int
+    # Rows (1-based, within the cell) that held magics and were blanked, with their original text.
+    masked: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    display_path: str
+    text: str
+    raw: bytes
+    encoding: str = "utf-8"
+    cells: list[CellSpan] | None = None
+    notebook: dict | None = None
+    _line_starts: list[int] = field(default_factory=list, repr=False)
+
+    @property
+    def is_notebook(self) -> bool:
+        return self.cells is not None
+
+    def line_starts(self) -> list[int]:
+        if not self._line_starts:
+            starts = [0]
+            for match in re.finditer("\r\n|\r|\n", self.text):
+                starts.append(match.end())
+            self._line_starts = starts
+        return self._line_starts
+
+    def offset(self, row: int, column: int) -> int:
+        """Offset in ``text`` of a 1-based row and a 0-based column."""
+        starts = self.line_starts()
+        return starts[min(row, len(starts)) - 1] + column
+
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    def display(self, row: int, column: int) -> tuple[int | None, Location]:
+        """Map a 1-based row and 0-based column of ``text`` to (cell, location users see)."""
+        if self.cells is None:
+            return None, Location(row, column + 1)
+        cell_starts = [cell.first_row for cell in self.cells]
+        cell = self.cells[max(bisect_right(cell_starts, row) - 1, 0)]
+        return cell.number, Location(row - cell.first_row + 1, column + 1)
+
+
+    def context(self, row: int, radius: int = 1) -> list[tuple[int, str]]:
+        """Lines around text row ``row`` as users see them: (displayed number, original text),
+        within the same notebook cell and with blanked magics restored."""
+        lines = self.text.splitlines()
+        first, last = max(row - radius, 1), min(row + radius, len(lines))
+        if self.cells is None:
+            return [(number, lines[number - 1]) for number in range(first, last + 1)]
+        cell_starts = [cell.first_row for cell in self.cells]
+        cell = self.cells[max(bisect_right(cell_starts, row) - 1, 0)]
+        first = max(first, cell.first_row)
+        last = min(last, cell.first_row + cell.row_count - 1)
+        shown = []
+        for number in range(first, last + 1):
+            in_cell = number - cell.first_row + 1
+            shown.append((in_cell, cell.masked.get(in_cell, lines[number - 1])))
+        return shown
+
+
+def read_source(path: Path, display_path: str) -> SourceFile:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise SourceError(f"cannot read file: {error.strerror or error}") from error
+    if path.suffix == ".ipynb":
+        return _read_notebook(path, display_path, raw)
+    encoding, text = decode_python(raw)
+    return SourceFile(path, display_path, text, raw, encoding)
+
+
+def decode_python(raw: bytes) -> tuple[str, str]:
+    """Decode bytes as the interpreter would; returns (encoding, text without BOM)."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+    except SyntaxError as error:
+        raise SourceError(f"cannot decode file: {error}") from error
+    try:
+        return encoding, raw.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        raise SourceError(f"cannot decode file as {encoding}: {error}") from error
+
+
+# IPython syntax that is not Python: line magics, shell escapes, help queries, and the
+# assignment forms `x = %time f()` / `files = !ls`.
+_MAGIC_LINE = re.compile(r"^\s*([%!?]|\w+\s*=\s*[%!]|[\w.]+\?\??\s*$)")
+# Cell magics whose body is still Python; any other cell magic (%%bash, %%html, ...) is skipped.
+_PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug", "cache"}
+
+
+def _cell_source(cell: dict) -> str:
+    source = cell.get("source", "")
+    if isinstance(source, list) and all(isinstance(part, str) for part in source):
+        return "".join(source)
+    if isinstance(source, str):
+        return source
+    raise SourceError("invalid notebook: a cell's `source` is neither a string nor a list of strings")
+
+
+def _mask_magics(lines: list[str]) -> dict[int, str]:
+    """Blank IPython-only lines in place (keeping rows); return {row: original line}."""
+    masked: dict[int, str] = {}
+    first = lines[0].strip() if lines else ""
+    if first.startswith("%%"):
+        magic = first[2:].split(maxsplit=1)[0] if len(first) > 2 else ""
+        body_is_python = magic in _PYTHON_CELL_MAGICS
+        rows = [0] if body_is_python else range(len(lines))
+    else:
+        rows = [i for i, line in enumerate(lines) if _MAGIC_LINE.search(line)]
+    for i in rows:
+        masked[i + 1] = lines[i]
+        indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
+        # `pass` keeps an indented block valid when a magic was its only statement.
+        lines[i] = f"{indent}pass" if lines[i].strip() else lines[i]
+    return masked
+
+
+def _read_notebook(path: Path, display_path: str, raw: bytes) -> SourceFile:
+    try:
+        notebook = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise SourceError(f"invalid notebook: not valid JSON ({error})") from error
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        raise SourceError("invalid notebook: no `cells` list")
+    language = notebook.get("metadata", {}).get("language_info", {}).get("name", "python")
+    cells: list[CellSpan] = []
+    parts: list[str] = []
+    row = 1
+    if language == "python":
+        for index, cell in enumerate(notebook["cells"]):
+            if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+                continue
+            lines = _cell_source(cell).splitlines()
+            masked = _mask_magics(lines)
+            cells.append(CellSpan(len(cells) + 1, index, row, len(lines), masked))
+            parts.extend(line + "\n" for line in lines)
+            row += len(lines)
+    return SourceFile(path, display_path, "".join(parts), raw, "utf-8", cells, notebook)
