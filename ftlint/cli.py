@@ -22,7 +22,7 @@ from ftlint.reporting import (
     render_text,
     summary,
 )
-from ftlint.rules import ALL_RULES, RULES_BY_CODE
+from ftlint.rules import DOCUMENTED
 from ftlint.runner import check_paths
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -58,7 +58,7 @@ def resolve_settings(
             settings.select = _split_codes(select)
         settings.ignore = settings.ignore + _split_codes(ignore)
         settings.extend_select = settings.extend_select + _split_codes(extend_select)
-        return settings, settings.enabled_codes(RULES_BY_CODE)
+        return settings, settings.enabled_codes(DOCUMENTED)
     except (ConfigError, UnknownRuleError) as error:
         raise click.UsageError(str(error)) from error
 
@@ -123,7 +123,7 @@ def check(
 @main.command("rules")
 def list_rules() -> None:
     """List every rule."""
-    for rule in ALL_RULES:
+    for rule in DOCUMENTED.values():
         fix = f"[{rule.fix.value} fix]" if rule.fix else ""
         click.echo(f"{rule.code}  {rule.name:<34} {rule.summary} {fix}".rstrip())
 
@@ -132,7 +132,7 @@ def list_rules() -> None:
 @click.argument("code")
 def show_rule(code: str) -> None:
     """Print the documentation of rule CODE (e.g. FT001)."""
-    rule = RULES_BY_CODE.get(code.upper())
+    rule = DOCUMENTED.get(code.upper())
     if rule is None:
         raise click.UsageError(f"unknown rule code `{code}`; `ftlint rules` lists them")
     docs = rule.docs()

@@ -12,7 +12,7 @@ import click
 
 from ftlint import __version__
 from ftlint.diagnostics import Applicability, Diagnostic, Fix, INPUT_DIAGNOSTICS
-from ftlint.rules import ALL_RULES, RULES_BY_CODE
+from ftlint.rules import DOCUMENTED
 from ftlint.sources import SourceFile
 
 DOCS_URL = "https://github.com/ftlint/ftlint/blob/main/docs/rules.md"
@@ -20,11 +20,11 @@ FORMATS = ("text", "json", "github", "sarif")
 
 
 def rule_url(code: str) -> str | None:
-    return f"{DOCS_URL}#{code.lower()}" if code in RULES_BY_CODE else None
+    return f"{DOCS_URL}#{code.lower()}" if code in DOCUMENTED else None
 
 
 def rule_name(code: str) -> str:
-    rule = RULES_BY_CODE.get(code)
+    rule = DOCUMENTED.get(code)
     return rule.name if rule is not None else INPUT_DIAGNOSTICS.get(code, code)
 
 
@@ -187,9 +187,9 @@ def render_sarif(diagnostics: Sequence[Diagnostic]) -> str:
             "helpUri": rule_url(rule.code),
             "properties": {"fix": rule.fix.value if rule.fix else None},
         }
-        for rule in ALL_RULES
+        for rule in DOCUMENTED.values()
     ]
-    index = {rule.code: i for i, rule in enumerate(ALL_RULES)}
+    index = {code: i for i, code in enumerate(DOCUMENTED)}
     results = []
     for d in diagnostics:
         result: dict[str, object] = {

@@ -11,7 +11,7 @@ from ftlint.config import Settings
 from ftlint.diagnostics import INPUT_ERROR, Diagnostic, Location
 from ftlint.discovery import discover
 from ftlint.engine import lint_source
-from ftlint.rules import ALL_RULES, RULES_BY_CODE
+from ftlint.rules import ALL_RULES, DOCUMENTED
 from ftlint.rules.base import Rule
 from ftlint.sources import SourceError, SourceFile, read_source
 
@@ -31,7 +31,7 @@ def display_path(path: Path) -> str:
 
 
 def rules_for(path: Path, settings: Settings, enabled: set[str]) -> list[type[Rule]]:
-    ignored = settings.ignored_for(path, RULES_BY_CODE)
+    ignored = settings.ignored_for(path, DOCUMENTED)
     return [rule for rule in ALL_RULES if rule.code in enabled and rule.code not in ignored]
 
 

@@ -64,10 +64,10 @@ class RuleDocs:
     fix: Applicability | None
 
 
-class Rule(MetadataDependent):
-    """Base class of static rules. Subclasses set the class attributes and a docstring.
+class Documented:
+    """Anything with a stable code users can select, ignore and read about (`ftlint rule CODE`).
 
-    The docstring is the rule's documentation, with the sections ``## What it does``,
+    The docstring is the documentation, with the sections ``## What it does``,
     ``## Why is this bad?``, ``## Example`` and ``## Fix``.
     """
 
@@ -76,6 +76,21 @@ class Rule(MetadataDependent):
     summary: ClassVar[str]
     # Applicability of the fixes this rule offers, or None when it has none.
     fix: ClassVar[Applicability | None] = None
+
+    @classmethod
+    def docs(cls) -> RuleDocs:
+        return RuleDocs(
+            cls.code, cls.name, cls.summary, textwrap.dedent(cls.__doc__ or "").strip(), cls.fix
+        )
+
+
+class RuntimeCheck(Documented):
+    """A finding of ``ftlint verify`` (FT1xx): documented like a rule, found by running the model."""
+
+
+class Rule(Documented, MetadataDependent):
+    """Base class of static rules (FT0xx): a libcst visitor with its own examples."""
+
     # A file can hold a finding only if it contains at least one of these substrings.
     required_tokens: ClassVar[tuple[str, ...]]
     VALID: ClassVar[list[Valid]]
@@ -86,12 +101,6 @@ class Rule(MetadataDependent):
     def __init__(self, context: FileContext) -> None:
         super().__init__()
         self.context = context
-
-    @classmethod
-    def docs(cls) -> RuleDocs:
-        return RuleDocs(
-            cls.code, cls.name, cls.summary, textwrap.dedent(cls.__doc__ or "").strip(), cls.fix
-        )
 
     def position(self, node: cst.CSTNode) -> CodeRange:
         return self.get_metadata(PositionProvider, node)

@@ -146,7 +146,11 @@ def block_of(name: str, depth: int) -> str:
     A parameter registered directly on the root module is its own block.
     """
     module_path = name.rpartition(".")[0]
-    return ".".join(module_path.split(".")[:depth]) if module_path else name
+    return _truncate(module_path, depth) if module_path else name
+
+
+def _truncate(dotted_name: str, depth: int) -> str:
+    return ".".join(dotted_name.split(".")[:depth])
 
 
 def report(
@@ -246,7 +250,7 @@ def _batchnorm_states(model: nn.Module, depth: int) -> tuple[BatchNormState, ...
         states.append(
             BatchNormState(
                 name=name,
-                block=".".join(name.split(".")[:depth]),
+                block=_truncate(name, depth),
                 kind=type(module).__name__,
                 frozen=frozen,
                 training=module.training,
@@ -291,8 +295,8 @@ def _optimizer_warnings(coverage: OptimizerCoverage | None) -> tuple[str, ...]:
     if coverage.frozen_included:
         warnings.append(
             f"{len(coverage.frozen_included)} frozen tensors are in the optimizer"
-            f" ({format_names(coverage.frozen_included)}): skipped while their .grad is None,"
-            " but they hold optimizer state if unfrozen; pass only trainable parameters"
+            f" ({format_names(coverage.frozen_included)}): harmless while their .grad stays"
+            " None, but build the optimizer from trainable parameters to make that explicit"
         )
     if coverage.foreign_tensors:
         warnings.append(
