@@ -26,8 +26,8 @@ def lint_text(code: str, rules=ALL_RULES, path: str = "example.py") -> list[Diag
 def run_ftlint(*args: str, cwd: Path | None = None, env: dict | None = None,
                input: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run the real CLI in a subprocess."""
-    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
-    full_env.pop("FORCE_COLOR", None)
+    inherited = {k: v for k, v in os.environ.items() if k != "FORCE_COLOR"}
+    full_env = {**inherited, "NO_COLOR": "1", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "ftlint", *args],
         cwd=cwd, env=full_env, capture_output=True, text=True, input=input, timeout=300,
