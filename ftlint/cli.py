@@ -17,6 +17,8 @@ from ftlint.reporting import (
     FORMATS,
     render_github,
     render_json,
+    render_rule_markdown,
+    render_rules_markdown,
     render_sarif,
     render_statistics,
     render_text,
@@ -121,8 +123,17 @@ def check(
 
 
 @main.command("rules")
-def list_rules() -> None:
+@click.option(
+    "--output-format",
+    type=click.Choice(["text", "markdown"]),
+    default="text",
+    help="`markdown` prints every rule's full documentation (docs/rules.md is generated so).",
+)
+def list_rules(output_format: str) -> None:
     """List every rule."""
+    if output_format == "markdown":
+        click.echo(render_rules_markdown(), nl=False)
+        return
     for rule in DOCUMENTED.values():
         fix = f"[{rule.fix.value} fix]" if rule.fix else ""
         click.echo(f"{rule.code}  {rule.name:<34} {rule.summary} {fix}".rstrip())
@@ -135,7 +146,4 @@ def show_rule(code: str) -> None:
     rule = DOCUMENTED.get(code.upper())
     if rule is None:
         raise click.UsageError(f"unknown rule code `{code}`; `ftlint rules` lists them")
-    docs = rule.docs()
-    fix = {None: "No fix.", "safe": "Fix: safe (`--fix`).", "unsafe": "Fix: unsafe (`--unsafe-fixes`)."}
-    click.echo(f"# {docs.name} ({docs.code})\n\n{docs.summary}. {fix[docs.fix and docs.fix.value]}\n")
-    click.echo(docs.body)
+    click.echo(render_rule_markdown(rule.docs()))

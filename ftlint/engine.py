@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 from functools import cached_property
 
@@ -104,8 +105,16 @@ def internal_error(source: SourceFile, code: str, error: Exception) -> Diagnosti
 
 
 def _syntax_error(source: SourceFile, error: cst.ParserSyntaxError) -> Diagnostic:
-    cell, location = source.display(error.raw_line, error.raw_column)
+    """Python's own message and location when it agrees the code is invalid (libcst's
+    point past the error); libcst's when only libcst rejects it (newer syntax)."""
+    row, column = error.raw_line, error.raw_column
     message = str(error.message).splitlines()[0]
+    try:
+        ast.parse(source.text)
+    except SyntaxError as python_error:
+        row, column = python_error.lineno or row, max((python_error.offset or 1) - 1, 0)
+        message = python_error.msg
+    cell, location = source.display(row, column)
     return Diagnostic(
         SYNTAX_ERROR,
         f"cannot parse: {message}; no rule ran on this file",
@@ -113,7 +122,7 @@ def _syntax_error(source: SourceFile, error: cst.ParserSyntaxError) -> Diagnosti
         location,
         location,
         cell=cell,
-        noqa_row=error.raw_line,
+        noqa_row=row,
     )
 
 

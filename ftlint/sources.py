@@ -135,12 +135,11 @@ def _mask_magics(lines: list[str]) -> dict[int, str]:
     """Blank IPython-only lines in place (keeping rows); return {row: original line}."""
     masked: dict[int, str] = {}
     first = lines[0].strip() if lines else ""
+    rows = [i for i, line in enumerate(lines) if _MAGIC_LINE.search(line)]
     if first.startswith("%%"):
         magic = first[2:].split(maxsplit=1)[0] if len(first) > 2 else ""
-        body_is_python = magic in _PYTHON_CELL_MAGICS
-        rows = [0] if body_is_python else range(len(lines))
-    else:
-        rows = [i for i, line in enumerate(lines) if _MAGIC_LINE.search(line)]
+        if magic not in _PYTHON_CELL_MAGICS:
+            rows = list(range(len(lines)))
     for i in rows:
         masked[i + 1] = lines[i]
         indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]

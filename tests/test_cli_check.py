@@ -158,7 +158,7 @@ def test_rules_and_rule_docs():
     assert "FT001  ambiguous-freeze-condition" in listing.stdout
     docs = run_ftlint("rule", "ft001")
     assert docs.returncode == 0
-    for section in ("## What it does", "## Why is this bad?", "## Example", "## Fix"):
+    for section in ("### What it does", "### Why is this bad?", "### Example", "### Fix"):
         assert section in docs.stdout
     unknown = run_ftlint("rule", "FT999")
     assert unknown.returncode == 2 and "unknown rule code" in unknown.stderr

@@ -1,0 +1,28 @@
+"""Generated docs and the README's commands stay true."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import REPO, run_ftlint
+
+from ftlint.rules import DOCUMENTED
+
+
+def test_docs_rules_md_is_generated_from_the_rules():
+    generated = run_ftlint("rules", "--output-format", "markdown").stdout
+    assert (REPO / "docs" / "rules.md").read_text() == generated, (
+        "regenerate: ftlint rules --output-format markdown > docs/rules.md"
+    )
+
+
+def test_readme_rule_table_lists_every_code():
+    readme = (REPO / "README.md").read_text()
+    table_codes = re.findall(r"^\| \[(FT\d{3})\]", readme, flags=re.MULTILINE)
+    assert table_codes == list(DOCUMENTED)
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (REPO / "README.md").read_text()
+    ci_command = (REPO / ".ci" / "run").read_text().strip().splitlines()[-1]
+    assert ci_command in readme
