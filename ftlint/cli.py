@@ -15,6 +15,7 @@ from ftlint.diagnostics import INPUT_ERROR, INTERNAL_ERROR, Diagnostic
 from ftlint.registry import UnknownRuleError
 from ftlint.reporting import (
     FORMATS,
+    diff_summary,
     render_github,
     render_json,
     render_rule_markdown,
@@ -26,6 +27,7 @@ from ftlint.reporting import (
 )
 from ftlint.rules import DOCUMENTED
 from ftlint.runner import check_paths
+from ftlint.writer import fix_files
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -82,6 +84,11 @@ def main() -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of findings.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings and nothing else.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes, then report what remains.")
+@click.option(
+    "--unsafe-fixes", is_flag=True, help="Also apply (with --fix/--diff) fixes that change behaviour."
+)
+@click.option("--diff", is_flag=True, help="Print the fixes as a diff instead of writing them.")
 @click.option(
     "--config",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -96,12 +103,28 @@ def check(
     exit_zero: bool,
     statistics: bool,
     quiet: bool,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
     config: Path | None,
 ) -> None:
     """Lint PATHS (default: the current directory) for risky freeze code."""
     targets = list(paths) or [Path(".")]
     settings, enabled = resolve_settings(config, targets, select, ignore, extend_select)
     result = check_paths(targets, settings, enabled)
+    fixed = 0
+    if fix or diff:
+        report = fix_files(result, settings, enabled, unsafe=unsafe_fixes, diff=diff)
+        for warning in report.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        if diff:
+            # As ruff: the diff alone on stdout (it can be piped to `patch`), exit 1 if non-empty.
+            click.echo("".join(report.diffs), nl=False)
+            remaining = report.result.diagnostics
+            click.echo(diff_summary(remaining, fixed=report.fixed, unsafe_fixes=unsafe_fixes), err=True)
+            changes = EXIT_FINDINGS if report.diffs and not exit_zero else EXIT_CLEAN
+            sys.exit(exit_code(remaining, exit_zero=True) or changes)
+        result, fixed = report.result, report.fixed
     diagnostics = result.diagnostics
     if statistics:
         if diagnostics:
@@ -118,7 +141,7 @@ def check(
         if diagnostics:
             click.echo(render_text(diagnostics, result.sources, color=color), color=color)
         if not quiet:
-            click.echo(summary(diagnostics))
+            click.echo(summary(diagnostics, fixed=fixed, unsafe_fixes=unsafe_fixes))
     sys.exit(exit_code(diagnostics, exit_zero))
 
 
@@ -147,3 +170,24 @@ def show_rule(code: str) -> None:
     if rule is None:
         raise click.UsageError(f"unknown rule code `{code}`; `ftlint rules` lists them")
     click.echo(render_rule_markdown(rule.docs()))
+
+
+@main.command()
+@click.argument("target")
+@click.option("--depth", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Module depth of the freeze map's rows.")  # fmt: skip
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)  # fmt: skip
+def inspect(target: str, depth: int, output_format: str) -> None:
+    """Build MODULE:CALLABLE (e.g. torchvision.models:resnet50) on the meta device, never
+    downloading weights, and print its freeze map and parameter-name structure."""
+    try:
+        from ftlint.runtime.inspect import InspectError, run_inspect
+    except ImportError as error:
+        raise click.ClickException(
+            f"`ftlint inspect` needs torch ({error}); install it with `pip install ftlint[runtime]`"
+        ) from error
+    try:
+        click.echo(run_inspect(target, depth, output_format))
+    except InspectError as error:
+        raise click.UsageError(str(error)) from error

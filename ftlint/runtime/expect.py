@@ -6,9 +6,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from ftlint.runtime.freeze_map import format_names
+from ftlint.runtime.freeze_map import format_names, plural
 from ftlint.runtime.patterns import PatternSet, compile_patterns
-from ftlint.runtime.report import FreezeReport, report
+from ftlint.runtime.report import FreezeReport, OptimizerCoverage, report
 
 if TYPE_CHECKING:
     from torch import nn
@@ -18,7 +18,7 @@ __all__ = ["FreezeError", "expect"]
 
 Expectation = int | str | Iterable[str] | None
 
-_MAX_GROUPS = 8  # rows per finding; the freeze map below the findings has the rest
+_MAX_GROUPS = 8  # block rows per check; the freeze map after them has every block
 _PATTERN_HINT = (
     "patterns are dotted-name prefixes or globs over the model's own names;"
     " `ftlint inspect MODULE:CALLABLE` prints them"
@@ -86,29 +86,9 @@ def expect(
         *_pattern_checks(freeze_report, trainable_patterns, frozen_patterns),
     ]
     if freeze_report.optimizer is not None:
-        checks.append(
-            _Check(
-                _group_findings(
-                    freeze_report.optimizer.trainable_missing,
-                    "trainable tensor",
-                    "in no optimizer param group (never updated)",
-                ),
-                "build the optimizer after freezing and after replacing modules, from"
-                " [p for p in model.parameters() if p.requires_grad]",
-            )
-        )
+        checks.append(_optimizer_check(freeze_report.optimizer))
     if frozen_batchnorm == "eval":
-        checks.append(
-            _Check(
-                _group_findings(
-                    [bn.name for bn in freeze_report.batchnorms if bn.frozen_but_updating],
-                    "frozen BatchNorm module",
-                    "still updating running statistics (train mode)",
-                ),
-                "call .eval() on them after every model.train() (e.g. override train()),"
-                " use torchvision.ops.FrozenBatchNorm2d, or pass frozen_batchnorm='ignore'",
-            )
-        )
+        checks.append(_batchnorm_check(freeze_report))
     failed = [check for check in checks if check.findings]
     if failed:
         expected = _describe_patterns(trainable_patterns, frozen_patterns)
@@ -212,6 +192,30 @@ def _pattern_checks(
     )
 
 
+def _optimizer_check(coverage: OptimizerCoverage) -> _Check:
+    return _Check(
+        _group_findings(
+            coverage.trainable_missing,
+            "trainable tensor",
+            "in no optimizer param group (never updated)",
+        ),
+        "build the optimizer after freezing and after replacing modules, from"
+        " [p for p in model.parameters() if p.requires_grad]",
+    )
+
+
+def _batchnorm_check(freeze_report: FreezeReport) -> _Check:
+    return _Check(
+        _group_findings(
+            [bn.name for bn in freeze_report.batchnorms if bn.frozen_but_updating],
+            "frozen BatchNorm module",
+            "still updating running statistics (train mode)",
+        ),
+        "call .eval() on them after every model.train() (e.g. override train()),"
+        " use torchvision.ops.FrozenBatchNorm2d, or pass frozen_batchnorm='ignore'",
+    )
+
+
 def _wants_trainable(
     name: str, trainable_patterns: PatternSet | None, frozen_patterns: PatternSet | None
 ) -> bool | None:
@@ -232,8 +236,7 @@ def _group_findings(names: Sequence[str], noun: str, state: str) -> tuple[_Findi
         groups.setdefault(name.split(".", 1)[0], []).append(name)
     return tuple(
         _Finding(
-            f"{_common_prefix(members)}: {len(members)} {noun}{'' if len(members) == 1 else 's'}"
-            f" {state}",
+            f"{_common_prefix(members)}: {plural(len(members), noun)} {state}",
             tuple(members),
         )
         for members in groups.values()
@@ -242,7 +245,7 @@ def _group_findings(names: Sequence[str], noun: str, state: str) -> tuple[_Findi
 
 def _common_prefix(names: Sequence[str]) -> str:
     prefix = []
-    for components in zip(*(name.split(".") for name in names)):
+    for components in zip(*(name.split(".") for name in names), strict=False):
         if len(set(components)) > 1:
             break
         prefix.append(components[0])

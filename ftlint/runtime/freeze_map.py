@@ -8,13 +8,19 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from ftlint.runtime.report import BlockRow, FreezeReport
+    from ftlint.runtime.report import BlockRow, FreezeReport, OptimizerCoverage
 
-__all__ = ["format_names", "human_count", "render_freeze_map", "should_color"]
+__all__ = ["format_names", "human_count", "plural", "render_freeze_map", "should_color"]
 
 _BAR_WIDTH = 20
 _GREEN, _RED, _YELLOW, _RESET = "\x1b[32m", "\x1b[31m", "\x1b[33m", "\x1b[0m"
-_HEADINGS = ("block", "tensors train/frozen", "elements train/frozen", "trainable share", "batchnorm")
+_HEADINGS = (
+    "block",
+    "tensors train/frozen",
+    "elements train/frozen",
+    "trainable share",
+    "batchnorm",
+)
 
 
 def should_color(stream: TextIO | None = None) -> bool:
@@ -27,6 +33,10 @@ def format_names(names: Sequence[str], limit: int = 3) -> str:
     """The first few names, then a count: never a wall of names."""
     shown = ", ".join(names[:limit])
     return shown if len(names) <= limit else f"{shown} (+{len(names) - limit} more)"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def human_count(count: int) -> str:
@@ -43,32 +53,31 @@ def render_freeze_map(report: FreezeReport, *, color: bool) -> str:
     for index, row in enumerate(rows):
         name, tensors, elements, bar, batchnorm = (
             cell.ljust(width) if column in (0, 3, 4) else cell.rjust(width)
-            for column, (cell, width) in enumerate(zip(row, widths))
+            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
         )
         if index:  # the heading row is not painted
-            filled = bar.count("#")
-            bar = _paint(bar[:filled], _GREEN, color) + bar[filled:]
+            trainable_bar = "#" * bar.count("#")
+            bar = bar.replace(trainable_bar, _paint(trainable_bar, _GREEN, color), 1)
             if report.blocks[index - 1].batchnorm_frozen_updating:
                 batchnorm = _paint(batchnorm, _RED, color)
-        lines.append("  ".join((name, tensors, elements, bar, batchnorm)).rstrip())
-    coverage = report.optimizer
-    if coverage is not None:
-        groups = f"{coverage.param_groups} param group{'s' if coverage.param_groups != 1 else ''}"
-        lines.append("")
-        if coverage.trainable_missing:
-            missing = coverage.trainable_missing
-            lines.append(_paint(
-                f"optimizer: {groups}, {len(missing)} trainable tensors in no group, never"
-                f" updated ({format_names(missing)})",
-                _RED,
-                color,
-            ))
-        else:
-            lines.append(
-                f"optimizer: {groups}, all {report.trainable_tensors} trainable tensors covered"
-            )
+        lines.append(f"{name}  {tensors}  {elements}  {bar}  {batchnorm}".rstrip())
+    if report.optimizer is not None:
+        lines.extend(("", _optimizer_line(report.optimizer, report.trainable_tensors, color)))
     lines.extend(_paint(f"warning: {warning}", _YELLOW, color) for warning in report.warnings)
     return "\n".join(lines)
+
+
+def _optimizer_line(coverage: OptimizerCoverage, trainable_tensors: int, color: bool) -> str:
+    groups = plural(coverage.param_groups, "param group")
+    missing = coverage.trainable_missing
+    if not missing:
+        return f"optimizer: {groups}, all {trainable_tensors} trainable tensors covered"
+    return _paint(
+        f"optimizer: {groups}, {plural(len(missing), 'trainable tensor')} in no group,"
+        f" never updated ({format_names(missing)})",
+        _RED,
+        color,
+    )
 
 
 def _paint(text: str, code: str, color: bool) -> str:

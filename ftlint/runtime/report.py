@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ftlint.runtime.freeze_map import format_names, render_freeze_map, should_color
+from ftlint.runtime.freeze_map import format_names, plural, render_freeze_map, should_color
 from ftlint.runtime.patterns import strip_wrapper_components
 
 if TYPE_CHECKING:
@@ -153,9 +153,7 @@ def _truncate(dotted_name: str, depth: int) -> str:
     return ".".join(dotted_name.split(".")[:depth])
 
 
-def report(
-    model: nn.Module, optimizer: Optimizer | None = None, *, depth: int = 1
-) -> FreezeReport:
+def report(model: nn.Module, optimizer: Optimizer | None = None, *, depth: int = 1) -> FreezeReport:
     """Describe which parameters of ``model`` are trainable, per block of ``depth``."""
     if depth < 1:
         raise ValueError(f"depth must be at least 1, got {depth}")
@@ -182,7 +180,9 @@ def report(
         model_ids = {id(parameter) for parameter in inner.parameters()}
         coverage = OptimizerCoverage(
             param_groups=len(optimizer.param_groups),
-            trainable_missing=tuple(p.name for p in parameters if p.trainable and not p.in_optimizer),
+            trainable_missing=tuple(
+                p.name for p in parameters if p.trainable and not p.in_optimizer
+            ),
             frozen_included=tuple(p.name for p in parameters if not p.trainable and p.in_optimizer),
             foreign_tensors=len(optimizer_ids - model_ids),
         )
@@ -294,13 +294,13 @@ def _optimizer_warnings(coverage: OptimizerCoverage | None) -> tuple[str, ...]:
     warnings = []
     if coverage.frozen_included:
         warnings.append(
-            f"{len(coverage.frozen_included)} frozen tensors are in the optimizer"
+            f"the optimizer holds {plural(len(coverage.frozen_included), 'frozen tensor')}"
             f" ({format_names(coverage.frozen_included)}): harmless while their .grad stays"
             " None, but build the optimizer from trainable parameters to make that explicit"
         )
     if coverage.foreign_tensors:
         warnings.append(
-            f"{coverage.foreign_tensors} optimizer tensors are not parameters of this model:"
-            " was the optimizer built before a module was replaced?"
+            f"the optimizer holds {plural(coverage.foreign_tensors, 'tensor')} that this model"
+            " does not have: was it built before a module was replaced?"
         )
     return tuple(warnings)

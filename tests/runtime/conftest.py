@@ -14,6 +14,7 @@ import torch
 import torchvision
 from torch import nn
 
+
 def _build_meta(builder: Callable[..., nn.Module], **kwargs: object) -> nn.Module:
     with torch.device("meta"):
         return builder(**kwargs)
@@ -23,7 +24,12 @@ def _freeze_like_seed(model: nn.Module) -> nn.Module:
     """The seed notebook's freeze loop, verbatim (substring tests on the names)."""
     train_backbone = True
     for name, parameter in model.named_parameters():
-        if not train_backbone or "layer2" not in name and "layer3" not in name and "layer4" not in name:
+        if (
+            not train_backbone
+            or "layer2" not in name
+            and "layer3" not in name
+            and "layer4" not in name
+        ):
             parameter.requires_grad_(False)
     return model
 
@@ -43,30 +49,21 @@ def _model_cache() -> dict[str, nn.Module]:
     return {}
 
 
-def _pristine(cache: dict[str, nn.Module], name: str) -> nn.Module:
-    if name not in cache:
-        cache[name] = _build_meta(getattr(torchvision.models, name))
-    return cache[name].requires_grad_(True).train()
+@pytest.fixture
+def meta_model(_model_cache: dict[str, nn.Module]) -> Callable[[str], nn.Module]:
+    """``meta_model("vit_b_16")``: a torchvision model, fully trainable, in train mode."""
+
+    def pristine(name: str) -> nn.Module:
+        if name not in _model_cache:
+            _model_cache[name] = _build_meta(getattr(torchvision.models, name))
+        return _model_cache[name].requires_grad_(True).train()
+
+    return pristine
 
 
 @pytest.fixture
-def resnet50(_model_cache: dict[str, nn.Module]) -> nn.Module:
-    return _pristine(_model_cache, "resnet50")
-
-
-@pytest.fixture
-def vit_b_16(_model_cache: dict[str, nn.Module]) -> nn.Module:
-    return _pristine(_model_cache, "vit_b_16")
-
-
-@pytest.fixture
-def mobilenet_v3_large(_model_cache: dict[str, nn.Module]) -> nn.Module:
-    return _pristine(_model_cache, "mobilenet_v3_large")
-
-
-@pytest.fixture
-def convnext_tiny(_model_cache: dict[str, nn.Module]) -> nn.Module:
-    return _pristine(_model_cache, "convnext_tiny")
+def resnet50(meta_model: Callable[[str], nn.Module]) -> nn.Module:
+    return meta_model("resnet50")
 
 
 @pytest.fixture

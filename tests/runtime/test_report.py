@@ -16,9 +16,11 @@ from ftlint.runtime.freeze_map import should_color
 from ftlint.runtime.report import FreezeReport
 
 RESNET50_BLOCKS = ("conv1", "bn1", "layer1", "layer2", "layer3", "layer4", "fc")
-SEED_FROZEN_BATCHNORMS = {"bn1"} | {
-    f"layer1.{block}.{bn}" for block in range(3) for bn in ("bn1", "bn2", "bn3")
-} | {"layer1.0.downsample.1"}
+SEED_FROZEN_BATCHNORMS = (
+    {"bn1"}
+    | {f"layer1.{block}.{bn}" for block in range(3) for bn in ("bn1", "bn2", "bn3")}
+    | {"layer1.0.downsample.1"}
+)
 
 
 def block(report: FreezeReport, name: str):
@@ -52,10 +54,15 @@ def test_deeper_blocks_with_depth(seed_resnet50: nn.Module) -> None:
     assert sum(row.frozen_tensors for row in report.blocks) == 35
 
 
-def test_parameters_on_the_root_module_are_their_own_block(vit_b_16: nn.Module) -> None:
+def test_parameters_on_the_root_module_are_their_own_block(
+    meta_model: Callable[[str], nn.Module],
+) -> None:
+    vit_b_16 = meta_model("vit_b_16")
     report = ftlint.report(vit_b_16)
     assert [row.name for row in report.blocks] == ["class_token", "conv_proj", "encoder", "heads"]
-    assert block(ftlint.report(vit_b_16, depth=2), "encoder").trainable_tensors == 1  # pos_embedding
+    assert (
+        block(ftlint.report(vit_b_16, depth=2), "encoder").trainable_tensors == 1
+    )  # pos_embedding
 
 
 def test_parameter_states(seed_resnet50: nn.Module) -> None:
@@ -102,7 +109,7 @@ def test_batchnorm_without_affine_parameters_is_never_frozen() -> None:
 
 
 @pytest.mark.parametrize(
-    ("fixture", "total_numel", "total_tensors"),
+    ("name", "total_numel", "total_tensors"),
     [
         ("resnet50", 25_557_032, 161),
         ("vit_b_16", 86_567_656, 152),
@@ -111,9 +118,9 @@ def test_batchnorm_without_affine_parameters_is_never_frozen() -> None:
     ],
 )
 def test_totals_of_torchvision_models(
-    request: pytest.FixtureRequest, fixture: str, total_numel: int, total_tensors: int
+    meta_model: Callable[[str], nn.Module], name: str, total_numel: int, total_tensors: int
 ) -> None:
-    model = request.getfixturevalue(fixture)
+    model = meta_model(name)
     model.requires_grad_(False)
     head = list(model.parameters())[-2:]
     for parameter in head:
@@ -135,7 +142,10 @@ def test_optimizer_over_the_trainable_parameters_covers_them(seed_resnet50: nn.M
 
 def test_optimizer_missing_and_frozen_parameters(seed_resnet50: nn.Module) -> None:
     groups = [
-        {"params": list(seed_resnet50.layer2.parameters()) + list(seed_resnet50.layer3.parameters())},
+        {
+            "params": list(seed_resnet50.layer2.parameters())
+            + list(seed_resnet50.layer3.parameters())
+        },
         {"params": list(seed_resnet50.fc.parameters()), "lr": 0.01},
     ]
     report = ftlint.report(seed_resnet50, torch.optim.SGD(groups, lr=0.1))
@@ -216,7 +226,10 @@ def test_render_colors_on_request_only(seed_resnet50: nn.Module) -> None:
     assert "\x1b[" in ftlint.report(seed_resnet50).render(color=True)
 
 
-def test_small_trainable_share_stays_visible_in_the_bar(vit_b_16: nn.Module) -> None:
+def test_small_trainable_share_stays_visible_in_the_bar(
+    meta_model: Callable[[str], nn.Module],
+) -> None:
+    vit_b_16 = meta_model("vit_b_16")
     vit_b_16.requires_grad_(False)
     vit_b_16.encoder.ln.requires_grad_(True)  # 1,536 of 85M elements
     encoder_row = next(
