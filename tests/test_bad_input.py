@@ -6,7 +6,7 @@ import json
 import os
 
 import pytest
-from conftest import run_ftlint
+from support import run_ftlint
 
 FREEZE = (
     "for name, p in model.named_parameters():\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import FIXTURES, run_ftlint
+from support import FIXTURES, run_ftlint
 
 SEED_CONDITION = (
     "not train_backbone or ('layer2' not in name and 'layer3' not in name and 'layer4' not in name)"

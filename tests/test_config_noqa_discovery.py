@@ -7,7 +7,7 @@ import os
 import subprocess
 import textwrap
 
-from conftest import run_ftlint
+from support import run_ftlint
 
 from ftlint.suppression import ALL_CODES, noqa_codes
 

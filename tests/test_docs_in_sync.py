@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import REPO, run_ftlint
+from support import REPO, run_ftlint
 
 from ftlint.rules import DOCUMENTED
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import FIXTURES, REPO
+from support import FIXTURES, REPO
 
 TORCH_MODULES = ("torch", "torchvision", "lightning", "pytorch_lightning")
 

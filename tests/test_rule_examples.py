@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 import pytest
-from conftest import lint_text
+from support import lint_text
 
 from ftlint.fixer import apply_fixes
 from ftlint.rules import ALL_RULES

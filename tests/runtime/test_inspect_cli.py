@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import run_ftlint
+from support import run_ftlint
 
 
 def test_inspect_resnet50_text_and_json():
