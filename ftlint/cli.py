@@ -191,3 +191,31 @@ def inspect(target: str, depth: int, output_format: str) -> None:
         click.echo(run_inspect(target, depth, output_format))
     except InspectError as error:
         raise click.UsageError(str(error)) from error
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--set", "pins", multiple=True, metavar="NAME=VALUE",
+              help="Pin a flag or a value the file reads (a Python literal), e.g. train_backbone=False.")  # fmt: skip
+@click.option("--select", multiple=True, help="Codes or prefixes to enable (default: FT0 and FT1).")
+@click.option("--ignore", multiple=True, help="Codes or prefixes to disable.")
+@click.option("--extend-select", multiple=True, help="Codes to enable on top of `select`.")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A pyproject.toml ([tool.ftlint]) or ftlint.toml to use instead of discovery.")  # fmt: skip
+def verify(
+    paths: tuple[Path, ...],
+    pins: tuple[str, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    output_format: str,
+    config: Path | None,
+) -> None:
+    """Build the models PATHS define on the meta device, run their freeze code in every scenario
+    of its flags, and report what will train (FT1xx findings, with the static ones)."""
+    from ftlint.verify.command import DEFAULT_EXTEND_SELECT, parse_pins, run_verify
+
+    extend = (*extend_select, *(() if select else DEFAULT_EXTEND_SELECT))
+    settings, enabled = resolve_settings(config, paths, select, ignore, extend)
+    sys.exit(run_verify(paths, parse_pins(pins), settings, enabled, output_format, use_color()))

@@ -12,6 +12,7 @@ import click
 
 from ftlint import __version__
 from ftlint.diagnostics import Applicability, Diagnostic, Fix, INPUT_DIAGNOSTICS
+from ftlint.fixer import applicable
 from ftlint.rules import DOCUMENTED
 from ftlint.rules.base import RuleDocs
 from ftlint.sources import SourceFile
@@ -85,25 +86,40 @@ def render_text(
     return "\n".join(out)
 
 
-def summary(diagnostics: Sequence[Diagnostic]) -> str:
-    if not diagnostics:
-        return "All checks passed!"
+def _plural(count: int, noun: str, suffix: str = "s") -> str:
+    return f"{count} {noun}{suffix if count != 1 else ''}"
+
+
+def _unsafe_hint(diagnostics: Sequence[Diagnostic], unsafe_fixes: bool) -> str:
+    """How many more fixes `--unsafe-fixes` would apply, as ruff says it; "" when none."""
+    hidden = sum(d.fix is not None and not applicable(d.fix, unsafe_fixes) for d in diagnostics)
+    if not hidden:
+        return ""
+    return f" ({_plural(hidden, 'hidden fix', 'es')} can be enabled with the `--unsafe-fixes` option)"
+
+
+def summary(diagnostics: Sequence[Diagnostic], *, fixed: int = 0, unsafe_fixes: bool = False) -> str:
+    """ruff's closing lines: how many findings, fixed and remaining, and what more could be fixed."""
     count = len(diagnostics)
-    lines = [f"Found {count} error{'s' if count != 1 else ''}."]
-    safe = sum(_is_safe(d.fix) for d in diagnostics)
-    unsafe = sum(d.fix is not None and not _is_safe(d.fix) for d in diagnostics)
-    if safe or unsafe:
-        hidden = (
-            f" ({unsafe} hidden fix{'es' if unsafe != 1 else ''} can be enabled with the "
-            "`--unsafe-fixes` option)"
-            if unsafe
-            else ""
-        )
-        if safe:
-            lines.append(f"[*] {safe} fixable with the `--fix` option{hidden}.")
-        else:
-            lines.append(f"No fixes available{hidden}.")
+    if fixed:
+        lines = [f"Found {_plural(count + fixed, 'error')} ({fixed} fixed, {count} remaining)."]
+    elif count:
+        lines = [f"Found {_plural(count, 'error')}."]
+    else:
+        return "All checks passed!"
+    fixable = sum(applicable(d.fix, unsafe_fixes) for d in diagnostics)
+    hint = _unsafe_hint(diagnostics, unsafe_fixes)
+    if fixable:
+        lines.append(f"[*] {fixable} fixable with the `--fix` option{hint}.")
+    elif hint:
+        lines.append(f"No fixes available{hint}.")
     return "\n".join(lines)
+
+
+def diff_summary(diagnostics: Sequence[Diagnostic], *, fixed: int, unsafe_fixes: bool) -> str:
+    """ruff's line after `--diff`; ``diagnostics`` are those the fixes would leave."""
+    hint = _unsafe_hint(diagnostics, unsafe_fixes)
+    return f"Would fix {_plural(fixed, 'error')}{hint}." if fixed else f"No errors would be fixed{hint}."
 
 
 def render_statistics(diagnostics: Sequence[Diagnostic]) -> str:

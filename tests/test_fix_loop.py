@@ -122,13 +122,16 @@ def test_ft001_fix_keeps_the_ast_of_every_rule_example(example):
 
 
 def test_a_fix_that_would_not_parse_is_rejected_and_the_others_applied():
-    lint = offering(("x = 1", "x = ("), ("y = 2", "y = 3"))
+    def lint(source: SourceFile) -> list[Diagnostic]:
+        unfixable = replace(replacing(source.text, "", ""), message="no fix", fix=None)
+        return [unfixable, *offering(("x = 1", "x = ("), ("y = 2", "y = 3"))(source)]
+
     outcome = fix_source(python_source("x = 1\ny = 2\n"), lint, unsafe=False)
     assert outcome.source.text == "x = 1\ny = 3\n"
     assert [(r.diagnostic.message, "would not parse" in r.reason) for r in outcome.rejected] == [
         ("replace 'x = 1'", True)
     ]
-    assert [d.message for d in outcome.remaining] == ["replace 'x = 1'"]
+    assert [d.message for d in outcome.remaining] == ["no fix", "replace 'x = 1'"]
 
 
 def test_the_loop_stops_after_max_passes():
