@@ -93,6 +93,10 @@ class Rule(Documented, MetadataDependent):
 
     # A file can hold a finding only if it contains at least one of these substrings.
     required_tokens: ClassVar[tuple[str, ...]]
+    # Optional finer triage, checked before libcst parses the file (see ftlint/triage.py): a regex
+    # that every file with a finding matches, and a code shape from `ftlint.triage.SHAPES`.
+    candidate_pattern: ClassVar[str | None] = None
+    candidate_shape: ClassVar[str | None] = None
     VALID: ClassVar[list[Valid]]
     INVALID: ClassVar[list[Invalid]]
 

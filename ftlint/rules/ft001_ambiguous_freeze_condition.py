@@ -120,6 +120,7 @@ class AmbiguousFreezeCondition(Rule):
         "children(",
         "state_dict(",
     )
+    candidate_shape = "mixed-and-or"
 
     VALID = [
         Valid(

@@ -1,0 +1,1 @@
+"""Tables generated from third-party packages, so that rules never import them."""
