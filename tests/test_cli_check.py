@@ -117,7 +117,17 @@ def test_sarif_output():
 
 
 def test_statistics_and_quiet():
-    stats = run_ftlint("check", "--statistics", "--select", "FT001,FT002", str(FIXTURES))
+    seeds = [
+        str(FIXTURES / name)
+        for name in (
+            "seed_backbone_freezing.py",
+            "seed_backbone_freezing.ipynb",
+            "lightning_backbone_finetuning.py",
+            "lightning_backbone_finetuning.ipynb",
+            "lightning_custom_finetuning.py",
+        )
+    ]
+    stats = run_ftlint("check", "--statistics", "--select", "FT001,FT002", *seeds)
     rows = [line.split("\t") for line in stats.stdout.splitlines()]
     assert ["2", "FT001", "[*] ambiguous-freeze-condition"] in rows
     assert ["3", "FT002", "[ ] ignored-train-bn"] in rows

@@ -13,6 +13,7 @@ from ftlint.rules.ft007_name_substring_collision import NameSubstringCollision
 from ftlint.rules.ft008_frozen_batchnorm_in_train_mode import FrozenBatchnormInTrainMode
 from ftlint.rules.ft009_torchvision_weights_argument import TorchvisionWeightsArgument
 from ftlint.rules.ft010_unfreeze_after_optimizer import UnfreezeAfterOptimizer
+from ftlint.lightning.codes import TrainBnPhaseMismatch
 from ftlint.verify.codes import VERIFY_CHECKS
 
 ALL_RULES: tuple[type[Rule], ...] = (
@@ -32,7 +33,7 @@ RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}
 
 # Findings of `ftlint verify` (FT1xx) are documented and selectable like rules, but found by
 # running the model. Their modules must stay torch-free: this registry is imported by `check`.
-RUNTIME_CHECKS: tuple[type[RuntimeCheck], ...] = (*VERIFY_CHECKS,)
+RUNTIME_CHECKS: tuple[type[RuntimeCheck], ...] = (*VERIFY_CHECKS, TrainBnPhaseMismatch)
 
 DOCUMENTED: dict[str, type[Documented]] = {
     entry.code: entry for entry in (*ALL_RULES, *RUNTIME_CHECKS)
