@@ -1,0 +1,96 @@
+"""``ftlint verify`` output: per model, what trains in each scenario and the freeze map; then the
+findings, static and runtime, as ``ftlint check`` prints them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+
+import click
+
+from ftlint.reporting import diagnostic_json, render_text, summary
+from ftlint.runtime.freeze_map import plural
+from ftlint.verify.pipeline import FileVerification, ModelSummary, location_text
+from ftlint.verify.scenarios import bindings_label
+
+
+def _model_json(model: ModelSummary) -> dict[str, object]:
+    return {
+        "target": model.variable,
+        "builder": model.builder,
+        "cell": model.cell,
+        "line": model.line,
+        "total": model.total,
+        "total_numel": model.total_numel,
+        "scenarios": [
+            {
+                "bindings": dict(scenario.bindings),
+                "as_written": scenario.as_written,
+                "trainable": scenario.trainable,
+                "frozen": scenario.frozen,
+                "trainable_numel": scenario.trainable_numel,
+                "frozen_numel": scenario.frozen_numel,
+            }
+            for scenario in model.scenarios
+        ],
+        "freeze_map": model.freeze_map.to_dict(),
+    }
+
+
+def render_json(results: Sequence[FileVerification]) -> str:
+    files = [
+        {
+            "file": result.display_path,
+            "targets": [_model_json(model) for model in result.models],
+            "findings": [diagnostic_json(diagnostic) for diagnostic in result.diagnostics],
+            "notes": result.notes,
+            "error": result.error,
+        }
+        for result in results
+    ]
+    return json.dumps({"files": files}, indent=2, default=repr)
+
+
+def _model_text(model: ModelSummary, color: bool, style: Callable[..., str]) -> list[str]:
+    heading = (
+        f"  {style(model.variable, bold=True)} = {model.builder}(...)"
+        f" at {location_text(model.cell, model.line)}:"
+        f" {plural(model.total, 'tensor')}, {model.total_numel:,} elements"
+    )
+    lines = [heading]
+    labels = [
+        bindings_label(s.bindings) + (" (as written)" if s.as_written and s.bindings else "")
+        for s in model.scenarios
+    ]
+    width = max(map(len, labels))
+    for label, scenario in zip(labels, model.scenarios):
+        lines.append(
+            f"    {label:<{width}}  {scenario.trainable} trainable / {scenario.frozen} frozen tensors"
+            f" ({scenario.trainable_numel:,} / {scenario.frozen_numel:,} elements)"
+        )
+    lines.append("    freeze map, as written:")
+    lines.extend(
+        f"      {line}".rstrip() for line in model.freeze_map.render(color=color).splitlines()
+    )
+    return lines
+
+
+def render_verify_text(results: Sequence[FileVerification], *, color: bool) -> str:
+    def style(text: str, **kwargs: object) -> str:
+        return click.style(text, **kwargs) if color else text  # type: ignore[arg-type]
+
+    out: list[str] = []
+    for result in results:
+        out.append(style(result.display_path, bold=True))
+        if result.error is not None:
+            out.append(style(f"  could not verify: {result.error}", fg="red", bold=True))
+        for model in result.models:
+            out.extend(_model_text(model, color, style))
+        out.extend(f"  note: {note}" for note in result.notes)
+        out.append("")
+    diagnostics = sorted((d for r in results for d in r.diagnostics), key=lambda d: d.sort_key)
+    sources = {r.display_path: r.source for r in results if r.source is not None}
+    if diagnostics:
+        out.append(render_text(diagnostics, sources, color=color))
+    out.append(summary(diagnostics))
+    return "\n".join(out)

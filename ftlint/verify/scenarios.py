@@ -1,0 +1,96 @@
+"""Scenarios: the values of the flags that freeze conditions read, and the runs of a program in
+each of them (and, for FT102, with each ambiguous condition read left to right)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ftlint.runtime.report import FreezeReport, report
+from ftlint.verify.instrument import Program
+from ftlint.verify.sandbox import Execution, Sandbox, run_program
+from ftlint.verify.targets import Target, find_targets
+
+# All combinations up to this many scenarios; beyond, the as-written one and each flag flipped.
+MAX_SCENARIOS = 8
+
+TargetKey = tuple[int, ...]
+
+
+def bindings_label(bindings: Mapping[str, object]) -> str:
+    """``train_backbone=True, freeze_bn=False``."""
+    return ", ".join(f"{name}={value!r}" for name, value in bindings.items()) or "as written"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    bindings: Mapping[str, object]  # flags and pins, by name
+    as_written: bool
+
+    def label(self) -> str:
+        return bindings_label(self.bindings)
+
+
+def plan_scenarios(flags: Mapping[str, bool], pins: Mapping[str, object]) -> list[Scenario]:
+    """The as-written scenario first, then the others: each free boolean flag True and False."""
+    written = {**flags, **pins}
+    free = [name for name in flags if name not in pins]
+    if 2 ** len(free) <= MAX_SCENARIOS:
+        choices = itertools.product(*((flags[name], not flags[name]) for name in free))
+        values = [dict(zip(free, choice)) for choice in choices]
+    else:
+        values = [{}, *({name: not flags[name]} for name in free)]
+    return [Scenario({**written, **value}, index == 0) for index, value in enumerate(values)]
+
+
+@dataclass
+class Run:
+    """One run of the program, and the models it built, by target key."""
+
+    scenario: Scenario
+    execution: Execution
+    targets: dict[TargetKey, Target] = field(default_factory=dict)
+    reports: dict[TargetKey, FreezeReport] = field(default_factory=dict)
+
+
+@dataclass
+class Verification:
+    runs: list[Run]  # one per scenario, the as-written one first
+    readings: dict[int, list[Run]]  # chain -> one run per scenario, that chain read left to right
+
+    @property
+    def as_written(self) -> Run:
+        return self.runs[0]
+
+
+def _run(
+    program: Program,
+    sandbox: Sandbox,
+    scenario: Scenario,
+    pins: Mapping[str, object],
+    reading: int | None,
+) -> Run:
+    execution = run_program(program, sandbox, scenario.bindings, pins, reading)
+    run = Run(scenario, execution)
+    for target in find_targets(program, execution.probes):
+        run.targets[target.key] = target
+        run.reports[target.key] = report(target.module)
+    return run
+
+
+def verify_program(
+    program: Program, sandbox: Sandbox, pins: Mapping[str, object], *, readings: bool
+) -> Verification:
+    """Run ``program`` as written, then in every other scenario of the flags it read, and with
+    ``readings``, once more per scenario for each ambiguous condition it evaluated."""
+    first = _run(program, sandbox, Scenario(dict(pins), True), pins, None)
+    scenarios = plan_scenarios(first.execution.probes.free_flags, pins)
+    first.scenario = scenarios[0]
+    runs = [first, *(_run(program, sandbox, s, pins, None) for s in scenarios[1:])]
+    evaluated = set().union(*(run.execution.probes.chains_run for run in runs))
+    chains = sorted(evaluated) if readings else []
+    return Verification(
+        runs,
+        {chain: [_run(program, sandbox, s, pins, chain) for s in scenarios] for chain in chains},
+    )

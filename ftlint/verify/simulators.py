@@ -1,0 +1,65 @@
+"""Extensions that simulate more of a file than its plain run, such as training phases.
+
+A simulator module exposes ``SIMULATOR``, a :class:`TargetSimulator`. ``ftlint verify`` loads
+it only for files that import one of its ``triggers``; the extraction then also keeps the
+constructions of the classes it names in ``keeps`` (a ``BackboneFinetuning(...)`` callback, a
+``Trainer(...)``, or a same-file subclass of them), and after the as-written run the simulator
+gets the run's live objects and reports its findings.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from libcst.metadata import CodePosition, CodeRange
+
+from ftlint.sources import SourceFile
+
+# Where simulators live, and the imports that make a file worth simulating.
+SIMULATOR_MODULES: dict[str, tuple[str, ...]] = {
+    "ftlint.lightning.phases": ("lightning", "pytorch_lightning"),
+}
+
+
+@dataclass(frozen=True)
+class SimulationInput:
+    """What a simulator can use: the file, and the objects its as-written run left behind."""
+
+    source: SourceFile
+    namespace: Mapping[str, Any]  # the file's globals after the run
+    values: Sequence[Any]  # every value a kept `x = f(...)` or `return f(...)` produced, in order
+    models: Mapping[str, Any]  # the models verify found, by variable
+    report: Callable[[str, str, CodeRange], None]  # (code, message, span) adds a finding
+
+    def line_span(self, row: int) -> CodeRange:
+        """The span of a line of the source (a row of its text), for ``report``."""
+        line = self.source.lines()[row - 1]
+        start = len(line) - len(line.lstrip())
+        return CodeRange(CodePosition(row, start), CodePosition(row, len(line.rstrip())))
+
+
+@dataclass(frozen=True)
+class TargetSimulator:
+    keeps: tuple[str, ...]  # qualified names of classes whose constructions must run
+    simulate: Callable[[SimulationInput], None]  # runs inside verify's sandbox
+
+
+def load_simulators(text: str) -> list[TargetSimulator]:
+    """The simulators for a file whose source is ``text``."""
+    simulators = []
+    for module_name, triggers in SIMULATOR_MODULES.items():
+        pattern = rf"^\s*(from|import)\s+({'|'.join(map(re.escape, triggers))})\b"
+        if not re.search(pattern, text, flags=re.MULTILINE):
+            continue
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        simulator = getattr(module, "SIMULATOR", None)
+        if isinstance(simulator, TargetSimulator):
+            simulators.append(simulator)
+    return simulators
