@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ftlint.rules.base import RuntimeCheck
+from ftlint.codes import RuntimeCheck
 
 __all__ = ["TrainBnPhaseMismatch"]
 

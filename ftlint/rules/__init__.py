@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ftlint.rules.base import Documented, Rule, RuntimeCheck
+from ftlint.codes import Documented, RuntimeCheck
+from ftlint.lightning.codes import TrainBnPhaseMismatch
+from ftlint.rules.base import Rule
 from ftlint.rules.ft001_ambiguous_freeze_condition import AmbiguousFreezeCondition
 from ftlint.rules.ft002_ignored_train_bn import IgnoredTrainBn
 from ftlint.rules.ft003_requires_grad_typo import RequiresGradTypo
@@ -13,7 +15,6 @@ from ftlint.rules.ft007_name_substring_collision import NameSubstringCollision
 from ftlint.rules.ft008_frozen_batchnorm_in_train_mode import FrozenBatchnormInTrainMode
 from ftlint.rules.ft009_torchvision_weights_argument import TorchvisionWeightsArgument
 from ftlint.rules.ft010_unfreeze_after_optimizer import UnfreezeAfterOptimizer
-from ftlint.lightning.codes import TrainBnPhaseMismatch
 from ftlint.verify.codes import VERIFY_CHECKS
 
 ALL_RULES: tuple[type[Rule], ...] = (

@@ -15,7 +15,8 @@ import libcst as cst
 from libcst import MetadataDependent
 from libcst.metadata import CodeRange, PositionProvider, ProviderT
 
-from ftlint.diagnostics import Applicability, Edit, Fix
+from ftlint.codes import Documented
+from ftlint.diagnostics import Edit, Fix
 
 if TYPE_CHECKING:
     from ftlint.engine import FileContext
@@ -53,39 +54,6 @@ class Invalid:
         if self.expected_replacement is None:
             return None
         return textwrap.dedent(self.expected_replacement).lstrip("\n")
-
-
-@dataclass(frozen=True)
-class RuleDocs:
-    code: str
-    name: str
-    summary: str
-    body: str  # markdown: What it does / Why is this bad? / Example / Fix
-    fix: Applicability | None
-
-
-class Documented:
-    """Anything with a stable code users can select, ignore and read about (`ftlint rule CODE`).
-
-    The docstring is the documentation, with the sections ``## What it does``,
-    ``## Why is this bad?``, ``## Example`` and ``## Fix``.
-    """
-
-    code: ClassVar[str]
-    name: ClassVar[str]
-    summary: ClassVar[str]
-    # Applicability of the fixes this rule offers, or None when it has none.
-    fix: ClassVar[Applicability | None] = None
-
-    @classmethod
-    def docs(cls) -> RuleDocs:
-        return RuleDocs(
-            cls.code, cls.name, cls.summary, textwrap.dedent(cls.__doc__ or "").strip(), cls.fix
-        )
-
-
-class RuntimeCheck(Documented):
-    """A finding of ``ftlint verify`` (FT1xx): documented like a rule, found by running the model."""
 
 
 class Rule(Documented, MetadataDependent):

@@ -5,7 +5,7 @@ Torch-free: the rule registry imports this module, and ``ftlint check`` never im
 
 from __future__ import annotations
 
-from ftlint.rules.base import RuntimeCheck
+from ftlint.codes import RuntimeCheck
 
 __all__ = [
     "VERIFY_CHECKS",
