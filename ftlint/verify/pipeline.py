@@ -19,11 +19,17 @@ from ftlint.sources import SourceFile
 from ftlint.suppression import is_suppressed
 from ftlint.verify import VerifyError
 from ftlint.verify.codes import VERIFY_CHECKS, OtherReadingDiffers
+from ftlint.verify.extract import Note
 from ftlint.verify.findings import verify_findings
 from ftlint.verify.instrument import Program, build_program
 from ftlint.verify.sandbox import Sandbox
 from ftlint.verify.scenarios import Verification, verify_program
-from ftlint.verify.simulators import SimulationInput, TargetSimulator, load_simulators
+from ftlint.verify.simulators import (
+    SimulationInput,
+    SimulationTable,
+    TargetSimulator,
+    load_simulators,
+)
 
 _VERIFY_CODES = frozenset(check.code for check in VERIFY_CHECKS)
 
@@ -52,11 +58,21 @@ class ModelSummary:
     freeze_map: FreezeReport  # as written
 
 
+@dataclass(frozen=True)
+class SimulationSummary:
+    """A table a simulator showed, and where in the file it points."""
+
+    cell: int | None
+    line: int
+    table: SimulationTable
+
+
 @dataclass
 class FileVerification:
     display_path: str
     source: SourceFile | None = None
     models: list[ModelSummary] = field(default_factory=list)
+    simulations: list[SimulationSummary] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     error: str | None = None  # why the file could not be verified
@@ -115,18 +131,28 @@ def _simulate(
     source: SourceFile,
     program: Program,
     verification: Verification,
+    result: FileVerification,
 ) -> list[Diagnostic]:
+    """Run the simulators; their tables go to ``result``, their notes to the as-written run's."""
     context = FileContext(source, program.module)
     run = verification.as_written
+    notes = run.execution.notes
+
+    def show(table: SimulationTable) -> None:
+        cell, location = source.display(table.row, 0)
+        result.simulations.append(SimulationSummary(cell, location.row, table))
+
     simulation = SimulationInput(
         source,
         run.execution.namespace,
-        [value for _, value in run.execution.probes.tracked],
+        [(value, program.constructions[site].span) for site, value in run.execution.probes.tracked],
         {target.variable: target.module for target in run.targets.values()},
         lambda code, message, span: context.add(code, message, span, None),
+        lambda row, text: notes.append(Note(row, text)),
+        show,
     )
     for simulator in simulators:
-        sandbox.call(partial(simulator.simulate, simulation), run.execution.notes)
+        sandbox.call(partial(simulator.simulate, simulation), notes)
     return context.diagnostics
 
 
@@ -148,11 +174,13 @@ def verify_file(
     return result
 
 
-def _run(
-    source: SourceFile, allowed: set[str], pins: Mapping[str, object], result: FileVerification
-) -> None:
-    where = _where(source)
-    simulators = load_simulators(source.text)
+def _verified(
+    source: SourceFile,
+    allowed: set[str],
+    pins: Mapping[str, object],
+    simulators: Sequence[TargetSimulator],
+    where: Callable[[int], str],
+) -> tuple[Program, Sandbox, Verification]:
     program = build_program(
         source,
         frozenset(name for name in pins if name.isidentifier()),
@@ -162,8 +190,26 @@ def _run(
     verification = verify_program(
         program, sandbox, pins, readings=OtherReadingDiffers.code in allowed
     )
+    return program, sandbox, verification
+
+
+def _run(
+    source: SourceFile, allowed: set[str], pins: Mapping[str, object], result: FileVerification
+) -> None:
+    where = _where(source)
+    simulators = load_simulators(source.text)
+    skipped: list[str] = []
+    try:
+        program, sandbox, verification = _verified(source, allowed, pins, simulators, where)
+    except VerifyError as error:
+        if not simulators:
+            raise
+        # What runs only for the simulators (a Trainer asking for a GPU this machine lacks) must
+        # not cost the file its verification: verify it as it would be without them.
+        program, sandbox, verification = _verified(source, allowed, pins, [], where)
+        simulators, skipped = [], [f"simulations skipped: {error}"]
     found = verify_findings(source, program, verification, allowed & _VERIFY_CODES)
-    found += _simulate(simulators, sandbox, source, program, verification)
+    found += _simulate(simulators, sandbox, source, program, verification, result)
     lines = source.lines()
     result.diagnostics += [
         d for d in found
@@ -173,7 +219,7 @@ def _run(
     notes = sorted(
         [*program.notes, *verification.as_written.execution.notes], key=lambda note: note.row
     )
-    result.notes = [f"{where(note.row)}: {note.text}" for note in notes]
+    result.notes = [f"{where(note.row)}: {note.text}" for note in notes] + skipped
     if not result.models:
         result.notes.append("no model found: nothing here builds a torch.nn.Module with parameters")
     result.notes += [

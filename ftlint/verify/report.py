@@ -10,7 +10,12 @@ import click
 
 from ftlint.reporting import diagnostic_json, render_text, summary
 from ftlint.runtime.freeze_map import plural
-from ftlint.verify.pipeline import FileVerification, ModelSummary, location_text
+from ftlint.verify.pipeline import (
+    FileVerification,
+    ModelSummary,
+    SimulationSummary,
+    location_text,
+)
 from ftlint.verify.scenarios import bindings_label
 
 
@@ -37,11 +42,17 @@ def _model_json(model: ModelSummary) -> dict[str, object]:
     }
 
 
+def _simulation_json(simulation: SimulationSummary) -> dict[str, object]:
+    table = simulation.table
+    return {"title": table.title, "cell": simulation.cell, "line": simulation.line, **table.data}
+
+
 def render_json(results: Sequence[FileVerification]) -> str:
     files = [
         {
             "file": result.display_path,
             "targets": [_model_json(model) for model in result.models],
+            "simulations": [_simulation_json(simulation) for simulation in result.simulations],
             "findings": [diagnostic_json(diagnostic) for diagnostic in result.diagnostics],
             "notes": result.notes,
             "error": result.error,
@@ -75,6 +86,13 @@ def _model_text(model: ModelSummary, color: bool, style: Callable[..., str]) -> 
     return lines
 
 
+def _simulation_text(simulation: SimulationSummary, style: Callable[..., str]) -> list[str]:
+    table = simulation.table
+    where = location_text(simulation.cell, simulation.line)
+    heading = f"  {style(table.title, bold=True)} at {where}:"
+    return [heading, *(f"    {line}".rstrip() for line in table.text.splitlines())]
+
+
 def render_verify_text(results: Sequence[FileVerification], *, color: bool) -> str:
     def style(text: str, **kwargs: object) -> str:
         return click.style(text, **kwargs) if color else text  # type: ignore[arg-type]
@@ -86,6 +104,8 @@ def render_verify_text(results: Sequence[FileVerification], *, color: bool) -> s
             out.append(style(f"  could not verify: {result.error}", fg="red", bold=True))
         for model in result.models:
             out.extend(_model_text(model, color, style))
+        for simulation in result.simulations:
+            out.extend(_simulation_text(simulation, style))
         out.extend(f"  note: {note}" for note in result.notes)
         out.append("")
     diagnostics = sorted((d for r in results for d in r.diagnostics), key=lambda d: d.sort_key)

@@ -4,7 +4,7 @@ A simulator module exposes ``SIMULATOR``, a :class:`TargetSimulator`. ``ftlint v
 it only for files that import one of its ``triggers``; the extraction then also keeps the
 constructions of the classes it names in ``keeps`` (a ``BackboneFinetuning(...)`` callback, a
 ``Trainer(...)``, or a same-file subclass of them), and after the as-written run the simulator
-gets the run's live objects and reports its findings.
+gets the run's live objects and reports its findings, notes and tables.
 """
 
 from __future__ import annotations
@@ -21,8 +21,18 @@ from ftlint.sources import SourceFile
 
 # Where simulators live, and the imports that make a file worth simulating.
 SIMULATOR_MODULES: dict[str, tuple[str, ...]] = {
-    "ftlint.lightning.phases": ("lightning", "pytorch_lightning"),
+    "ftlint.lightning.verify_hook": ("lightning", "pytorch_lightning"),
 }
+
+
+@dataclass(frozen=True)
+class SimulationTable:
+    """What a simulator shows beside its findings: ``text`` in the text output, ``data`` in JSON."""
+
+    title: str  # "finetuning phases"
+    row: int  # the row of the source it is about
+    text: str
+    data: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -31,9 +41,16 @@ class SimulationInput:
 
     source: SourceFile
     namespace: Mapping[str, Any]  # the file's globals after the run
-    values: Sequence[Any]  # every value a kept `x = f(...)` or `return f(...)` produced, in order
+    # Every value a kept `x = f(...)` or `return f(...)` produced, in order, with that statement.
+    constructed: Sequence[tuple[Any, CodeRange]]
     models: Mapping[str, Any]  # the models verify found, by variable
     report: Callable[[str, str, CodeRange], None]  # (code, message, span) adds a finding
+    note: Callable[[int, str], None]  # (row, text) adds a note, such as why it simulated nothing
+    show: Callable[[SimulationTable], None]
+
+    @property
+    def values(self) -> list[Any]:
+        return [value for value, _ in self.constructed]
 
     def line_span(self, row: int) -> CodeRange:
         """The span of a line of the source (a row of its text), for ``report``."""
