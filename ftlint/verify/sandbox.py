@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import logging
 import os
 import site
 import sys
@@ -247,6 +248,10 @@ def _isolated(script: str, policy: _Policy) -> Iterator[None]:
     sys.argv = [script]
     sys.stdin, sys.stdout, sys.stderr = io.StringIO(), io.StringIO(), io.StringIO()
     sys.path.insert(0, os.path.dirname(script))
+    # Libraries log through handlers bound to the real stderr before the run (Lightning's
+    # "GPU available" lines): silence logging itself, not only the streams.
+    logging_level = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
     try:
         with warnings.catch_warnings(), torch.device("meta"):
             warnings.simplefilter("ignore")
@@ -254,6 +259,7 @@ def _isolated(script: str, policy: _Policy) -> Iterator[None]:
             yield
     finally:
         _active_policy = None
+        logging.disable(logging_level)
         sys.argv, sys.stdin, sys.stdout, sys.stderr, sys.path[:], sys.modules["__main__"] = saved
 
 
