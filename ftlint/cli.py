@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from ftlint import __version__
+from ftlint.cache import ResultCache, rule_catalog
 from ftlint.config import ConfigError, Settings, load_settings
 from ftlint.diagnostics import INPUT_ERROR, INTERNAL_ERROR, Diagnostic
 from ftlint.registry import UnknownRuleError
@@ -25,9 +26,7 @@ from ftlint.reporting import (
     render_text,
     summary,
 )
-from ftlint.rules import DOCUMENTED
-from ftlint.runner import check_paths
-from ftlint.writer import fix_files
+from ftlint.runner import check_paths, default_jobs
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -62,7 +61,7 @@ def resolve_settings(
             settings.select = _split_codes(select)
         settings.ignore = settings.ignore + _split_codes(ignore)
         settings.extend_select = settings.extend_select + _split_codes(extend_select)
-        return settings, settings.enabled_codes(DOCUMENTED)
+        return settings, settings.enabled_codes(rule_catalog().codes)
     except (ConfigError, UnknownRuleError) as error:
         raise click.UsageError(str(error)) from error
 
@@ -90,6 +89,11 @@ def main() -> None:
 )
 @click.option("--diff", is_flag=True, help="Print the fixes as a diff instead of writing them.")
 @click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), default=default_jobs, show_default="the cores",
+    help="Processes to check files with.",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache of results.")
+@click.option(
     "--config",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A pyproject.toml ([tool.ftlint]) or ftlint.toml to use instead of discovery.",
@@ -106,14 +110,19 @@ def check(
     fix: bool,
     unsafe_fixes: bool,
     diff: bool,
+    jobs: int,
+    no_cache: bool,
     config: Path | None,
 ) -> None:
     """Lint PATHS (default: the current directory) for risky freeze code."""
     targets = list(paths) or [Path(".")]
     settings, enabled = resolve_settings(config, targets, select, ignore, extend_select)
-    result = check_paths(targets, settings, enabled)
+    cache = None if no_cache else ResultCache.for_project(settings.root)
+    result = check_paths(targets, settings, enabled, jobs=jobs, cache=cache)
     fixed = 0
     if fix or diff:
+        from ftlint.writer import fix_files  # imports libcst: only when fixing
+
         report = fix_files(result, settings, enabled, unsafe=unsafe_fixes, diff=diff)
         for warning in report.warnings:
             click.echo(f"warning: {warning}", err=True)
@@ -154,6 +163,8 @@ def check(
 )
 def list_rules(output_format: str) -> None:
     """List every rule."""
+    from ftlint.rules import DOCUMENTED
+
     if output_format == "markdown":
         click.echo(render_rules_markdown(), nl=False)
         return
@@ -166,6 +177,8 @@ def list_rules(output_format: str) -> None:
 @click.argument("code")
 def show_rule(code: str) -> None:
     """Print the documentation of rule CODE (e.g. FT001)."""
+    from ftlint.rules import DOCUMENTED
+
     rule = DOCUMENTED.get(code.upper())
     if rule is None:
         raise click.UsageError(f"unknown rule code `{code}`; `ftlint rules` lists them")

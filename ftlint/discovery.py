@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
 
 from ftlint.config import Settings
@@ -34,20 +35,20 @@ SKIPPED_DIRECTORIES = frozenset(
 )
 
 
-def _real(path: Path) -> Path:
+def _real(path: str) -> str:
     # os.path.realpath, unlike Path.resolve on 3.11, does not raise on a symlink loop.
-    return Path(os.path.realpath(path))
+    return os.path.realpath(path)
 
 
 def _is_virtualenv(directory: Path) -> bool:
     return (directory / "pyvenv.cfg").is_file()
 
 
-def _gitignored(paths: Sequence[Path]) -> set[Path]:
-    """Absolute paths git ignores under ``paths`` (directories collapsed), when inside a
-    work tree; nothing when git is absent or the paths are not in a repository."""
-    ignored: set[Path] = set()
-    for directory in {_real(p if p.is_dir() else p.parent) for p in paths}:
+def _gitignored(paths: Sequence[Path]) -> set[str]:
+    """Real paths git ignores under ``paths`` (directories collapsed), when inside a work tree;
+    nothing when git is absent or the paths are not in a repository."""
+    ignored: set[str] = set()
+    for directory in {_real(str(p if p.is_dir() else p.parent)) for p in paths}:
         try:
             result = subprocess.run(
                 ["git", "ls-files", "--others", "--ignored", "--exclude-standard",
@@ -60,18 +61,26 @@ def _gitignored(paths: Sequence[Path]) -> set[Path]:
             continue
         for entry in result.stdout.decode("utf-8", "surrogateescape").split("\0"):
             if entry:
-                ignored.add(_real(directory / entry.rstrip("/")))
+                ignored.add(_real(os.path.join(directory, entry.rstrip("/"))))
     return ignored
+
+
+def _is_ignored(ignored: set[str], directory: str, real_directory: str, name: str) -> bool:
+    if not ignored:
+        return False
+    entry = os.path.join(directory, name)
+    real = _real(entry) if os.path.islink(entry) else os.path.join(real_directory, name)
+    return real in ignored
 
 
 def discover(paths: Sequence[Path], settings: Settings) -> Iterator[Path]:
     """Files to lint, each once, in a stable order. Paths named explicitly are linted whatever
     their suffix, unless excluded by configuration."""
     ignored = _gitignored(paths)
-    seen: set[Path] = set()
+    seen: set[str] = set()
 
     def fresh(path: Path) -> bool:
-        key = Path(os.path.abspath(path))
+        key = os.path.abspath(path)
         if key in seen or settings.is_excluded(path):
             return False
         seen.add(key)
@@ -84,20 +93,21 @@ def discover(paths: Sequence[Path], settings: Settings) -> Iterator[Path]:
             continue
         for directory, dirnames, filenames in os.walk(root):
             current = Path(directory)
+            # Real paths cost a syscall per path component: resolve them only when git ignores
+            # something, and then once per directory (plus entries that are links themselves).
+            real_directory = _real(directory) if ignored else ""
+            is_ignored = partial(_is_ignored, ignored, directory, real_directory)
             dirnames[:] = sorted(
                 name
                 for name in dirnames
                 if name not in SKIPPED_DIRECTORIES
                 and not name.endswith(".egg-info")
                 and not _is_virtualenv(current / name)
-                and _real(current / name) not in ignored
+                and not is_ignored(name)
                 and not settings.is_excluded(current / name)
             )
             for name in sorted(filenames):
-                path = current / name
-                if (
-                    path.suffix in SUFFIXES
-                    and _real(path) not in ignored
-                    and fresh(path)
-                ):
-                    yield path
+                if os.path.splitext(name)[1] in SUFFIXES and not is_ignored(name):
+                    path = current / name
+                    if fresh(path):
+                        yield path

@@ -1,13 +1,17 @@
-"""Lint one source: parse once, run every enabled rule in a single traversal, apply ``# noqa``."""
+"""Lint one source: triage, parse once, run the admitted rules in a single traversal, apply
+``# noqa``. Importing this module imports libcst: ``ftlint.runner`` does so only once a file
+passes triage."""
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
-from functools import cached_property
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import cache, cached_property
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper
+from libcst.metadata import CodeRange, MetadataWrapper, ProviderT
 
 from ftlint.analysis.imports import ImportMap
 from ftlint.diagnostics import (
@@ -21,6 +25,7 @@ from ftlint.diagnostics import (
 from ftlint.rules.base import Rule
 from ftlint.sources import SourceFile
 from ftlint.suppression import is_suppressed
+from ftlint.triage import RuleTriage, admitted
 
 
 class FileContext:
@@ -82,7 +87,7 @@ class _Dispatcher(cst.CSTVisitor):
             except Exception as error:  # noqa: BLE001 - a rule bug must not end the run
                 self._rules.remove(rule)
                 self._context.diagnostics.append(
-                    internal_error(self._context.source, rule.code, error)
+                    internal_error(self._context.source, f"rule {rule.code}", error)
                 )
 
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -92,11 +97,20 @@ class _Dispatcher(cst.CSTVisitor):
     def on_leave(self, original_node: cst.CSTNode) -> None:
         self._call("leave_", original_node)
 
+    # Rules get node hooks only. libcst's default looks up a `visit_<Node>_<field>` method on this
+    # dispatcher for every field of every node: a fifth of the traversal, for nothing.
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        return
 
-def internal_error(source: SourceFile, code: str, error: Exception) -> Diagnostic:
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        return
+
+
+def internal_error(source: SourceFile, culprit: str, error: BaseException) -> Diagnostic:
+    """FT902 for ``source``: ``culprit`` (a rule code, or what else failed) raised ``error``."""
     return Diagnostic(
         INTERNAL_ERROR,
-        f"internal error in rule {code} on this file ({type(error).__name__}: {error}); "
+        f"internal error in {culprit} on this file ({type(error).__name__}: {error}); "
         "please report it. Other rules still ran.",
         source.display_path,
         Location(1, 1),
@@ -126,27 +140,108 @@ def _syntax_error(source: SourceFile, error: cst.ParserSyntaxError) -> Diagnosti
     )
 
 
-def could_match(source: SourceFile, rule: type[Rule]) -> bool:
-    return any(token in source.text for token in rule.required_tokens)
+def _too_nested(source: SourceFile) -> Diagnostic | None:
+    """FT900 when CPython's parser gives up on the nesting (brackets past 200 levels, operator
+    chains past its recursion limit). libcst's native parser has no such guard: on such code it
+    overflows its stack, which kills the process instead of raising."""
+    try:
+        ast.parse(source.text)
+    except (RecursionError, MemoryError):
+        pass
+    except SyntaxError as error:
+        if error.msg != "too many nested parentheses":
+            return None  # libcst may accept syntax newer than this Python's, or say why not
+    except ValueError:
+        return None
+    else:
+        return None
+    return Diagnostic(
+        SYNTAX_ERROR,
+        "cannot parse: nested deeper than Python accepts; no rule ran on this file",
+        source.display_path,
+        Location(1, 1),
+        Location(1, 1),
+    )
+
+
+class _LazyMetadata(Mapping[cst.CSTNode, object]):
+    """One provider's metadata, computed for the whole module on the first lookup. Rules look
+    positions up only to report, and most files they visit hold no finding, while resolving
+    positions costs twice the parse."""
+
+    def __init__(self, wrapper: MetadataWrapper, provider: ProviderT) -> None:
+        self._wrapper = wrapper
+        self._provider = provider
+
+    @cached_property
+    def _values(self) -> Mapping[cst.CSTNode, object]:
+        return self._wrapper.resolve(self._provider)
+
+    def __getitem__(self, node: cst.CSTNode) -> object:
+        return self._values[node]
+
+    def __iter__(self) -> Iterator[cst.CSTNode]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+@contextmanager
+def _deep_trees() -> Iterator[None]:
+    """Room for libcst's recursive traversal, a few frames per tree level: a long implicit string
+    concatenation (the standard library's pydoc_data/topics.py) is thousands of levels deep."""
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, 10_000))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
+
+
+@cache
+def triage_of(rule: type[Rule]) -> RuleTriage:
+    return RuleTriage.of(rule)
 
 
 def lint_source(source: SourceFile, rules: Sequence[type[Rule]]) -> list[Diagnostic]:
     """All findings of ``rules`` in ``source``, ``# noqa`` applied, in file order."""
-    candidates = [rule for rule in rules if could_match(source, rule)]
-    if not candidates:
+    codes = set(admitted(source.text, [triage_of(rule) for rule in rules]))
+    return run_rules(source, [rule for rule in rules if rule.code in codes])
+
+
+def run_rules(source: SourceFile, rules: Sequence[type[Rule]]) -> list[Diagnostic]:
+    """``lint_source`` for rules that passed triage already: parse, visit, apply ``# noqa``."""
+    if not rules:
         return []
+    too_nested = _too_nested(source)
+    if too_nested is not None:
+        return [too_nested]
     try:
         module = cst.parse_module(source.text)
     except cst.ParserSyntaxError as error:
         return [_syntax_error(source, error)]
+    except Exception as error:  # noqa: BLE001 - e.g. RecursionError on absurdly nested code
+        return [internal_error(source, "the parser", error)]
     context = FileContext(source, module)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    instances = [rule(context) for rule in candidates]
-    dependencies = set().union(*(rule.get_inherited_dependencies() for rule in instances))
-    metadata = wrapper.resolve_many(dependencies)
-    for instance in instances:
-        instance.metadata = {key: metadata[key] for key in instance.get_inherited_dependencies()}
-    module.visit(_Dispatcher(instances, context))
+    instances = []
+    for rule in rules:
+        try:
+            instance = rule(context)
+        except Exception as error:  # noqa: BLE001 - a rule bug must not end the run
+            context.diagnostics.append(internal_error(source, f"rule {rule.code}", error))
+            continue
+        instance.metadata = {
+            provider: _LazyMetadata(wrapper, provider)
+            for provider in instance.get_inherited_dependencies()
+        }
+        instances.append(instance)
+    try:
+        with _deep_trees():
+            module.visit(_Dispatcher(instances, context))
+    except RecursionError as error:
+        context.diagnostics.append(internal_error(source, "the traversal", error))
     lines = source.text.splitlines()
     kept = [
         diagnostic

@@ -8,8 +8,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-import libcst as cst
-
 from ftlint.diagnostics import Applicability, Diagnostic, Edit, Fix
 from ftlint.sources import CellSpan, SourceFile
 
@@ -137,6 +135,8 @@ def _apply(source: SourceFile, diagnostics: Sequence[Diagnostic]) -> SourceFile:
         text, cells = _splice(source.text, edits, dominant_newline(source.text)), None
     else:
         text, cells = _refit_cells(source, edits)
+    import libcst as cst  # here, not at the top: `check` reports before any fix needs libcst
+
     try:
         cst.parse_module(text)
     except cst.ParserSyntaxError as error:

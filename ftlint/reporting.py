@@ -7,26 +7,35 @@ import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ftlint import __version__
 from ftlint.diagnostics import Applicability, Diagnostic, Fix, INPUT_DIAGNOSTICS
 from ftlint.fixer import applicable
-from ftlint.rules import DOCUMENTED
-from ftlint.rules.base import RuleDocs
 from ftlint.sources import SourceFile
+
+if TYPE_CHECKING:
+    from ftlint.codes import Documented, RuleDocs
 
 DOCS_URL = "https://github.com/ftlint/ftlint/blob/main/docs/rules.md"
 FORMATS = ("text", "json", "github", "sarif")
 
 
+def _documented() -> dict[str, type[Documented]]:
+    # The rules import libcst (0.2-0.4 s): `check` imports them only to render a finding.
+    from ftlint.rules import DOCUMENTED
+
+    return DOCUMENTED
+
+
 def rule_url(code: str) -> str | None:
-    return f"{DOCS_URL}#{code.lower()}" if code in DOCUMENTED else None
+    return f"{DOCS_URL}#{code.lower()}" if code in _documented() else None
 
 
 def rule_name(code: str) -> str:
-    rule = DOCUMENTED.get(code)
+    rule = _documented().get(code)
     return rule.name if rule is not None else INPUT_DIAGNOSTICS.get(code, code)
 
 
@@ -156,7 +165,7 @@ def render_rules_markdown() -> str:
         render_rule_markdown(entry.docs()).replace(
             f"# {entry.name} ({entry.code})", f'<a id="{entry.code.lower()}"></a>\n\n## {entry.code} {entry.name}', 1
         )
-        for entry in DOCUMENTED.values()
+        for entry in _documented().values()
     )
 
 
@@ -232,9 +241,9 @@ def render_sarif(diagnostics: Sequence[Diagnostic]) -> str:
             "helpUri": rule_url(rule.code),
             "properties": {"fix": rule.fix.value if rule.fix else None},
         }
-        for rule in DOCUMENTED.values()
+        for rule in _documented().values()
     ]
-    index = {code: i for i, code in enumerate(DOCUMENTED)}
+    index = {code: i for i, code in enumerate(_documented())}
     results = []
     for d in diagnostics:
         result: dict[str, object] = {

@@ -1,26 +1,43 @@
-"""Check many files: discovery, reading, per-file rule selection, linting."""
+"""Check many files: discovery, per-file rule selection, triage, the result cache, linting; in
+worker processes when there are enough files to pay for starting them.
+
+Only files that pass triage (``ftlint.triage``) import the engine, and with it libcst.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from ftlint.cache import ResultCache, rule_catalog
 from ftlint.config import Settings
-from ftlint.diagnostics import INPUT_ERROR, Diagnostic, Location
+from ftlint.diagnostics import INPUT_ERROR, INTERNAL_ERROR, Diagnostic, Location
 from ftlint.discovery import discover
-from ftlint.engine import lint_source
-from ftlint.rules import ALL_RULES, DOCUMENTED
-from ftlint.rules.base import Rule
 from ftlint.sources import SourceError, SourceFile, read_source
+from ftlint.triage import RuleTriage, TokenScan, admitted
+
+if TYPE_CHECKING:
+    from ftlint.rules.base import Rule
+
+# Below this many files, checking them costs less than starting worker processes: a file no
+# rule can match costs ~0.1 ms, a fork a few ms plus libcst's import in each worker.
+POOL_MIN_FILES = 64
+# Files per task sent to a worker: enough to amortise the round trip, few enough to balance.
+_CHUNK_FILES = 16
+# Files whose bytes triage can scan before decoding them (see TokenScan); not notebooks, JSON
+# where a token's characters may be escaped.
+_PYTHON_SUFFIXES = frozenset({".py", ".pyi"})
 
 
 @dataclass
 class CheckResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0
-    # Sources that were read, by display path (the fixer rewrites them).
+    # Sources of the files with findings, by display path (the text output shows their lines).
     sources: dict[str, SourceFile] = field(default_factory=dict)
 
 
@@ -30,29 +47,202 @@ def display_path(path: Path) -> str:
     return absolute if relative.startswith("..") else relative
 
 
+def default_jobs() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _registry_rules() -> Sequence[type[Rule]]:
+    from ftlint.rules import ALL_RULES
+
+    return ALL_RULES
+
+
 def rules_for(path: Path, settings: Settings, enabled: set[str]) -> list[type[Rule]]:
+    from ftlint.rules import ALL_RULES, DOCUMENTED
+
     ignored = settings.ignored_for(path, DOCUMENTED)
     return [rule for rule in ALL_RULES if rule.code in enabled and rule.code not in ignored]
 
 
-def check_file(path: Path, settings: Settings, enabled: set[str]) -> tuple[
-    SourceFile | None, list[Diagnostic]
-]:
+def check_file(
+    path: Path, settings: Settings, enabled: set[str]
+) -> tuple[SourceFile | None, list[Diagnostic]]:
+    """One file, in this process, with its source whatever the findings."""
+    from ftlint.engine import lint_source
+
     shown = display_path(path)
     try:
         source = read_source(path, shown)
     except SourceError as error:
-        return None, [Diagnostic(INPUT_ERROR, str(error), shown, Location(1, 1), Location(1, 1))]
+        return None, [_about_file(INPUT_ERROR, str(error), shown)]
     return source, lint_source(source, rules_for(path, settings, enabled))
 
 
-def check_paths(paths: Sequence[Path], settings: Settings, enabled: set[str]) -> CheckResult:
-    result = CheckResult()
-    for path in discover(paths, settings):
-        source, diagnostics = check_file(path, settings, enabled)
-        result.files += 1
-        result.diagnostics.extend(diagnostics)
-        if source is not None:
-            result.sources[source.display_path] = source
+def _about_file(code: str, message: str, shown: str) -> Diagnostic:
+    """A diagnostic about the file as a whole (it cannot be read, or checking it failed)."""
+    return Diagnostic(code, message, shown, Location(1, 1), Location(1, 1))
+
+
+@dataclass(frozen=True)
+class _Task:
+    path: Path
+    shown: str
+    codes: frozenset[str]  # rules in effect for this file: enabled, minus per-file ignores
+
+
+@dataclass
+class _Outcome:
+    diagnostics: list[Diagnostic]
+    source: SourceFile | None = None  # only with diagnostics
+
+
+@dataclass(frozen=True)
+class _Checker:
+    """What checking a file needs, sent once to each worker process."""
+
+    triages: tuple[RuleTriage, ...]
+    rules: tuple[type[Rule], ...] | None  # None: the registry's, imported once a file needs them
+    cache: ResultCache | None
+    tokens: TokenScan
+
+    def check(self, task: _Task) -> _Outcome:
+        try:
+            return self._check(task)
+        except Exception as error:  # noqa: BLE001 - an ftlint bug on one file must not end the run
+            message = (
+                f"internal error in ftlint while checking this file ({type(error).__name__}: "
+                f"{error}); please report it. No rule ran on this file."
+            )
+            return _Outcome([_about_file(INTERNAL_ERROR, message, task.shown)])
+
+    def _check(self, task: _Task) -> _Outcome:
+        triages = [triage for triage in self.triages if triage.code in task.codes]
+        if not triages:
+            return _Outcome([])
+        try:
+            raw = task.path.read_bytes()
+        except OSError:
+            return self._lint(task, triages, None, None)  # read_source says why it cannot read
+        key = None
+        if self.cache is not None:
+            key = self.cache.key(raw, task.path.suffix, task.codes)
+            cached = self.cache.load(key, task.shown)
+            if cached is not None:
+                return _Outcome(cached, self._source(task) if cached else None)
+        if task.path.suffix in _PYTHON_SUFFIXES:
+            triages = self.tokens.passing(raw, triages)
+        return self._lint(task, triages, key, raw)
+
+    def _lint(
+        self, task: _Task, triages: list[RuleTriage], key: str | None, raw: bytes | None
+    ) -> _Outcome:
+        """Read the source, triage it finely, lint it; cache the result under ``key``, the key
+        of ``raw``, unless the file changed since ``raw`` was read."""
+        source = None
+        diagnostics: list[Diagnostic] = []
+        if triages:
+            try:
+                source = read_source(task.path, task.shown)
+            except SourceError as error:
+                return _Outcome([_about_file(INPUT_ERROR, str(error), task.shown)])
+            codes = set(admitted(source.text, triages))
+            if codes:
+                from ftlint.engine import run_rules  # libcst: only for files that pass triage
+
+                rules = _registry_rules() if self.rules is None else self.rules
+                diagnostics = run_rules(source, [rule for rule in rules if rule.code in codes])
+        if (
+            self.cache is not None
+            and key is not None
+            and (source is None or source.raw == raw)
+            and all(d.code != INTERNAL_ERROR for d in diagnostics)
+        ):
+            self.cache.store(key, diagnostics)
+        return _Outcome(diagnostics, source if diagnostics else None)
+
+    @staticmethod
+    def _source(task: _Task) -> SourceFile | None:
+        try:
+            return read_source(task.path, task.shown)
+        except SourceError:
+            return None
+
+
+_worker_checker: _Checker | None = None
+
+
+def _start_worker(checker: _Checker) -> None:
+    global _worker_checker
+    _worker_checker = checker
+
+
+def _check_in_worker(tasks: list[_Task]) -> list[_Outcome]:
+    assert _worker_checker is not None
+    return [_worker_checker.check(task) for task in tasks]
+
+
+def _lost(task: _Task, error: BaseException) -> _Outcome:
+    message = (
+        f"internal error: the worker process checking this file stopped ({error}); please "
+        "report it, or run with --jobs 1 to see the error."
+    )
+    return _Outcome([_about_file(INTERNAL_ERROR, message, task.shown)])
+
+
+def _check_all(checker: _Checker, tasks: list[_Task], jobs: int) -> Iterable[_Outcome]:
+    """Outcomes in the order of ``tasks``, whatever the number of processes."""
+    if jobs <= 1 or len(tasks) < POOL_MIN_FILES:
+        return map(checker.check, tasks)
+    import multiprocessing  # with concurrent.futures, 10 ms of imports a one-file run skips
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    # Forked workers start in milliseconds with ftlint already imported; macOS and Windows
+    # cannot fork safely, and spawn there.
+    context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
+    chunks = [tasks[start : start + _CHUNK_FILES] for start in range(0, len(tasks), _CHUNK_FILES)]
+    outcomes: list[_Outcome] = []
+    with ProcessPoolExecutor(
+        min(jobs, len(chunks)), mp_context=context, initializer=_start_worker, initargs=(checker,)
+    ) as pool:
+        futures = [pool.submit(_check_in_worker, chunk) for chunk in chunks]
+        for chunk, future in zip(chunks, futures):
+            try:
+                outcomes.extend(future.result())
+            except BrokenProcessPool as error:
+                outcomes.extend(_lost(task, error) for task in chunk)
+    return outcomes
+
+
+def check_paths(
+    paths: Sequence[Path],
+    settings: Settings,
+    enabled: set[str],
+    *,
+    jobs: int | None = None,
+    cache: ResultCache | None = None,
+    rules: Sequence[type[Rule]] | None = None,
+) -> CheckResult:
+    """Lint every file under ``paths`` with the ``enabled`` rules (``rules``: instead of the
+    registry's), on ``jobs`` processes (default: the cores), reusing ``cache`` if given."""
+    catalog = rule_catalog()
+    if rules is None:
+        triages, available = catalog.rules, set(catalog.codes)
+    else:
+        triages = tuple(RuleTriage.of(rule) for rule in rules)
+        available = set(catalog.codes) | {rule.code for rule in rules}
+    checker = _Checker(triages, None if rules is None else tuple(rules), cache, TokenScan(triages))
+    tasks = [
+        _Task(path, display_path(path), frozenset(enabled - settings.ignored_for(path, available)))
+        for path in discover(paths, settings)
+    ]
+    result = CheckResult(files=len(tasks))
+    for outcome in _check_all(checker, tasks, default_jobs() if jobs is None else jobs):
+        result.diagnostics.extend(outcome.diagnostics)
+        if outcome.source is not None:
+            result.sources[outcome.source.display_path] = outcome.source
     result.diagnostics.sort(key=lambda d: d.sort_key)
     return result

@@ -26,7 +26,10 @@ def by_file(findings):
 
 
 def test_syntax_error_is_one_diagnostic_and_the_run_continues(tmp_path):
-    (tmp_path / "broken.py").write_text("import torch\nfor p in model.parameters(:\n    pass\n")
+    # Only files that can hold a finding are parsed (triage), so the broken file has freeze code.
+    (tmp_path / "broken.py").write_text(
+        "import torch\nfor p in model.parameters(:\n    p.requires_grad = a or b and c\n"
+    )
     (tmp_path / "good.py").write_text(FREEZE)
     code, findings = check_json(tmp_path)
     assert code == 1

@@ -116,7 +116,9 @@ class RequiresGradTypo(Rule):
     summary = "Assignment to a misspelt `requires_grad` freezes nothing"
     fix = Applicability.UNSAFE
     required_tokens = (METHOD, *TYPO_STEMS)
-    candidate_pattern = attribute_assigned(rf"\w*(?:{'|'.join(map(re.escape, required_tokens))})\w*")
+    candidate_pattern = attribute_assigned(
+        rf"\w*(?:{'|'.join(map(re.escape, required_tokens))})\w*"
+    )
 
     VALID = [
         Valid(

@@ -78,7 +78,9 @@ class DetachedCopyFreeze(RequiresGradSettings, Rule):
     summary = "`requires_grad` set on a detached copy, not on the parameter"
     fix = Applicability.UNSAFE
     required_tokens = (".requires_grad",)
-    candidate_pattern = f"{attribute_assigned('requires_grad')}|{attribute_called('requires_grad_')}"
+    candidate_pattern = (
+        attribute_assigned("requires_grad") + "|" + attribute_called("requires_grad_")
+    )
     collects_calls = True
 
     VALID = [

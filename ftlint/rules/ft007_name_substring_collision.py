@@ -111,8 +111,12 @@ class NameSubstringCollision(Rule):
     summary = "Name test on block 1 also matches blocks 10 to 19"
     fix = Applicability.UNSAFE
     required_tokens = ("named_parameters", "named_modules", "named_children", "state_dict")
-    # A string literal that ends in `.1`-`.9`, or an f-string that ends in `.{i}`.
-    candidate_pattern = r"""\.[1-9]['"]|\.\{[^{}\n]*\}['"]"""
+    # A string that ends in `.1`-`.9` (or an f-string in `.{i}`), tested with `in`, passed to a
+    # call, or in a list or tuple.
+    candidate_pattern = (
+        r"""(?:\.[1-9]|\.\{[^{}\n]*\})['"]{1,3}"""  # the end of the string
+        r"""(?:\s|\\|#[^\n]*)*(?:in\b|not\b|[,)\]}])"""  # what comes after it
+    )
 
     VALID = [
         Valid(

@@ -157,7 +157,9 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
     summary = "Parameters unfrozen after the optimizer was built without them are never updated"
     required_tokens = ("requires_grad = True", "requires_grad=True", "requires_grad_(")
     # And an optimizer built: a call whose name `_OPTIMIZER_CLASS` or `_OPTIMIZER_FACTORY` matches.
-    candidate_pattern = rf"(?:{_OPTIMIZER_CLASS.pattern.removeprefix('^')}|(?i:optimizer))\w*[\s\\]*\("
+    candidate_pattern = (
+        rf"(?:{_OPTIMIZER_CLASS.pattern.removeprefix('^')}|(?i:optimizer))\w*[\s\\]*\("
+    )
 
     VALID = [
         Valid(

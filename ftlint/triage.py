@@ -1,0 +1,223 @@
+"""Which rules can report in a file, decided from its text without parsing it.
+
+libcst parses about 1.4 µs per byte (positions cost twice that again) while a substring scan costs
+0.01: most files must never reach it. Each rule declares what every one of its findings needs:
+
+- ``required_tokens``: the file contains one of these substrings;
+- ``candidate_pattern`` (optional): a regex that matches somewhere in the file's text;
+- ``candidate_shape`` (optional): a code shape from :data:`SHAPES`, found on the file's code with
+  strings and comments removed.
+
+A rule runs on a file only if all of its declarations hold there, so a declaration that misses a
+finding hides it: ``tests/test_perf_triage.py`` runs every INVALID example through the triage.
+
+This module must not import libcst (nor the rules, which do): ``ftlint check`` on a file that no
+rule can match should cost the interpreter's start-up and little more.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ftlint.rules.base import Rule
+
+# String literals and comments, as Python's tokenizer delimits them (prefixes need no handling:
+# they do not change where a literal ends). Each branch loops over runs of ordinary characters,
+# which keeps the scan at C speed on long docstrings.
+_STRINGS_AND_COMMENTS = re.compile(
+    r"""
+    \#[^\n]*
+    | '''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''
+    | \"\"\"[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*\"\"\"
+    | '[^'\\\n]*(?:\\.[^'\\\n]*)*'
+    | "[^"\\\n]*(?:\\.[^"\\\n]*)*"
+    """,
+    re.DOTALL | re.VERBOSE,
+)
+# `and`/`or` as keywords. The look-behinds follow the literals so that the regex engine can skip
+# to candidate characters; a digit may precede a keyword (`1or 2` is valid Python).
+_BOOLEAN_OPERATOR = re.compile(r"(?:a(?<![^\W\d]a)nd|o(?<![^\W\d]o)r)\b")
+_LEVEL_BREAK = re.compile(r"[()\[\]{},;:\n]")
+_OPENING, _CLOSING = "([{", ")]}"
+
+
+def code_without_strings(text: str) -> str:
+    """``text`` with string literals and comments replaced by a space.
+
+    Exact for Python up to 3.11; a 3.12 f-string that nests its own quote character can shift the
+    boundaries, which is why shapes must not rely on what this removes.
+    """
+    return _STRINGS_AND_COMMENTS.sub(" ", text)
+
+
+def _depth_change(code: str, start: int, end: int) -> int:
+    return sum(code.count(bracket, start, end) for bracket in _OPENING) - sum(
+        code.count(bracket, start, end) for bracket in _CLOSING
+    )
+
+
+def _continued(code: str, newline: int) -> bool:
+    """Whether the line break at ``newline`` follows a backslash (``\\r\\n`` breaks included)."""
+    return code.endswith("\\", 0, newline) or code.endswith("\\\r", 0, newline)
+
+
+def _same_level(code: str, start: int, end: int, *, top: bool) -> bool:
+    """Whether ``code[start:end]`` stays in one element of one expression level: it never closes
+    the bracket it starts in, holds no ``,``, ``;`` or ``:`` at that level and, at the top level
+    (``top``), no line break that ends the statement."""
+    depth = 0
+    for match in _LEVEL_BREAK.finditer(code, start, end):
+        char = match.group()
+        if char in _OPENING:
+            depth += 1
+        elif char in _CLOSING:
+            depth -= 1
+            if depth < 0:
+                return False
+        elif depth == 0 and (char != "\n" or (top and not _continued(code, match.start()))):
+            return False
+    return True
+
+
+def has_mixed_and_or(code: str) -> bool:
+    """Whether an ``and`` and an ``or`` share a level of one expression with no brackets between
+    them (``a or b and c``, over lines inside brackets too).
+
+    Every ``or`` chain with a bare ``and`` operand has such a pair: among the ``and``/``or``
+    keywords at the chain's own level, the kind changes somewhere, and the two keywords where it
+    changes are consecutive at that level. So it is enough to compare each keyword with the
+    previous one at the same bracket depth.
+    """
+    previous_at_depth: dict[int, tuple[str, int]] = {}
+    depth = position = 0
+    for match in _BOOLEAN_OPERATOR.finditer(code):
+        start = match.start()
+        depth += _depth_change(code, position, start)
+        position = start
+        previous = previous_at_depth.get(depth)
+        if (
+            previous is not None
+            and previous[0] != match.group()
+            and _same_level(code, previous[1], start, top=depth == 0)
+        ):
+            return True
+        previous_at_depth[depth] = (match.group(), match.end())
+    return False
+
+
+SHAPES: dict[str, Callable[[str], bool]] = {"mixed-and-or": has_mixed_and_or}
+
+# Regex pieces for rules' `candidate_pattern`: what Python allows between an attribute and the
+# `=` or `(` after it (whitespace, line continuations, closing parentheses, comments).
+GAP = r"(?:[\s)\\]|#[^\n]*)*"
+
+
+def attribute_assigned(name: str) -> str:
+    """A regex for ``<target>.<name> = ...``, ``name`` being a regex for the attribute."""
+    return rf"\.[\s\\]*(?:{name})\b{GAP}=(?!=)"
+
+
+def attribute_called(name: str) -> str:
+    """A regex for ``<receiver>.<name>(...)``, ``name`` being a regex for the method."""
+    return rf"\.[\s\\]*(?:{name})[\s\\]*\("
+
+
+class FileText:
+    """A file's text and the views of it that triage needs, each computed at most once."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @cached_property
+    def code(self) -> str:
+        return code_without_strings(self.text)
+
+
+@dataclass(frozen=True)
+class RuleTriage:
+    """What a rule declares about the text of any file it can report in."""
+
+    code: str
+    tokens: tuple[str, ...]
+    pattern: str | None = None
+    shape: str | None = None
+
+    @classmethod
+    def of(cls, rule: type[Rule]) -> RuleTriage:
+        return cls(rule.code, rule.required_tokens, rule.candidate_pattern, rule.candidate_shape)
+
+    @cached_property
+    def _regex(self) -> re.Pattern[str] | None:
+        return None if self.pattern is None else re.compile(self.pattern)
+
+    def admits(self, text: FileText) -> bool:
+        return (
+            any(token in text.text for token in self.tokens)
+            and (self._regex is None or self._regex.search(text.text) is not None)
+            and (self.shape is None or SHAPES[self.shape](text.code))
+        )
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RuleTriage:
+        return cls(**{**data, "tokens": tuple(data["tokens"])})
+
+
+class TokenScan:
+    """The token test of many rules on a Python file's bytes, before (and mostly instead of)
+    decoding them: every encoding Python source can declare is ASCII-compatible, so an ASCII
+    token in the text is in the bytes too. A substring scan costs ~25 ms per token on 50 MB, so
+    each distinct token is scanned once per file, and not at all when a token it contains is
+    absent (`requires_grad` before `.requires_grad`)."""
+
+    def __init__(self, triages: Iterable[RuleTriage]) -> None:
+        tokens = {token for triage in triages for token in triage.tokens}
+        self._inner = {
+            token: [other for other in tokens if other != token and other in token]
+            for token in tokens
+        }
+
+    def passing(self, raw: bytes, triages: Iterable[RuleTriage]) -> list[RuleTriage]:
+        """The ``triages`` whose token test ``raw`` may pass."""
+        found: dict[str, bool] = {}
+
+        def present(token: str) -> bool:
+            if token not in found:
+                found[token] = not token.isascii() or (
+                    all(map(present, self._inner[token])) and token.encode() in raw
+                )
+            return found[token]
+
+        return [triage for triage in triages if any(map(present, triage.tokens))]
+
+
+def admitted(text: str, triages: Iterable[RuleTriage]) -> list[str]:
+    """Codes of the rules among ``triages`` that can report in ``text``."""
+    view = FileText(text)
+    return [triage.code for triage in triages if triage.admits(view)]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """What ``check`` needs to know about the rules before importing them (which imports libcst,
+    0.2-0.4 s): every code users can select, and each static rule's triage."""
+
+    codes: tuple[str, ...]
+    rules: tuple[RuleTriage, ...]
+
+    @classmethod
+    def from_registry(cls) -> Catalog:
+        from ftlint.rules import ALL_RULES, DOCUMENTED
+
+        return cls(tuple(DOCUMENTED), tuple(RuleTriage.of(rule) for rule in ALL_RULES))
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Catalog:
+        return cls(tuple(data["codes"]), tuple(RuleTriage.from_json(r) for r in data["rules"]))

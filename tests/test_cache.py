@@ -1,0 +1,115 @@
+"""The result cache: what it stores, when it is read, and that it never breaks a run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import replace
+
+from support import FIXTURES, run_ftlint
+
+from ftlint.cache import ResultCache, build_id
+from ftlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
+
+FINDING = FIXTURES / "seed_backbone_freezing.py"
+DIAGNOSTIC = Diagnostic(
+    "FT001",
+    "freeze condition mixes `or` and `and`",
+    "old/name.ipynb",
+    Location(3, 8),
+    Location(3, 40),
+    Fix(
+        Applicability.SAFE,
+        "Add parentheses",
+        (Edit("(a and b)", 10, 17, Location(3, 8), Location(3, 15)),),
+    ),
+    cell=2,
+    noqa_row=12,
+)
+
+
+def test_an_entry_gives_back_the_diagnostics_at_the_new_path(tmp_path):
+    cache = ResultCache(tmp_path)
+    key = cache.key(b"source", ".ipynb", {"FT001"})
+    cache.store(key, [DIAGNOSTIC])
+    [loaded] = cache.load(key, "new/name.ipynb")
+    assert loaded == replace(DIAGNOSTIC, filename="new/name.ipynb")
+    assert loaded.noqa_row == DIAGNOSTIC.noqa_row
+    assert (tmp_path / build_id() / key).is_file()
+    assert (tmp_path / ".gitignore").read_text() == "*\n"
+
+
+def test_the_key_covers_bytes_kind_and_rules():
+    key = ResultCache.key(b"x = 1\n", ".py", {"FT001", "FT002"})
+    assert key == ResultCache.key(b"x = 1\n", ".py", ["FT002", "FT001"])
+    assert key != ResultCache.key(b"x = 2\n", ".py", {"FT001", "FT002"})
+    assert key != ResultCache.key(b"x = 1\n", ".ipynb", {"FT001", "FT002"})
+    assert key != ResultCache.key(b"x = 1\n", ".py", {"FT001"})
+
+
+def test_a_damaged_entry_is_a_miss(tmp_path):
+    cache = ResultCache(tmp_path)
+    for number, content in enumerate([b"", b"{not json", b'[{"code": "FT001"}]', b"{}"]):
+        key = cache.key(str(number).encode(), ".py", {"FT001"})
+        (tmp_path / build_id()).mkdir(exist_ok=True)
+        (tmp_path / build_id() / key).write_bytes(content)
+        assert cache.load(key, "a.py") is None
+
+
+def test_a_failed_write_leaves_nothing_behind(tmp_path, monkeypatch):
+    cache = ResultCache(tmp_path)
+    key = cache.key(b"source", ".py", {"FT001"})
+    cache.store(key, [])  # creates the directory
+
+    def fail(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail)
+    cache.store(cache.key(b"other", ".py", {"FT001"}), [DIAGNOSTIC])
+    assert sorted(path.name for path in (tmp_path / build_id()).iterdir()) == [key]
+
+
+def test_an_unusable_cache_directory_does_not_fail_the_run(tmp_path):
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache directory should be")
+    result = run_ftlint("check", str(FINDING), env={"FTLINT_CACHE_DIR": str(blocker)})
+    assert result.returncode == 1 and "FT001" in result.stdout, result.stderr
+
+
+def _only_finding_entry(cache_dir):
+    """The one entry in ``cache_dir`` that holds findings."""
+    [directory] = [d for d in cache_dir.iterdir() if d.is_dir()]
+    entries = [e for e in directory.iterdir() if e.name != "rules.json" and e.read_bytes() != b"[]"]
+    assert len(entries) == 1, entries
+    return entries[0]
+
+
+def test_later_runs_read_the_cache_until_the_file_changes(tmp_path):
+    env = {"FTLINT_CACHE_DIR": str(tmp_path / "cache")}
+    target = tmp_path / "train.py"
+    target.write_bytes(FINDING.read_bytes())
+    first = run_ftlint("check", "--output-format", "json", str(target), env=env)
+    entry = _only_finding_entry(tmp_path / "cache")
+    stored = json.loads(entry.read_bytes())
+    assert "FT001" in {d["code"] for d in stored}
+    entry.write_text(json.dumps([{**d, "message": "from the cache"} for d in stored]))
+
+    def messages(*options: str) -> set[str]:
+        result = run_ftlint("check", "--output-format", "json", *options, str(target), env=env)
+        return {d["message"] for d in json.loads(result.stdout)}
+
+    assert messages() == {"from the cache"}
+    assert messages("--no-cache") == {d["message"] for d in json.loads(first.stdout)}
+    target.write_bytes(FINDING.read_bytes() + b"# edited\n")
+    assert messages() == {d["message"] for d in json.loads(first.stdout)}
+
+
+def test_concurrent_runs_agree_and_leave_no_temporary_files(tmp_path):
+    env = {**os.environ, "NO_COLOR": "1", "FTLINT_CACHE_DIR": str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "ftlint", "check", "--jobs", "2", str(FIXTURES)]
+    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE) for _ in range(3)]
+    outputs = {run.communicate(timeout=300)[0] for run in runs}
+    assert len(outputs) == 1 and b"FT001" in outputs.pop()
+    assert not list((tmp_path / "cache").rglob(".tmp-*"))

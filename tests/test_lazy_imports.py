@@ -1,0 +1,55 @@
+"""What each entry point imports: `import ftlint` never imports torch, `ftlint check` never does,
+and checking a file no rule can match does not import libcst (0.2-0.4 s) either."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from support import FIXTURES
+
+HEAVY = ["libcst", "torch"]
+
+
+def heavy_imports(statement: str, env: dict[str, str] | None = None) -> list[str]:
+    """The heavy packages a fresh interpreter has imported after running ``statement``."""
+    probe = (
+        f"import json, sys\n{statement}\n"
+        f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=300,
+        check=True,
+    )  # fmt: skip
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def heavy_imports_of_check(tmp_path, path) -> list[str]:
+    run_check = (
+        "from ftlint.cli import main\n"
+        f"try:\n    main(['check', '--no-cache', {str(path)!r}])\nexcept SystemExit:\n    pass"
+    )
+    return heavy_imports(run_check, {"FTLINT_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1"})
+
+
+@pytest.mark.parametrize("module", ["ftlint", "ftlint.cli", "ftlint.runner", "ftlint.triage"])
+def test_importing_ftlint_imports_neither_torch_nor_libcst(module):
+    assert heavy_imports(f"import {module}") == []
+
+
+def test_a_file_no_rule_can_match_never_imports_libcst(tmp_path):
+    plain = tmp_path / "plain.py"
+    plain.write_text("def add(a, b):\n    return a + b\n")
+    heavy_imports_of_check(tmp_path, plain)  # the first run stores the rule catalog
+    assert heavy_imports_of_check(tmp_path, plain) == []
+    # Mentions `parameters(`, so passes FT001's tokens, but has no `and`/`or` for its shape.
+    tokens_only = tmp_path / "count.py"
+    tokens_only.write_text("n = sum(p.numel() for p in model.parameters())\n")
+    assert heavy_imports_of_check(tmp_path, tokens_only) == []
+
+
+def test_a_file_that_may_hold_a_finding_is_parsed_without_torch(tmp_path):
+    path = FIXTURES / "seed_backbone_freezing.py"
+    assert heavy_imports_of_check(tmp_path, path) == ["libcst"]
