@@ -179,3 +179,13 @@ def test_python_dash_m_and_default_path(tmp_path):
     result = run_ftlint("check", cwd=tmp_path)
     assert result.returncode == 0
     assert result.stdout.strip() == "All checks passed!"
+
+
+def test_notebook_fixtures_exhibit_every_static_rule():
+    notebooks = sorted(str(path) for path in FIXTURES.glob("*.ipynb"))
+    result = run_ftlint("check", "--no-cache", "--output-format", "json", *notebooks)
+    findings = json.loads(result.stdout)
+    assert {f["code"] for f in findings} == {f"FT{n:03d}" for n in range(1, 11)}
+    assert all(f["cell"] is not None for f in findings)
+    clean = run_ftlint("check", "--no-cache", str(FIXTURES / "clean" / "resnet_head_only.ipynb"))
+    assert clean.returncode == 0
