@@ -62,8 +62,8 @@ class IgnoredTrainBn(Rule):
     Flags PyTorch Lightning fine-tuning callbacks whose `train_bn` setting is silently ignored
     while the backbone is frozen:
 
-    - `BackboneFinetuning(..., train_bn=False)` (or a subclass that does not override
-      `freeze_before_training`);
+    - `BackboneFinetuning(..., train_bn=False)`, or a subclass that does not override
+      `freeze_before_training` or whose override still calls `super().freeze_before_training`;
     - a `BaseFinetuning`/`BackboneFinetuning` subclass that stores a `train_bn` but whose
       `freeze_before_training` calls `self.freeze(...)` without passing it.
 
@@ -181,6 +181,20 @@ class IgnoredTrainBn(Rule):
         ),
         Invalid(
             """
+            from lightning.pytorch.callbacks import BackboneFinetuning
+
+            class LoggingFinetuning(BackboneFinetuning):
+                def freeze_before_training(self, pl_module):
+                    print("freezing the backbone")
+                    super().freeze_before_training(pl_module)
+
+            finetuning = LoggingFinetuning(unfreeze_backbone_at_epoch=3, train_bn=False)
+            """,
+            line=8,
+            message_contains="until epoch 3",
+        ),
+        Invalid(
+            """
             from lightning.pytorch.callbacks import BaseFinetuning
 
             class MilestoneFinetuning(BaseFinetuning):
@@ -239,7 +253,12 @@ class IgnoredTrainBn(Rule):
             if isinstance(statement, cst.FunctionDef) and (
                 statement.name.value == "freeze_before_training"
             ):
-                info.overrides_freeze_before_training = True
+                # An override that calls the parent's method still runs Lightning's freeze.
+                info.overrides_freeze_before_training = not m.findall(
+                    statement,
+                    m.Call(func=m.Attribute(value=m.Call(func=m.Name("super")),
+                                            attr=m.Name("freeze_before_training"))),
+                )  # fmt: skip
                 finder = _FreezeCallFinder()
                 statement.visit(finder)
                 info.freeze_calls = finder.calls
