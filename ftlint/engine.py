@@ -24,7 +24,7 @@ from ftlint.diagnostics import (
 )
 from ftlint.rules.base import Rule
 from ftlint.sources import SourceFile
-from ftlint.suppression import is_suppressed
+from ftlint.suppression import comments_by_row, is_suppressed
 from ftlint.triage import RuleTriage, admitted
 
 
@@ -242,13 +242,10 @@ def run_rules(source: SourceFile, rules: Sequence[type[Rule]]) -> list[Diagnosti
             module.visit(_Dispatcher(instances, context))
     except RecursionError as error:
         context.diagnostics.append(internal_error(source, "the traversal", error))
-    lines = source.text.splitlines()
+    comments = comments_by_row(source.text) if context.diagnostics else {}
     kept = [
         diagnostic
         for diagnostic in context.diagnostics
-        if not (
-            0 < diagnostic.noqa_row <= len(lines)
-            and is_suppressed(diagnostic.code, lines[diagnostic.noqa_row - 1])
-        )
+        if not is_suppressed(diagnostic.code, comments.get(diagnostic.noqa_row, ""))
     ]
     return sorted(kept, key=lambda d: d.sort_key)

@@ -48,8 +48,11 @@ def test_noqa_suppresses_on_reported_line(tmp_path):
     write(tmp_path / "coded.py", FREEZE.format(noqa="  # noqa: FT001"))
     write(tmp_path / "other_code.py", FREEZE.format(noqa="  # noqa: FT002"))
     write(tmp_path / "listed.py", TRAIN_BN.format(noqa="  # noqa: FT001,FT002"))
+    # A `# noqa` inside a string literal is not a comment.
+    write(tmp_path / "in_string.py", FREEZE.format(noqa="  # noqa").replace(
+        "if not tune", "if '# noqa' and not tune").replace("  # noqa\n", "\n"))
     result = run_ftlint("check", "--output-format", "json", str(tmp_path))
-    assert codes_by_file(result) == {"other_code.py": {"FT001"}}
+    assert codes_by_file(result) == {"other_code.py": {"FT001"}, "in_string.py": {"FT001"}}
 
 
 def test_pyproject_select_ignore_exclude_per_file_ignores(tmp_path):
