@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
-import libcst.matchers as m
+
+from ftlint.analysis.nodes import is_name
 
 # Builtins whose result yields the same elements as their first argument.
 _ELEMENT_KEEPING = frozenset({"list", "tuple", "sorted", "reversed", "iter"})
@@ -83,8 +84,12 @@ def element_source(
             elif builtin not in _ELEMENT_KEEPING:
                 return iterable, path
             iterable = iterable.args[0].value
-        elif m.matches(iterable, m.Subscript(slice=[m.SubscriptElement(slice=m.Slice())])):
-            iterable = iterable.value  # type: ignore[attr-defined]
+        elif (
+            isinstance(iterable, cst.Subscript)
+            and len(iterable.slice) == 1
+            and isinstance(iterable.slice[0].slice, cst.Slice)
+        ):
+            iterable = iterable.value
         else:
             return iterable, path
 
@@ -186,7 +191,7 @@ class BindingTracker:
         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
             owner = self.owner_class(node.value.value, site)
             assigned = [] if owner is None else owner.attributes.get(node.attr.value, [])
-            assigned = [b for b in assigned if not m.matches(b.value, m.Name("None"))]
+            assigned = [b for b in assigned if not is_name(b.value, "None")]
             if assigned:  # else an attribute of a base class: the rule decides
                 pending = [binding for binding in assigned if id(binding) not in self._following]
                 return bool(pending) and all(
@@ -247,7 +252,7 @@ class BindingTracker:
         params = node.params
         positional = [*params.posonly_params, *params.params]
         is_method = self.scope.is_class and not any(
-            m.matches(decorator.decorator, m.Name("staticmethod")) for decorator in node.decorators
+            is_name(decorator.decorator, "staticmethod") for decorator in node.decorators
         )
         self._push(node, positional[0].name.value if is_method and positional else None)
         for param in (*positional, *params.kwonly_params):

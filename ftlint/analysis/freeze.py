@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 import libcst as cst
-import libcst.matchers as m
+
+from ftlint.analysis.nodes import find_all, is_attribute, is_call
 
 # Methods that change whether parameters train or whether BatchNorm updates its statistics.
 FREEZE_METHODS = frozenset({"requires_grad_", "eval", "train"})
@@ -52,7 +53,7 @@ def is_freeze_call(call: cst.Call) -> bool:
 
 
 def is_requires_grad_target(node: cst.BaseExpression) -> bool:
-    return m.matches(node, m.Attribute(attr=m.Name("requires_grad")))
+    return is_attribute(node, "requires_grad")
 
 
 class _FreezeActionFinder(cst.CSTVisitor):
@@ -97,12 +98,10 @@ def find_freeze_action(module: cst.Module, *nodes: cst.CSTNode | None) -> str | 
 def iterates_parameters(node: cst.CSTNode) -> bool:
     """Whether ``node`` contains a call such as ``model.named_parameters()``."""
     return bool(
-        m.findall(
+        find_all(
             node,
-            m.Call(
-                func=m.Attribute(
-                    attr=m.Name(value=m.MatchIfTrue(lambda value: value in PARAMETER_ITERATORS))
-                )
+            lambda n: (
+                is_call(n) and is_attribute(n.func) and n.func.attr.value in PARAMETER_ITERATORS
             ),
         )
     )

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 import libcst as cst
-import libcst.matchers as m
 
 from ftlint.analysis.bindings import element_source
 from ftlint.analysis.imports import dotted_name
+from ftlint.analysis.nodes import is_attribute, is_call
 
 Kind = Literal["parameter", "module", "state"]
 Position = tuple[int, ...]  # where a loop variable sits in each element: `p` of `(n, p)` is (1,)
@@ -73,7 +73,7 @@ def _variables(target: cst.BaseExpression, path: Position = ()) -> Iterator[tupl
 
 def _is_state_dict(node: cst.BaseExpression) -> bool:
     """``model.state_dict()``, or a variable holding one: ``state_dict``, ``ckpt["state_dict"]``."""
-    if m.matches(node, m.Call(func=m.Attribute(attr=m.Name(_STATE_DICT)))):
+    if is_call(node) and is_attribute(node.func, _STATE_DICT):
         return True
     if isinstance(node, cst.Subscript):
         return any(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 
 from ftlint.analysis.imports import ImportMap
+from ftlint.analysis.nodes import is_attribute, is_call
 from ftlint.rules.data.torchvision_weights import LEGACY_WEIGHTS, NAMESPACES
 
 _GET_MODEL = "torchvision.models.get_model"
@@ -28,8 +28,8 @@ def builder_key(func: cst.BaseExpression, imports: ImportMap) -> str | None:
 def is_dynamic_builder(func: cst.BaseExpression, imports: ImportMap) -> bool:
     """Whether ``func`` picks a torchvision builder by name: ``getattr(torchvision.models,
     name)``, ``models.__dict__[name]`` or ``torchvision.models.get_model``."""
-    if isinstance(func, cst.Call) and m.matches(func.func, m.Name("getattr")) and func.args:
+    if is_call(func, "getattr") and func.args:
         return imports.qualify(func.args[0].value) in NAMESPACES
-    if m.matches(func, m.Subscript(value=m.Attribute(attr=m.Name("__dict__")))):
-        return imports.qualify(func.value.value) in NAMESPACES  # type: ignore[attr-defined]
+    if isinstance(func, cst.Subscript) and is_attribute(func.value, "__dict__"):
+        return imports.qualify(func.value.value) in NAMESPACES
     return imports.qualify(func) == _GET_MODEL

@@ -3,9 +3,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import libcst as cst
-import libcst.matchers as m
 
 from ftlint.analysis.imports import dotted_name
+from ftlint.analysis.nodes import find_all, is_attribute, is_call, is_name
 from ftlint.diagnostics import Applicability
 from ftlint.rules.base import Invalid, Rule, Valid
 
@@ -49,9 +49,11 @@ class _FreezeCallFinder(cst.CSTVisitor):
         self.calls: list[cst.Call] = []
 
     def visit_Call(self, node: cst.Call) -> None:
-        if m.matches(
-            node.func,
-            m.Attribute(value=m.Name("self") | m.Name("BaseFinetuning"), attr=m.Name("freeze")),
+        func = node.func
+        if (
+            is_attribute(func, "freeze")
+            and is_name(func.value)
+            and func.value.value in ("self", "BaseFinetuning")
         ):
             self.calls.append(node)
 
@@ -246,19 +248,27 @@ class IgnoredTrainBn(Rule):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         info = _ClassInfo(node, [self._base_name(base.value) for base in node.bases])
         info.stores_train_bn = bool(
-            m.findall(node, m.Attribute(value=m.Name("self"), attr=m.Name("train_bn")))
-            or m.findall(node, m.Param(name=m.Name("train_bn")))
+            find_all(
+                node,
+                lambda n: (
+                    is_attribute(n, "train_bn", "self")
+                    or (isinstance(n, cst.Param) and n.name.value == "train_bn")
+                ),
+            )
         )
         for statement in node.body.body:
             if isinstance(statement, cst.FunctionDef) and (
                 statement.name.value == "freeze_before_training"
             ):
                 # An override that calls the parent's method still runs Lightning's freeze.
-                info.overrides_freeze_before_training = not m.findall(
+                info.overrides_freeze_before_training = not find_all(
                     statement,
-                    m.Call(func=m.Attribute(value=m.Call(func=m.Name("super")),
-                                            attr=m.Name("freeze_before_training"))),
-                )  # fmt: skip
+                    lambda n: (
+                        is_call(n)
+                        and is_attribute(n.func, "freeze_before_training")
+                        and is_call(n.func.value, "super")
+                    ),
+                )
                 finder = _FreezeCallFinder()
                 statement.visit(finder)
                 info.freeze_calls = finder.calls
@@ -314,7 +324,7 @@ class IgnoredTrainBn(Rule):
         train_bn = keywords.get("train_bn")
         if train_bn is None and len(positional) > _TRAIN_BN_POSITION:
             train_bn = positional[_TRAIN_BN_POSITION]
-        if not m.matches(train_bn, m.Name("False")):
+        if not is_name(train_bn, "False"):
             return
         epoch = keywords.get("unfreeze_backbone_at_epoch") or (positional[0] if positional else None)
         epoch_text = (

@@ -5,8 +5,8 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 import libcst as cst
-import libcst.matchers as m
 
+from ftlint.analysis.nodes import find_all, is_name
 from ftlint.analysis.tensors import consequence, literal_bool
 from ftlint.diagnostics import Applicability
 from ftlint.rules.base import Invalid, Rule, Valid
@@ -232,11 +232,15 @@ class RequiresGradTypo(Rule):
     def _mentions(self, name: str) -> int:
         """Mentions of ``name`` in the file's code and strings (not in its comments)."""
         word = re.compile(rf"\b{re.escape(name)}\b")
-        mentions = m.findall(
+        mentions = find_all(
             self.context.module,
-            m.Name(name)
-            | m.SimpleString(value=m.MatchIfTrue(word.search))
-            | m.FormattedStringText(value=m.MatchIfTrue(word.search)),
+            lambda node: (
+                is_name(node, name)
+                or (
+                    isinstance(node, (cst.SimpleString, cst.FormattedStringText))
+                    and word.search(node.value) is not None
+                )
+            ),
         )
         return len(mentions)
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 import re
 
 import libcst as cst
-import libcst.matchers as m
 
 from ftlint.analysis.bindings import DICT_VALUES, Site, iterated_method, method_call
 from ftlint.analysis.imports import dotted_name
+from ftlint.analysis.nodes import find_all, is_attribute, is_name
 from ftlint.analysis.tensors import RequiresGradSetting, RequiresGradSettings
 from ftlint.diagnostics import Applicability
 from ftlint.rules.base import Invalid, Rule, Valid
@@ -79,8 +79,13 @@ def builds_model(qualified: str) -> bool:
 def _defines_requires_grad(classdef: cst.ClassDef) -> bool:
     """The class has its own ``requires_grad`` (a property, a method or a class attribute)."""
     return bool(
-        m.findall(classdef.body, m.FunctionDef(name=m.Name("requires_grad")))
-        or m.findall(classdef.body, m.AssignTarget(target=m.Name("requires_grad")))
+        find_all(
+            classdef.body,
+            lambda node: (
+                (isinstance(node, cst.FunctionDef) and node.name.value == "requires_grad")
+                or (isinstance(node, cst.AssignTarget) and is_name(node.target, "requires_grad"))
+            ),
+        )
     )
 
 
@@ -300,7 +305,7 @@ class ModuleRequiresGradAttribute(RequiresGradSettings, Rule):
             return True
         # `module._modules`, the dict of its children
         children = iterated_method(iterable, path, DICT_VALUES)
-        return m.matches(children, m.Attribute(attr=m.Name("_modules")))
+        return is_attribute(children, "_modules")
 
     def _is_module_class(self, classdef: cst.ClassDef, seen: set[str]) -> bool:
         """Subclasses ``nn.Module`` (or a model base), directly or through classes of this file."""

@@ -3,8 +3,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import libcst as cst
-import libcst.matchers as m
 
+from ftlint.analysis.nodes import is_attribute
 from ftlint.analysis.tensors import consequence, literal_bool
 from ftlint.diagnostics import Applicability
 from ftlint.rules.base import Invalid, Rule, Valid
@@ -13,7 +13,6 @@ from ftlint.triage import GAP
 if TYPE_CHECKING:
     from ftlint.engine import FileContext
 
-_REQUIRES_GRAD = m.Attribute(attr=m.Name("requires_grad"))
 _NEGATING = (cst.NotEqual, cst.IsNot)
 
 
@@ -135,7 +134,7 @@ class NoOpRequiresGrad(Rule):
             isinstance(expression, cst.Comparison)
             and len(expression.comparisons) == 1
             and isinstance(expression.comparisons[0].operator, (cst.Equal, cst.Is, *_NEGATING))
-            and m.matches(expression.left, _REQUIRES_GRAD)
+            and is_attribute(expression.left, "requires_grad")
             and not self._displayed(node)
         ):
             self._report_comparison(node, expression)

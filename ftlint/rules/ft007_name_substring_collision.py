@@ -4,8 +4,8 @@ import re
 from typing import TYPE_CHECKING
 
 import libcst as cst
-import libcst.matchers as m
 
+from ftlint.analysis.nodes import is_call
 from ftlint.analysis.parts import Kind, ModelLoop, ModelLoops, comprehension_clauses
 from ftlint.diagnostics import Applicability
 from ftlint.rules.base import Invalid, Rule, Valid
@@ -44,7 +44,7 @@ def _string_nodes(node: cst.BaseExpression) -> list[cst.SimpleString]:
 
 
 def _is_range(node: cst.BaseExpression) -> bool:
-    return m.matches(node, m.Call(func=m.Name("range")))
+    return is_call(node, "range")
 
 
 def _ends_with_range_index(node: cst.FormattedString, ranges: set[str]) -> bool:

@@ -5,11 +5,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import libcst as cst
-import libcst.matchers as m
 
 from ftlint.analysis.bindings import BindingTracker, DirectTest, Site, method_call
 from ftlint.analysis.freeze import is_freeze_call, iterates_parameters
 from ftlint.analysis.imports import dotted_name
+from ftlint.analysis.nodes import find_all, is_attribute, is_call, is_name
 from ftlint.analysis.parts import Kind, ModelLoops
 from ftlint.analysis.tensors import called_requires_grad, literal_bool
 from ftlint.analysis.torchvision import builder_key
@@ -50,7 +50,7 @@ class _TrainCall:
 
 
 def _calls(node: cst.CSTNode) -> list[cst.Call]:
-    return [call for call in m.findall(node, m.Call()) if isinstance(call, cst.Call)]
+    return [call for call in find_all(node, is_call) if isinstance(call, cst.Call)]
 
 
 def _is_train_call(call: cst.Call) -> bool:
@@ -69,24 +69,32 @@ def _eval_receiver(call: cst.Call) -> cst.BaseExpression | None:
 
 def _statement_call(statement: cst.BaseStatement) -> cst.Call | None:
     """The call a statement such as ``model.train()`` consists of."""
-    if m.matches(statement, m.SimpleStatementLine(body=[m.Expr(value=m.Call())])):
-        return statement.body[0].value  # type: ignore[attr-defined,return-value]
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+        expression = statement.body[0]
+        if isinstance(expression, cst.Expr) and isinstance(expression.value, cst.Call):
+            return expression.value
     return None
 
 
 def _freezes(node: cst.CSTNode, variable: str | None = None) -> bool:
     """Whether ``node`` holds a ``requires_grad = False`` or ``requires_grad_(False)`` (on
     ``variable`` when given)."""
-    owner = m.Name(variable) if variable is not None else m.DoNotCare()
-    assigned = m.Assign(
-        targets=[m.AssignTarget(target=m.Attribute(value=owner, attr=m.Name("requires_grad")))],
-        value=m.Name("False"),
-    )
-    called = m.Call(
-        func=m.Attribute(value=owner, attr=m.Name("requires_grad_")),
-        args=[m.Arg(value=m.Name("False"))],
-    )
-    return bool(m.findall(node, assigned | called))
+
+    def freezes(node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.Assign):
+            return (
+                len(node.targets) == 1
+                and is_attribute(node.targets[0].target, "requires_grad", variable)
+                and is_name(node.value, "False")
+            )
+        return (
+            is_call(node)
+            and is_attribute(node.func, "requires_grad_", variable)
+            and len(node.args) == 1
+            and is_name(node.args[0].value, "False")
+        )
+
+    return bool(find_all(node, freezes))
 
 
 def _positive_strings(test: cst.BaseExpression) -> list[str]:
@@ -355,8 +363,8 @@ class FrozenBatchnormInTrainMode(BindingTracker, Rule):
             return (f"class {owner.node.name.value}", *attributes)
         binding = self.lookup(root, site)
         value = binding.expression() if binding is not None and not binding.iterated else None
-        if m.matches(value, m.Call(func=m.Name(m.MatchIfTrue(lambda name: name in self.classes)))):
-            return (f"class {value.func.value}", *attributes)  # type: ignore[union-attr]
+        if is_call(value) and is_name(value.func) and value.func.value in self.classes:
+            return (f"class {value.func.value}", *attributes)
         return (root, *attributes)
 
     def _is_loop_variable(self, node: cst.BaseExpression) -> bool:

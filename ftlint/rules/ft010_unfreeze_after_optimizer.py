@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import libcst as cst
-import libcst.matchers as m
 
 from ftlint.analysis.bindings import BindingTracker
 from ftlint.analysis.imports import dotted_name
+from ftlint.analysis.nodes import find_all, is_attribute, is_name
 from ftlint.analysis.parts import ModelLoops, Part, is_within
 from ftlint.analysis.tensors import (
     RequiresGradSetting,
@@ -109,7 +109,7 @@ class _Owner:
 
 
 def _mentions_requires_grad(node: cst.CSTNode) -> bool:
-    return bool(m.findall(node, m.Attribute(attr=m.Name("requires_grad"))))
+    return bool(find_all(node, lambda n: is_attribute(n, "requires_grad")))
 
 
 class UnfreezeAfterOptimizer(BindingTracker, Rule):
@@ -319,13 +319,15 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
                 self._collect(element.value, found, hops)
         elif isinstance(node, cst.Dict):
             for element in node.elements:
-                if m.matches(element, m.DictElement(key=m.SimpleString())) and (
-                    element.key.evaluated_value == "params"  # type: ignore[union-attr]
+                if (
+                    isinstance(element, cst.DictElement)
+                    and isinstance(element.key, cst.SimpleString)
+                    and element.key.evaluated_value == "params"
                 ):
                     self._collect(element.value, found, hops)
-        elif m.matches(node, m.BinaryOperation(operator=m.Add())):
-            self._collect(node.left, found, hops)  # type: ignore[attr-defined]
-            self._collect(node.right, found, hops)  # type: ignore[attr-defined]
+        elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            self._collect(node.left, found, hops)
+            self._collect(node.right, found, hops)
         elif isinstance(node, (cst.ListComp, cst.GeneratorExp)):
             self._collect_comprehension(node, found, hops)
         elif isinstance(node, cst.Call):
@@ -337,7 +339,7 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
         self, node: cst.ListComp | cst.GeneratorExp, found: _Parameters, hops: int
     ) -> None:
         conditions = [condition.test for condition in node.for_in.ifs]
-        if node.for_in.inner_for_in is not None or not m.matches(node.elt, m.Name()):
+        if node.for_in.inner_for_in is not None or not is_name(node.elt):
             found.unknown = True  # param groups built in a loop, or parameters picked apart
         elif any(_mentions_requires_grad(test) for test in conditions):
             self._filtered(node.for_in.iter, found, hops)
@@ -357,7 +359,7 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
                 found.parts.append(part.path)
             else:
                 found.unknown = True
-        elif m.matches(func, m.Name("filter")) and len(node.args) == 2:
+        elif is_name(func, "filter") and len(node.args) == 2:
             if _mentions_requires_grad(node.args[0].value):
                 self._filtered(node.args[1].value, found, hops)
             else:

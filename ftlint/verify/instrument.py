@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from ftlint.analysis.bindings import element_source
@@ -40,6 +39,7 @@ from ftlint.analysis.freeze import (
     is_requires_grad_target,
 )
 from ftlint.analysis.imports import ImportMap, dotted_name
+from ftlint.analysis.nodes import find_all
 from ftlint.engine import lint_source
 from ftlint.rules.ft001_ambiguous_freeze_condition import (
     AmbiguousFreezeCondition,
@@ -436,8 +436,8 @@ class _Instrumenter(cst.CSTTransformer):
         self, original_node: cst.BooleanOperation, updated_node: cst.BooleanOperation
     ) -> cst.BaseExpression:
         start = self.positions[original_node].start
-        if (start.line, start.column) not in self.chain_starts or m.findall(
-            original_node, m.NamedExpr()
+        if (start.line, start.column) not in self.chain_starts or find_all(
+            original_node, lambda node: isinstance(node, cst.NamedExpr)
         ):
             return (
                 updated_node  # in a lambda, `:=` would bind elsewhere: that chain is not read twice
