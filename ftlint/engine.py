@@ -118,16 +118,26 @@ def internal_error(source: SourceFile, culprit: str, error: BaseException) -> Di
     )
 
 
-def _syntax_error(source: SourceFile, error: cst.ParserSyntaxError) -> Diagnostic:
-    """Python's own message and location when it agrees the code is invalid (libcst's
-    point past the error); libcst's when only libcst rejects it (newer syntax)."""
-    row, column = error.raw_line, error.raw_column
-    message = str(error.message).splitlines()[0]
+# CPython refuses some code for its nesting alone; libcst's native parser has no such guard and
+# overflows its stack on it, which kills the process instead of raising.
+_TOO_NESTED = "too many nested parentheses"
+
+
+def _python_syntax_error(source: SourceFile) -> SyntaxError | None:
+    """CPython's verdict on the text: its SyntaxError, or None when it parses (or when only
+    libcst can judge it). Nesting past CPython's recursion limit counts as too nested."""
     try:
         ast.parse(source.text)
-    except SyntaxError as python_error:
-        row, column = python_error.lineno or row, max((python_error.offset or 1) - 1, 0)
-        message = python_error.msg
+    except (RecursionError, MemoryError):
+        return SyntaxError(_TOO_NESTED)
+    except SyntaxError as error:
+        return error
+    except ValueError:
+        return None
+    return None
+
+
+def _syntax_error(source: SourceFile, row: int, column: int, message: str) -> Diagnostic:
     cell, location = source.display(row, column)
     return Diagnostic(
         SYNTAX_ERROR,
@@ -140,28 +150,17 @@ def _syntax_error(source: SourceFile, error: cst.ParserSyntaxError) -> Diagnosti
     )
 
 
-def _too_nested(source: SourceFile) -> Diagnostic | None:
-    """FT900 when CPython's parser gives up on the nesting (brackets past 200 levels, operator
-    chains past its recursion limit). libcst's native parser has no such guard: on such code it
-    overflows its stack, which kills the process instead of raising."""
-    try:
-        ast.parse(source.text)
-    except (RecursionError, MemoryError):
-        pass
-    except SyntaxError as error:
-        if error.msg != "too many nested parentheses":
-            return None  # libcst may accept syntax newer than this Python's, or say why not
-    except ValueError:
-        return None
-    else:
-        return None
-    return Diagnostic(
-        SYNTAX_ERROR,
-        "cannot parse: nested deeper than Python accepts; no rule ran on this file",
-        source.display_path,
-        Location(1, 1),
-        Location(1, 1),
-    )
+def _parse_failure(
+    source: SourceFile, error: cst.ParserSyntaxError, python_error: SyntaxError | None
+) -> Diagnostic:
+    """Python's own message and location when it agrees the code is invalid (libcst's point past
+    the error); libcst's when only libcst rejects it (newer syntax)."""
+    if python_error is not None:
+        row = python_error.lineno or error.raw_line
+        column = max((python_error.offset or 1) - 1, 0)
+        return _syntax_error(source, row, column, python_error.msg)
+    message = str(error.message).splitlines()[0]
+    return _syntax_error(source, error.raw_line, error.raw_column, message)
 
 
 class _LazyMetadata(Mapping[cst.CSTNode, object]):
@@ -214,13 +213,19 @@ def run_rules(source: SourceFile, rules: Sequence[type[Rule]]) -> list[Diagnosti
     """``lint_source`` for rules that passed triage already: parse, visit, apply ``# noqa``."""
     if not rules:
         return []
-    too_nested = _too_nested(source)
-    if too_nested is not None:
-        return [too_nested]
+    python_error = _python_syntax_error(source)
+    if python_error is not None and python_error.msg == _TOO_NESTED:
+        return [Diagnostic(
+            SYNTAX_ERROR,
+            "cannot parse: nested deeper than Python accepts; no rule ran on this file",
+            source.display_path,
+            Location(1, 1),
+            Location(1, 1),
+        )]  # fmt: skip
     try:
         module = cst.parse_module(source.text)
     except cst.ParserSyntaxError as error:
-        return [_syntax_error(source, error)]
+        return [_parse_failure(source, error, python_error)]
     except Exception as error:  # noqa: BLE001 - e.g. RecursionError on absurdly nested code
         return [internal_error(source, "the parser", error)]
     context = FileContext(source, module)

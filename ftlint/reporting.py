@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ftlint import __version__
-from ftlint.diagnostics import Applicability, Diagnostic, Fix, INPUT_DIAGNOSTICS
+from ftlint.diagnostics import INPUT_DIAGNOSTICS, Applicability, Diagnostic, Fix
 from ftlint.fixer import applicable
 from ftlint.sources import SourceFile
 

@@ -39,9 +39,6 @@ class ImportMap:
             return None
         return f"{target}.{rest}" if rest else target
 
-    def resolves_to(self, node: cst.CSTNode, qualified_names: frozenset[str] | set[str]) -> bool:
-        return self.qualify(node) in qualified_names
-
 
 class _ImportCollector(cst.CSTVisitor):
     def __init__(self) -> None:

@@ -51,3 +51,9 @@ def find_all(node: object, predicate: Callable[[cst.CSTNode], bool]) -> list[cst
     finder = _Finder(predicate)
     node.visit(finder)
     return finder.found
+
+
+def one_line(code: str, limit: int | None = 160) -> str:
+    """Source for a message: whitespace (newlines included) collapsed, cut at ``limit``."""
+    text = " ".join(code.split())
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"

@@ -2,43 +2,16 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ftlint.analysis.boolean import is_bare, or_operands, parenthesize_and_operands
 from ftlint.analysis.freeze import (
     find_freeze_action,
     is_freeze_call,
     is_requires_grad_target,
     iterates_parameters,
 )
+from ftlint.analysis.nodes import one_line
 from ftlint.diagnostics import Applicability
 from ftlint.rules.base import Invalid, Rule, Valid
-
-
-def _is_bare(node: cst.BaseExpression, operator: type[cst.BaseBooleanOp]) -> bool:
-    return (
-        isinstance(node, cst.BooleanOperation)
-        and isinstance(node.operator, operator)
-        and not node.lpar
-    )
-
-
-def _or_operands(node: cst.BooleanOperation) -> list[cst.BaseExpression]:
-    """Operands of an unparenthesized ``or`` chain, left to right."""
-    operands: list[cst.BaseExpression] = []
-    for side in (node.left, node.right):
-        operands.extend(_or_operands(side) if _is_bare(side, cst.Or) else [side])
-    return operands
-
-
-def _parenthesize_and_operands(node: cst.BooleanOperation) -> cst.BooleanOperation:
-    """The same ``or`` chain with each bare ``and`` operand in the parentheses Python implies."""
-
-    def group(side: cst.BaseExpression) -> cst.BaseExpression:
-        if _is_bare(side, cst.Or):
-            return _parenthesize_and_operands(side)  # type: ignore[arg-type]
-        if _is_bare(side, cst.And):
-            return side.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-        return side
-
-    return node.with_changes(left=group(node.left), right=group(node.right))
 
 
 class _AmbiguousChains(cst.CSTVisitor):
@@ -50,7 +23,7 @@ class _AmbiguousChains(cst.CSTVisitor):
 
     def visit_BooleanOperation(self, node: cst.BooleanOperation) -> bool:
         if isinstance(node.operator, cst.Or) and any(
-            _is_bare(operand, cst.And) for operand in _or_operands(node)
+            is_bare(operand, cst.And) for operand in or_operands(node)
         ):
             self.found.append(node)
             return False
@@ -58,11 +31,6 @@ class _AmbiguousChains(cst.CSTVisitor):
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
         return False  # a lambda's body is judged where the lambda is used
-
-
-def _one_line(code: str, limit: int = 160) -> str:
-    text = " ".join(code.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class AmbiguousFreezeCondition(Rule):
@@ -226,22 +194,22 @@ class AmbiguousFreezeCondition(Rule):
             if id(chain) in self._reported:
                 continue
             self._reported.add(id(chain))
-            operands = _or_operands(chain)
-            alone = next((op for op in operands if not _is_bare(op, cst.And)), operands[0])
-            fixed = _parenthesize_and_operands(chain)
+            operands = or_operands(chain)
+            alone = next((op for op in operands if not is_bare(op, cst.And)), operands[0])
+            fixed = parenthesize_and_operands(chain)
             code = self.context.module.code_for_node
             self.report(
                 chain,
                 "freeze condition mixes `or` and `and` without parentheses; Python reads it as "
-                f"`{_one_line(code(fixed))}`, so {consequence} whenever "
-                f"`{_one_line(code(alone), 60)}` alone is true",
+                f"`{one_line(code(fixed))}`, so {consequence} whenever "
+                f"`{one_line(code(alone), 60)}` alone is true",
                 replacement=fixed,
                 fix_message="Add the parentheses Python already implies",
             )
 
     def _action_consequence(self, *branches: cst.CSTNode | None) -> str | None:
         action = find_freeze_action(self.context.module, *branches)
-        return None if action is None else f"`{_one_line(action, 60)}` runs"
+        return None if action is None else f"`{one_line(action, 60)}` runs"
 
     def visit_For(self, node: cst.For) -> None:
         self._loops.append(node)
@@ -266,7 +234,7 @@ class AmbiguousFreezeCondition(Rule):
         if consequence is None and skips_rest and self._loops:
             # `if cond: continue` followed by freeze code: the condition picks what is skipped.
             action = find_freeze_action(self.context.module, self._loops[-1].body)
-            consequence = None if action is None else f"`{_one_line(action, 60)}` is skipped"
+            consequence = None if action is None else f"`{one_line(action, 60)}` is skipped"
         if consequence is not None:
             self._check(node.test, consequence)
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from ftlint.analysis.imports import dotted_name
-from ftlint.analysis.nodes import find_all, is_attribute, is_call, is_name
+from ftlint.analysis.nodes import find_all, is_attribute, is_call, is_name, one_line
 from ftlint.diagnostics import Applicability
 from ftlint.rules.base import Invalid, Rule, Valid
 
@@ -342,7 +342,7 @@ class IgnoredTrainBn(Rule):
         )
 
     def _report_freeze_call(self, call: cst.Call) -> None:
-        code = " ".join(self.context.module.code_for_node(call).split())
+        code = one_line(self.context.module.code_for_node(call), None)
         fixed = call.with_changes(
             args=[
                 *call.args[:-1],

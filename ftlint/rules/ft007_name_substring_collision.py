@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from ftlint.analysis.nodes import is_call
+from ftlint.analysis.nodes import is_call, one_line
 from ftlint.analysis.parts import Kind, ModelLoop, ModelLoops, comprehension_clauses
 from ftlint.diagnostics import Applicability
 from ftlint.rules.base import Invalid, Rule, Valid
@@ -368,7 +368,7 @@ class NameSubstringCollision(Rule):
             return
         self._reported.add(id(string))
         code = self.context.module.code_for_node
-        test_code = " ".join(code(test).split())
+        test_code = one_line(code(test), None)
         if variable is not None:
             test_code += f"` with `{variable} = {code(string)}"
         if isinstance(string, cst.SimpleString):

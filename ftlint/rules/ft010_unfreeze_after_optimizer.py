@@ -8,7 +8,7 @@ import libcst as cst
 
 from ftlint.analysis.bindings import BindingTracker
 from ftlint.analysis.imports import dotted_name
-from ftlint.analysis.nodes import find_all, is_attribute, is_name
+from ftlint.analysis.nodes import find_all, is_attribute, is_name, one_line
 from ftlint.analysis.parts import ModelLoops, Part, is_within
 from ftlint.analysis.tensors import (
     RequiresGradSetting,
@@ -511,7 +511,7 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
 
     def _report(self, unfreeze: _Unfreeze, build: _Build, hook: bool) -> None:
         code = self.context.module.code_for_node
-        statement = " ".join(code(unfreeze.node).split())
+        statement = one_line(code(unfreeze.node), None)
         if hook:
             optimizer = f"the optimizer of `{_CONFIGURE_OPTIMIZERS}()`"
         else:

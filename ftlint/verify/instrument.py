@@ -31,6 +31,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from ftlint.analysis.bindings import element_source
+from ftlint.analysis.boolean import is_bare, parenthesize_and_operands
 from ftlint.analysis.freeze import (
     FREEZE_METHODS,
     PARAMETER_ITERATORS,
@@ -39,13 +40,9 @@ from ftlint.analysis.freeze import (
     is_requires_grad_target,
 )
 from ftlint.analysis.imports import ImportMap, dotted_name
-from ftlint.analysis.nodes import find_all
+from ftlint.analysis.nodes import find_all, one_line
 from ftlint.engine import lint_source
-from ftlint.rules.ft001_ambiguous_freeze_condition import (
-    AmbiguousFreezeCondition,
-    _is_bare,
-    _parenthesize_and_operands,
-)
+from ftlint.rules.ft001_ambiguous_freeze_condition import AmbiguousFreezeCondition
 from ftlint.sources import SourceFile
 from ftlint.verify import VerifyError
 from ftlint.verify.extract import (
@@ -135,11 +132,6 @@ def _probe(method: str, *args: cst.BaseExpression) -> cst.Call:
     )
 
 
-def _one_line(code: str, limit: int = 120) -> str:
-    text = " ".join(code.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _flatten(
     node: cst.BooleanOperation,
 ) -> tuple[list[cst.BaseExpression], list[cst.BaseBooleanOp]]:
@@ -149,7 +141,7 @@ def _flatten(
     for index, side in enumerate((node.left, node.right)):
         if index:
             operators.append(node.operator)
-        if _is_bare(side, cst.Or) or _is_bare(side, cst.And):
+        if is_bare(side, cst.Or) or is_bare(side, cst.And):
             inner_operands, inner_operators = _flatten(side)  # type: ignore[arg-type]
             operands.extend(inner_operands)
             operators.extend(inner_operators)
@@ -339,8 +331,8 @@ class _Instrumenter(cst.CSTTransformer):
         if not isinstance(call, cst.Call):
             return value
         site = next(self._ids)
-        callee = qualified_callee(call, self.imports) or _one_line(
-            self.module.code_for_node(call.func)
+        callee = qualified_callee(call, self.imports) or one_line(
+            self.module.code_for_node(call.func), 120
         )
         self.constructions[site] = Construction(variable, callee, self.positions[statement])
         return _probe("track", cst.Integer(str(site)), value)
@@ -448,9 +440,9 @@ class _Instrumenter(cst.CSTTransformer):
         code = self.module.code_for_node
         self.chains[site] = Chain(
             self.positions[original_node],
-            _one_line(code(_parenthesize_and_operands(original_node)), 400),
+            one_line(code(parenthesize_and_operands(original_node)), 400),
             left_to_right(
-                [_one_line(code(o), 400) for o in original_operands], [_word(o) for o in operators]
+                [one_line(code(o), 400) for o in original_operands], [_word(o) for o in operators]
             ),
         )
         arguments = [
@@ -547,7 +539,7 @@ class _Instrumenter(cst.CSTTransformer):
                         kind,
                         site,
                         self.positions[literal],
-                        _one_line(self.module.code_for_node(test)),
+                        one_line(self.module.code_for_node(test), 120),
                     )
                 )
 
