@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,14 +26,9 @@ from ftlint.reporting import (
     summary,
 )
 from ftlint.runner import check_paths, default_jobs
+from ftlint.text import use_color
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-def use_color() -> bool:
-    if os.environ.get("NO_COLOR"):
-        return False
-    return bool(os.environ.get("FORCE_COLOR")) or sys.stdout.isatty()
 
 
 def _split_codes(values: Sequence[str]) -> list[str]:
@@ -200,8 +194,10 @@ def inspect(target: str, depth: int, output_format: str) -> None:
         raise click.ClickException(
             f"`ftlint inspect` needs torch ({error}); install it with `pip install ftlint[runtime]`"
         ) from error
+    color = use_color()
     try:
-        click.echo(run_inspect(target, depth, output_format))
+        # color= explicitly: click would strip the escapes FORCE_COLOR asked for off a pipe.
+        click.echo(run_inspect(target, depth, output_format, color=color), color=color)
     except InspectError as error:
         raise click.UsageError(str(error)) from error
 

@@ -1,13 +1,18 @@
-"""Helpers shared by the tests: lint text in-process, run the real CLI in a subprocess."""
+"""Helpers shared by the tests: lint text in-process, run the real CLI in a subprocess, read what
+`ftlint verify` found. Importable as `support` from any test directory; the fixtures shared across
+directories are in tests/conftest.py."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+from ftlint import runner
+from ftlint.config import Settings
 from ftlint.diagnostics import Diagnostic
 from ftlint.engine import lint_source
 from ftlint.rules import ALL_RULES
@@ -15,12 +20,69 @@ from ftlint.sources import SourceFile
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
+ALL_CODES = {rule.code for rule in ALL_RULES}
+TEST_PROCESS = os.getpid()  # the pytest process: anything else is a worker
+
+# FT007-FT010 each run on all of these: reported at their own fixture's lines (FT009 on the seed
+# as well), silent on the others and on clean code.
+CROSS_CHECKED_FIXTURES = [
+    *(FIXTURES / name for name in (
+        "ft007_name_substring_collision.py", "ft008_frozen_batchnorm_in_train_mode.py",
+        "ft009_torchvision_weights_argument.py", "ft010_unfreeze_after_optimizer.py",
+        "seed_backbone_freezing.py", "seed_backbone_freezing.ipynb",
+    )),
+    FIXTURES / "clean",
+]  # fmt: skip
+
+# A freeze loop FT001 reports at row 2, column 8, and nothing else does.
+AMBIGUOUS_FREEZE = (
+    "for name, p in model.named_parameters():\n"
+    "    if not tune or 'fc' not in name and 'bn' not in name:\n"
+    "        p.requires_grad = False\n"
+)
+
+
+# --- in-process linting ----------------------------------------------------------------------
+
+
+def code_text(code: str) -> str:
+    """``code`` dedented, as ``lint_text`` lints it (for applying fixes to)."""
+    return textwrap.dedent(code).lstrip("\n")
+
+
+def python_source(text: str, path: str = "example.py") -> SourceFile:
+    """``text`` as the source of the Python file ``path``."""
+    return SourceFile(Path(path), path, text, text.encode())
 
 
 def lint_text(code: str, rules=ALL_RULES, path: str = "example.py") -> list[Diagnostic]:
     """Findings of ``rules`` on ``code`` (dedented), as the engine reports them."""
-    text = textwrap.dedent(code).lstrip("\n")
-    return lint_source(SourceFile(Path(path), path, text, text.encode()), rules)
+    return lint_source(python_source(code_text(code), path), rules)
+
+
+def rows(code: str, rule) -> list[int]:
+    """The rows ``rule`` reports on ``code``."""
+    return [d.location.row for d in lint_text(code, [rule])]
+
+
+def lint_with_a_finding_after(first_line: str) -> list[Diagnostic]:
+    """Every rule on ``first_line`` followed by a freeze loop FT001 reports."""
+    text = f"{first_line}\nfor p in model.parameters():\n    p.requires_grad = a or b and c\n"
+    return lint_source(python_source(text, "deep.py"), ALL_RULES)
+
+
+def line_of(text: str, needle: str) -> int:
+    """The number of the first line of ``text`` that contains ``needle``."""
+    return next(number for number, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def check_fixtures(jobs: int, rules=None, enabled=ALL_CODES):
+    """``check_paths`` on the whole fixtures directory, in-process."""
+    settings = Settings(root=FIXTURES.parent)
+    return runner.check_paths([FIXTURES], settings, set(enabled), jobs=jobs, rules=rules)
+
+
+# --- the real CLI ----------------------------------------------------------------------------
 
 
 def run_ftlint(*args: str, cwd: Path | None = None, env: dict | None = None,
@@ -32,3 +94,51 @@ def run_ftlint(*args: str, cwd: Path | None = None, env: dict | None = None,
         [sys.executable, "-m", "ftlint", *args],
         cwd=cwd, env=full_env, capture_output=True, text=True, input=input, timeout=300,
     )  # fmt: skip
+
+
+def check_json(*args: str | Path) -> tuple[int, list[dict]]:
+    """Exit status and findings of ``ftlint check --output-format json *args``: no traceback."""
+    result = run_ftlint("check", "--output-format", "json", *map(str, args))
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+def by_file(findings: list[dict]) -> dict[str, dict]:
+    """The findings of ``check_json`` by file name (the last one of each file)."""
+    return {os.path.basename(f["filename"]): f for f in findings}
+
+
+def where(findings: list[dict]) -> list[tuple[str, int | None, str, int]]:
+    """(file name, cell, code, row) of each finding of ``check_json``, in output order."""
+    return [
+        (Path(f["filename"]).name, f["cell"], f["code"], f["location"]["row"]) for f in findings
+    ]
+
+
+# --- what `ftlint verify` found (a FileVerification) -----------------------------------------
+
+
+def runtime_codes(result) -> list[str]:
+    return sorted(d.code for d in result.diagnostics if d.code.startswith("FT1"))
+
+
+def message(result, code: str) -> str:
+    """The message of the one ``code`` finding of ``result``."""
+    (found,) = [d.message for d in result.diagnostics if d.code == code]
+    return found
+
+
+def fixture_finding(verify_path, fixture: str, code: str) -> str:
+    """The message of the one ``code`` finding on ``fixtures/verify/<fixture>``."""
+    return message(verify_path(FIXTURES / "verify" / fixture), code)
+
+
+def fixture_codes(verify_path, fixture: str) -> tuple[str | None, list[str]]:
+    """The error and the runtime codes of verify on ``fixtures/verify/<fixture>``."""
+    result = verify_path(FIXTURES / "verify" / fixture)
+    return result.error, runtime_codes(result)
+
+
+def counts(model) -> list[tuple[dict, bool, int, int]]:
+    """(bindings, as written, trainable, frozen) of each scenario verify ran on ``model``."""
+    return [(dict(s.bindings), s.as_written, s.trainable, s.frozen) for s in model.scenarios]

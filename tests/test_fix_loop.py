@@ -1,34 +1,20 @@
-"""The fix loop and the writer at the unit level: FT001 keeps the AST, bad fixes are rejected,
-notebook cells keep their rows, and a file changed on disk is not overwritten."""
+"""The fix loop and the writer at the unit level: bad fixes are rejected, notebook cells keep
+their rows, and a file changed on disk is not overwritten. (FT001's own fix keeping the AST is
+tested in checks/test_ft001_ambiguous_freeze_condition.py.)"""
 
 from __future__ import annotations
 
-import ast
 import json
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from support import FIXTURES
+from support import python_source
 
 from ftlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
-from ftlint.engine import lint_source
 from ftlint.fixer import MAX_PASSES, apply_fixes, fix_source
-from ftlint.rules import RULES_BY_CODE
 from ftlint.sources import SourceFile, read_source
 from ftlint.writer import NotWritten, render, write_back
-
-FT001 = RULES_BY_CODE["FT001"]
-
-
-def lint_ft001(source: SourceFile) -> list[Diagnostic]:
-    return lint_source(source, [FT001])
-
-
-def python_source(text: str) -> SourceFile:
-    return SourceFile(Path("example.py"), "example.py", text, text.encode())
 
 
 def replacing(text: str, old: str, new: str) -> Diagnostic:
@@ -48,74 +34,6 @@ def offering(*replacements: tuple[str, str]):
         return [replacing(source.text, old, new) for old, new in replacements if old in source.text]
 
     return lint
-
-
-def assert_same_ast(before: str, after: str) -> None:
-    assert ast.dump(ast.parse(after)) == ast.dump(ast.parse(before)), after
-
-
-# --- FT001: the fix adds the parentheses Python already implies, so the AST cannot change ---
-
-NAMES = st.sampled_from(["a", "b", "tune", "name", "p.requires_grad", "model.training"])
-ATOMS = st.one_of(
-    NAMES,
-    st.builds(
-        "{} {} {}".format, NAMES, st.sampled_from(["==", "<", "in", "not in", "is not"]), NAMES
-    ),
-    st.builds("{}({})".format, st.sampled_from(["f", "name.startswith", "any"]), NAMES),
-)
-
-
-def _compose(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-    return st.one_of(
-        st.builds("{} {} {}".format, children, st.sampled_from(["and", "or"]), children),
-        children.map("not {}".format),
-        children.map("({})".format),
-        st.builds("f({}, key={})".format, children, children),
-    )
-
-
-EXPRESSIONS = st.recursive(ATOMS, _compose, max_leaves=8)
-# Mostly conditions that mix `or` and `and` at the top, where FT001 reports; any other, sometimes.
-CONDITIONS = st.one_of(
-    st.builds("{} or {} and {}".format, EXPRESSIONS, EXPRESSIONS, EXPRESSIONS), EXPRESSIONS
-)
-FREEZE_CONTEXTS = st.sampled_from(
-    [
-        "for name, p in model.named_parameters():\n    if {}:\n        p.requires_grad = False\n",
-        "for name, p in model.named_parameters():\n    p.requires_grad = {}\n",
-        "params = [p for name, p in model.named_parameters() if {}]\n",
-        "model.eval() if {} else model.train()\n",
-    ]
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(FREEZE_CONTEXTS, CONDITIONS)
-def test_ft001_fix_keeps_the_ast_and_leaves_nothing_to_fix(context, condition):
-    text = context.format(condition)
-    outcome = fix_source(python_source(text), lint_ft001, unsafe=False)
-    assert_same_ast(text, outcome.source.text)
-    assert not outcome.remaining and not outcome.rejected
-
-
-FT001_FILES = [path for path in sorted(FIXTURES.rglob("*")) if path.suffix in (".py", ".ipynb")]
-
-
-@pytest.mark.parametrize("path", FT001_FILES, ids=lambda path: path.name)
-def test_ft001_fix_keeps_the_ast_of_every_fixture(path):
-    source = read_source(path, path.name)
-    outcome = fix_source(source, lint_ft001, unsafe=False)
-    assert_same_ast(source.text, outcome.source.text)
-    assert outcome.fixed == len(lint_ft001(source))
-    assert not outcome.remaining
-
-
-@pytest.mark.parametrize("example", FT001.INVALID, ids=lambda example: example.source[:40])
-def test_ft001_fix_keeps_the_ast_of_every_rule_example(example):
-    outcome = fix_source(python_source(example.source), lint_ft001, unsafe=False)
-    assert outcome.fixed
-    assert_same_ast(example.source, outcome.source.text)
 
 
 # --- the loop ---

@@ -1,6 +1,7 @@
 """ftlint never crashes: over every .py of this interpreter's standard library (test data with
 bad syntax and odd encodings included), unparsable files are diagnostics, never exceptions or
-FT902."""
+FT902; and a tree thousands of levels deep is linted. (Code nested deeper than Python accepts is
+FT900, tested in tests/checks/test_ft900_syntax_error.py.)"""
 
 from __future__ import annotations
 
@@ -8,16 +9,14 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+from support import ALL_CODES, lint_with_a_finding_after
 
 from ftlint.config import Settings
-from ftlint.diagnostics import INPUT_ERROR, INTERNAL_ERROR, SYNTAX_ERROR, Diagnostic
-from ftlint.engine import lint_source
+from ftlint.diagnostics import INPUT_ERROR, INTERNAL_ERROR, SYNTAX_ERROR
 from ftlint.rules import ALL_RULES
 from ftlint.runner import check_paths
-from ftlint.sources import SourceFile
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
-CODES = {rule.code for rule in ALL_RULES}
 # Every rule, stripped of its triage, so that it runs on every file it is given.
 UNTRIAGED = {"required_tokens": ("",), "candidate_pattern": None, "candidate_shape": None}
 EVERYWHERE = [type(rule.__name__, (rule,), UNTRIAGED) for rule in ALL_RULES]
@@ -29,21 +28,9 @@ def _own_cache(monkeypatch, tmp_path):
 
 
 def test_check_never_fails_on_the_standard_library():
-    result = check_paths([STDLIB], Settings(root=STDLIB), CODES)
+    result = check_paths([STDLIB], Settings(root=STDLIB), ALL_CODES)
     assert result.files > 1000
     assert [d for d in result.diagnostics if d.code == INTERNAL_ERROR] == []
-
-
-def lint_with_a_finding_after(first_line: str) -> list[Diagnostic]:
-    text = f"{first_line}\nfor p in model.parameters():\n    p.requires_grad = a or b and c\n"
-    return lint_source(SourceFile(Path("deep.py"), "deep.py", text, text.encode()), ALL_RULES)
-
-
-@pytest.mark.parametrize("nested", ["(" * 3000 + "1" + ")" * 3000, "+".join(["1"] * 10000)])
-def test_code_nested_past_what_python_accepts_is_refused_not_parsed(nested):
-    # libcst's native parser overflows its stack on it: the process would die.
-    [diagnostic] = lint_with_a_finding_after(f"x = {nested}")
-    assert diagnostic.code == SYNTAX_ERROR and "nested deeper" in diagnostic.message
 
 
 def test_a_tree_thousands_of_levels_deep_is_linted():
@@ -57,7 +44,7 @@ def test_every_rule_runs_on_a_sample_of_it_without_raising():
     # Parsing the whole library with every rule takes minutes: one file in 25, spread over it.
     files = [path for path in sorted(STDLIB.rglob("*.py")) if "site-packages" not in path.parts]
     files = files[::25]
-    result = check_paths(files, Settings(root=STDLIB), CODES, jobs=1, rules=EVERYWHERE)
+    result = check_paths(files, Settings(root=STDLIB), ALL_CODES, jobs=1, rules=EVERYWHERE)
     assert result.files == len(files)
     assert [d for d in result.diagnostics if d.code == INTERNAL_ERROR] == []
-    assert {d.code for d in result.diagnostics} <= CODES | {SYNTAX_ERROR, INPUT_ERROR}
+    assert {d.code for d in result.diagnostics} <= ALL_CODES | {SYNTAX_ERROR, INPUT_ERROR}

@@ -92,10 +92,10 @@ class FreezeCheck(Callback):
                 frozen_batchnorm=self.frozen_batchnorm,
             )
         except FreezeError as error:
-            message = f"FreezeCheck at epoch {epoch}: {error}"
+            context = f"FreezeCheck at epoch {epoch}"
             if self.on_mismatch == "raise":
-                raise FreezeError(message, error.report) from None
-            warnings.warn(message, FreezeWarning, stacklevel=2)
+                raise FreezeError(error.report, error.mismatches, error.expectation, context) from None
+            warnings.warn(f"{context}: {error}", FreezeWarning, stacklevel=2)
             return
         rank_zero_info(
             f"FreezeCheck at epoch {epoch}: freeze state as expected\n{report.render(color=False)}"

@@ -29,8 +29,8 @@ from torch.overrides import TorchFunctionMode
 
 from ftlint.lightning._compat import configure_optimizers_output
 from ftlint.lightning.codes import TrainBnPhaseMismatch
-from ftlint.runtime.freeze_map import format_names, plural
 from ftlint.runtime.report import block_of
+from ftlint.text import format_names, plural
 from ftlint.verify.codes import OptimizerCoverage
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ name as attributes of this package; import from the submodules with
 ``from ftlint.runtime.report import ParameterState``.
 """
 
-from ftlint.runtime.expect import FreezeError, expect
+from ftlint.runtime.expect import FreezeError, Mismatch, expect
 from ftlint.runtime.patterns import (
     NamePattern,
     PatternSet,
@@ -30,6 +30,7 @@ __all__ = [
     "BlockRow",
     "FreezeError",
     "FreezeReport",
+    "Mismatch",
     "NamePattern",
     "OptimizerCoverage",
     "ParameterState",

@@ -4,50 +4,112 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import TYPE_CHECKING, Literal
 
-from ftlint.runtime.freeze_map import format_names, plural
 from ftlint.runtime.patterns import PatternSet, compile_patterns
 from ftlint.runtime.report import FreezeReport, OptimizerCoverage, report
+from ftlint.text import format_names, plural
 
 if TYPE_CHECKING:
     from torch import nn
     from torch.optim import Optimizer
 
-__all__ = ["FreezeError", "expect"]
+__all__ = ["FreezeError", "Mismatch", "MismatchKind", "expect"]
 
 Expectation = int | str | Iterable[str] | None
+MismatchKind = Literal[
+    "trainable_count",
+    "frozen_count",
+    "trainable_numel",
+    "frozen_numel",
+    "trainable_pattern",
+    "frozen_pattern",
+    "trainable",
+    "frozen",
+    "optimizer",
+    "frozen_batchnorm",
+]
 
-_MAX_GROUPS = 8  # block rows per check; the freeze map after them has every block
-_PATTERN_HINT = (
+_MAX_SHOWN = 8  # mismatch lines per fix; the freeze map after them has every block
+_COUNT_FIX = "the freeze map below shows which blocks hold the trainable tensors"
+_PATTERN_FIX = (
     "patterns are dotted-name prefixes or globs over the model's own names;"
     " `ftlint inspect MODULE:CALLABLE` prints them"
 )
+# The message gives one fix line per run of mismatches that the same change fixes.
+_FIXES: dict[MismatchKind, str] = {
+    "trainable_count": _COUNT_FIX,
+    "frozen_count": _COUNT_FIX,
+    "trainable_numel": _COUNT_FIX,
+    "frozen_numel": _COUNT_FIX,
+    "trainable_pattern": _PATTERN_FIX,
+    "frozen_pattern": _PATTERN_FIX,
+    "frozen": "freeze them with requires_grad_(False), or add them to the trainable patterns;"
+    " substring tests ('layer1' in name) also match layer10, layer11, ...",
+    "trainable": "unfreeze them with requires_grad_(True); check the freeze condition (and/or"
+    " precedence, substring tests) and whether a pretrained loader froze them",
+    "optimizer": "build the optimizer after freezing and after replacing modules, from"
+    " [p for p in model.parameters() if p.requires_grad]",
+    "frozen_batchnorm": "call .eval() on them after every model.train() (e.g. override"
+    " train()), use torchvision.ops.FrozenBatchNorm2d, or pass frozen_batchnorm='ignore'",
+}
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One difference from the expectation: one ``  - `` line of the FreezeError message.
+
+    ``kind`` names the expectation that failed, and so what ``expected`` and ``actual`` hold:
+
+    - ``trainable_count``, ``frozen_count`` (``trainable=N``, ``frozen=N``),
+      ``trainable_numel``, ``frozen_numel``: the tensor (element) counts expected and found;
+    - ``trainable_pattern``, ``frozen_pattern``: ``expected`` is a pattern that matches no
+      parameter, ``actual`` is None;
+    - ``trainable``, ``frozen``: tensors the patterns want trainable (frozen), found the
+      other way; ``expected`` and ``actual`` are ``"trainable"`` and ``"frozen"``;
+    - ``optimizer``: trainable tensors the optimizer never updates: ``"in a param group"``
+      expected, ``"in no param group"`` actual;
+    - ``frozen_batchnorm``: frozen BatchNorm modules in train mode: ``"eval"``, ``"train"``.
+
+    ``names``: the tensors (for ``frozen_batchnorm``, the modules) of one top-level block;
+    empty for counts and patterns. ``text``: the line as the message shows it, sans bullet.
+    """
+
+    kind: MismatchKind
+    expected: int | str
+    actual: int | str | None
+    text: str
+    names: tuple[str, ...] = ()
 
 
 class FreezeError(AssertionError):
     """The model's freeze state differs from what ``expect`` was told.
 
-    ``report`` is the FreezeReport the check ran on (None after unpickling).
+    The message is rendered from the attributes: ``mismatches`` (every difference, in
+    message order; the message shows at most 8 per fix), ``expectation`` (the patterns as
+    its ``expected:`` line states them; None without patterns), ``report`` (the state
+    that was checked, whose freeze map ends the message) and ``context`` (where the check
+    ran, e.g. "FreezeCheck at epoch 2", written before the rest; None from ``expect``).
     """
 
-    def __init__(self, message: str, report: FreezeReport | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        report: FreezeReport,
+        mismatches: Sequence[Mismatch],
+        expectation: str | None = None,
+        context: str | None = None,
+    ) -> None:
         self.report = report
+        self.mismatches = tuple(mismatches)
+        self.expectation = expectation
+        self.context = context
+        message = _message(report, self.mismatches, expectation)
+        super().__init__(message if context is None else f"{context}: {message}")
 
-
-@dataclass(frozen=True)
-class _Finding:
-    summary: str
-    names: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class _Check:
-    """Findings of one kind, and what to do about them."""
-
-    findings: tuple[_Finding, ...]
-    hint: str
+    def __reduce__(self) -> tuple[type[FreezeError], tuple[object, ...]]:
+        # The default pickles args, the message alone, which __init__ does not take.
+        return type(self), (self.report, self.mismatches, self.expectation, self.context)
 
 
 def expect(
@@ -74,25 +136,24 @@ def expect(
         raise ValueError(f"frozen_batchnorm must be 'eval' or 'ignore', got {frozen_batchnorm!r}")
 
     freeze_report = report(model, optimizer)
-    checks = [
-        _count_check(
+    mismatches = [
+        *_count_mismatches(
             freeze_report,
             trainable_count=trainable_count,
             frozen_count=frozen_count,
             trainable_numel=trainable_numel,
             frozen_numel=frozen_numel,
         ),
-        _unmatched_pattern_check(freeze_report, trainable_patterns, frozen_patterns),
-        *_pattern_checks(freeze_report, trainable_patterns, frozen_patterns),
+        *_unmatched_patterns(freeze_report, trainable_patterns, frozen_patterns),
+        *_state_mismatches(freeze_report, trainable_patterns, frozen_patterns),
     ]
     if freeze_report.optimizer is not None:
-        checks.append(_optimizer_check(freeze_report.optimizer))
+        mismatches += _optimizer_mismatches(freeze_report.optimizer)
     if frozen_batchnorm == "eval":
-        checks.append(_batchnorm_check(freeze_report))
-    failed = [check for check in checks if check.findings]
-    if failed:
-        expected = _describe_patterns(trainable_patterns, frozen_patterns)
-        raise FreezeError(_message(freeze_report, expected, failed), freeze_report)
+        mismatches += _batchnorm_mismatches(freeze_report)
+    if mismatches:
+        expectation = _describe_patterns(trainable_patterns, frozen_patterns)
+        raise FreezeError(freeze_report, mismatches, expectation)
     return freeze_report
 
 
@@ -114,54 +175,62 @@ def _check_count(value: int | None, argument: str) -> None:
         raise ValueError(f"{argument} must not be negative, got {value}")
 
 
-def _count_check(
+def _count_mismatches(
     freeze_report: FreezeReport,
     *,
     trainable_count: int | None,
     frozen_count: int | None,
     trainable_numel: int | None,
     frozen_numel: int | None,
-) -> _Check:
-    comparisons = (
-        ("trainable tensors", trainable_count, freeze_report.trainable_tensors),
-        ("frozen tensors", frozen_count, freeze_report.frozen_tensors),
-        ("trainable elements", trainable_numel, freeze_report.trainable_numel),
-        ("frozen elements", frozen_numel, freeze_report.frozen_numel),
+) -> tuple[Mismatch, ...]:
+    comparisons: tuple[tuple[MismatchKind, str, int | None, int], ...] = (
+        ("trainable_count", "trainable tensors", trainable_count, freeze_report.trainable_tensors),
+        ("frozen_count", "frozen tensors", frozen_count, freeze_report.frozen_tensors),
+        ("trainable_numel", "trainable elements", trainable_numel, freeze_report.trainable_numel),
+        ("frozen_numel", "frozen elements", frozen_numel, freeze_report.frozen_numel),
     )
-    return _Check(
-        tuple(
-            _Finding(f"expected {expected:,} {what}, found {actual:,} ({actual - expected:+,})")
-            for what, expected, actual in comparisons
-            if expected is not None and expected != actual
-        ),
-        "the freeze map below shows which blocks hold the trainable tensors",
+    return tuple(
+        Mismatch(
+            kind,
+            expected,
+            actual,
+            f"expected {expected:,} {what}, found {actual:,} ({actual - expected:+,})",
+        )
+        for kind, what, expected, actual in comparisons
+        if expected is not None and expected != actual
     )
 
 
-def _unmatched_pattern_check(
+def _unmatched_patterns(
     freeze_report: FreezeReport,
     trainable_patterns: PatternSet | None,
     frozen_patterns: PatternSet | None,
-) -> _Check:
+) -> tuple[Mismatch, ...]:
     names = [parameter.name for parameter in freeze_report.parameters]
     blocks = [block.name for block in freeze_report.blocks]
-    findings = tuple(
-        _Finding(
+    roles: tuple[tuple[MismatchKind, str, PatternSet | None], ...] = (
+        ("trainable_pattern", "trainable", trainable_patterns),
+        ("frozen_pattern", "frozen", frozen_patterns),
+    )
+    return tuple(
+        Mismatch(
+            kind,
+            str(pattern),
+            None,
             f"{role} pattern {str(pattern)!r} matches no parameter"
-            f" (top-level blocks: {format_names(blocks, limit=8)})"
+            f" (top-level blocks: {format_names(blocks, limit=8)})",
         )
-        for role, patterns in (("trainable", trainable_patterns), ("frozen", frozen_patterns))
+        for kind, role, patterns in roles
         if patterns is not None
         for pattern in patterns.unmatched(names)
     )
-    return _Check(findings, _PATTERN_HINT)
 
 
-def _pattern_checks(
+def _state_mismatches(
     freeze_report: FreezeReport,
     trainable_patterns: PatternSet | None,
     frozen_patterns: PatternSet | None,
-) -> tuple[_Check, ...]:
+) -> tuple[Mismatch, ...]:
     if trainable_patterns is None and frozen_patterns is None:
         return ()
     unexpectedly_trainable, unexpectedly_frozen, contradictory = [], [], []
@@ -179,40 +248,44 @@ def _pattern_checks(
             f" one of them; these match both or neither: {format_names(contradictory)}"
         )
     return (
-        _Check(
-            _group_findings(unexpectedly_trainable, "tensor", "trainable, expected frozen"),
-            "freeze them with requires_grad_(False), or add them to the trainable patterns;"
-            " substring tests ('layer1' in name) also match layer10, layer11, ...",
+        *_by_block(
+            "frozen",
+            "frozen",
+            "trainable",
+            unexpectedly_trainable,
+            "tensor",
+            "trainable, expected frozen",
         ),
-        _Check(
-            _group_findings(unexpectedly_frozen, "tensor", "frozen, expected trainable"),
-            "unfreeze them with requires_grad_(True); check the freeze condition (and/or"
-            " precedence, substring tests) and whether a pretrained loader froze them",
+        *_by_block(
+            "trainable",
+            "trainable",
+            "frozen",
+            unexpectedly_frozen,
+            "tensor",
+            "frozen, expected trainable",
         ),
     )
 
 
-def _optimizer_check(coverage: OptimizerCoverage) -> _Check:
-    return _Check(
-        _group_findings(
-            coverage.trainable_missing,
-            "trainable tensor",
-            "in no optimizer param group (never updated)",
-        ),
-        "build the optimizer after freezing and after replacing modules, from"
-        " [p for p in model.parameters() if p.requires_grad]",
+def _optimizer_mismatches(coverage: OptimizerCoverage) -> tuple[Mismatch, ...]:
+    return _by_block(
+        "optimizer",
+        "in a param group",
+        "in no param group",
+        coverage.trainable_missing,
+        "trainable tensor",
+        "in no optimizer param group (never updated)",
     )
 
 
-def _batchnorm_check(freeze_report: FreezeReport) -> _Check:
-    return _Check(
-        _group_findings(
-            [bn.name for bn in freeze_report.batchnorms if bn.frozen_but_updating],
-            "frozen BatchNorm module",
-            "still updating running statistics (train mode)",
-        ),
-        "call .eval() on them after every model.train() (e.g. override train()),"
-        " use torchvision.ops.FrozenBatchNorm2d, or pass frozen_batchnorm='ignore'",
+def _batchnorm_mismatches(freeze_report: FreezeReport) -> tuple[Mismatch, ...]:
+    return _by_block(
+        "frozen_batchnorm",
+        "eval",
+        "train",
+        [bn.name for bn in freeze_report.batchnorms if bn.frozen_but_updating],
+        "frozen BatchNorm module",
+        "still updating running statistics (train mode)",
     )
 
 
@@ -228,14 +301,24 @@ def _wants_trainable(
     return in_trainable if in_trainable != frozen_patterns.matches(name) else None
 
 
-def _group_findings(names: Sequence[str], noun: str, state: str) -> tuple[_Finding, ...]:
-    """One finding per top-level block, labelled with the deepest module path the
+def _by_block(
+    kind: MismatchKind,
+    expected: str,
+    actual: str,
+    names: Sequence[str],
+    noun: str,
+    state: str,
+) -> tuple[Mismatch, ...]:
+    """One mismatch per top-level block, labelled with the deepest module path the
     names share, so ``layer2`` reads as a whole block and ``layer2.3`` as one part."""
     groups: dict[str, list[str]] = {}
     for name in names:
         groups.setdefault(name.split(".", 1)[0], []).append(name)
     return tuple(
-        _Finding(
+        Mismatch(
+            kind,
+            expected,
+            actual,
             f"{_common_prefix(members)}: {plural(len(members), noun)} {state}",
             tuple(members),
         )
@@ -264,18 +347,21 @@ def _describe_patterns(
     return None
 
 
-def _message(freeze_report: FreezeReport, expected: str | None, failed: list[_Check]) -> str:
+def _message(
+    freeze_report: FreezeReport, mismatches: tuple[Mismatch, ...], expectation: str | None
+) -> str:
     lines = [f"{freeze_report.model_name} does not match the expected freeze state"]
-    if expected:
-        lines.append(f"expected: {expected}")
-    for check in failed:
-        for finding in check.findings[:_MAX_GROUPS]:
-            lines.append(f"  - {finding.summary}")
-            if finding.names:
-                lines.append(f"      {format_names(finding.names)}")
-        if len(check.findings) > _MAX_GROUPS:
-            lines.append(f"  - ... and {len(check.findings) - _MAX_GROUPS} more blocks")
-        lines.append(f"    fix: {check.hint}")
+    if expectation:
+        lines.append(f"expected: {expectation}")
+    for fix, run in groupby(mismatches, key=lambda mismatch: _FIXES[mismatch.kind]):
+        group = list(run)
+        for mismatch in group[:_MAX_SHOWN]:
+            lines.append(f"  - {mismatch.text}")
+            if mismatch.names:
+                lines.append(f"      {format_names(mismatch.names)}")
+        if len(group) > _MAX_SHOWN:
+            lines.append(f"  - ... and {len(group) - _MAX_SHOWN} more blocks")
+        lines.append(f"    fix: {fix}")
     lines.append("")
     lines.append(freeze_report.render(color=False))
     return "\n".join(lines)

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from ftlint.runtime.freeze_map import human_count, plural, should_color
 from ftlint.runtime.report import ParameterState, block_of, report
+from ftlint.text import human_count, plural
 
 if TYPE_CHECKING:
     from torch import nn
@@ -67,8 +67,11 @@ def name_tree(parameters: tuple[ParameterState, ...], depth: int) -> tuple[NameT
     return tuple(rows.values())
 
 
-def run_inspect(target: str, depth: int, output_format: str) -> str:
-    """The text ``ftlint inspect`` prints: freeze map at ``depth``, names one level deeper."""
+def run_inspect(target: str, depth: int, output_format: str, *, color: bool | None = None) -> str:
+    """The text ``ftlint inspect`` prints: freeze map at ``depth``, names one level deeper.
+
+    ``color=None`` decides by :func:`ftlint.text.use_color` for stdout.
+    """
     if depth < 1:
         raise InspectError(f"--depth must be at least 1, got {depth}")
     if output_format not in OUTPUT_FORMATS:
@@ -88,7 +91,7 @@ def run_inspect(target: str, depth: int, output_format: str) -> str:
     lines = [
         f"{target} (built on the meta device)",
         "",
-        freeze_report.render(color=should_color()),
+        freeze_report.render(color=color),
         "",
         f"parameter names (patterns match these dotted prefixes; depth {depth + 1}):",
     ]

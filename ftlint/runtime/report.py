@@ -1,4 +1,5 @@
-"""The freeze report: which parameters of a live model train, block by block.
+"""The freeze report: which parameters of a live model train, block by block, and its text
+rendering, the freeze map (one row per block, fit for a terminal or a log).
 
 torch is imported inside the functions that need it, so that importing
 ``ftlint.runtime`` (and the torch-free pattern module next to it) stays cheap
@@ -11,8 +12,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ftlint.runtime.freeze_map import format_names, plural, render_freeze_map, should_color
 from ftlint.runtime.patterns import strip_wrapper_components
+from ftlint.text import format_names, human_count, plural, use_color
 
 if TYPE_CHECKING:
     from torch import nn
@@ -27,6 +28,16 @@ __all__ = [
     "block_of",
     "report",
 ]
+
+_BAR_WIDTH = 20
+_GREEN, _RED, _YELLOW, _RESET = "\x1b[32m", "\x1b[31m", "\x1b[33m", "\x1b[0m"
+_HEADINGS = (
+    "block",
+    "tensors train/frozen",
+    "elements train/frozen",
+    "trainable share",
+    "batchnorm",
+)
 
 
 @dataclass(frozen=True)
@@ -119,8 +130,8 @@ class FreezeReport:
         return tuple(parameter.name for parameter in self.parameters if not parameter.trainable)
 
     def render(self, *, color: bool | None = None) -> str:
-        """The freeze map; ``color=None`` colors only when stdout is a terminal."""
-        return render_freeze_map(self, color=should_color() if color is None else color)
+        """The freeze map; ``color=None`` decides by :func:`ftlint.text.use_color` for stdout."""
+        return _render_freeze_map(self, color=use_color() if color is None else color)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict of every field plus the totals."""
@@ -304,3 +315,86 @@ def _optimizer_warnings(coverage: OptimizerCoverage | None) -> tuple[str, ...]:
             " does not have: was it built before a module was replaced?"
         )
     return tuple(warnings)
+
+
+def _render_freeze_map(report: FreezeReport, *, color: bool) -> str:
+    rows = [_HEADINGS, *(_cells(block) for block in report.blocks)]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(_HEADINGS))]
+    lines = [_summary(report), ""]
+    for index, row in enumerate(rows):
+        name, tensors, elements, bar, batchnorm = (
+            cell.ljust(width) if column in (0, 3, 4) else cell.rjust(width)
+            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
+        )
+        if index:  # the heading row is not painted
+            trainable_bar = "#" * bar.count("#")
+            bar = bar.replace(trainable_bar, _paint(trainable_bar, _GREEN, color), 1)
+            if report.blocks[index - 1].batchnorm_frozen_updating:
+                batchnorm = _paint(batchnorm, _RED, color)
+        lines.append(f"{name}  {tensors}  {elements}  {bar}  {batchnorm}".rstrip())
+    if report.optimizer is not None:
+        lines.extend(("", _optimizer_line(report.optimizer, report.trainable_tensors, color)))
+    lines.extend(_paint(f"warning: {warning}", _YELLOW, color) for warning in report.warnings)
+    return "\n".join(lines)
+
+
+def _optimizer_line(coverage: OptimizerCoverage, trainable_tensors: int, color: bool) -> str:
+    groups = plural(coverage.param_groups, "param group")
+    missing = coverage.trainable_missing
+    if not missing:
+        return f"optimizer: {groups}, all {trainable_tensors} trainable tensors covered"
+    return _paint(
+        f"optimizer: {groups}, {plural(len(missing), 'trainable tensor')} in no group,"
+        f" never updated ({format_names(missing)})",
+        _RED,
+        color,
+    )
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"{code}{text}{_RESET}" if color and text else text
+
+
+def _summary(report: FreezeReport) -> str:
+    model = report.model_name
+    if report.wrappers:
+        model += f" (inside {', '.join(report.wrappers)})"
+    share = report.trainable_numel / report.total_numel if report.total_numel else 0.0
+    return (
+        f"{model}: {report.trainable_tensors} of {report.total_tensors} tensors trainable"
+        f" ({report.frozen_tensors} frozen), {report.trainable_numel:,} of"
+        f" {report.total_numel:,} elements ({share:.1%})"
+    )
+
+
+def _cells(block: BlockRow) -> tuple[str, str, str, str, str]:
+    return (
+        block.name,
+        f"{block.trainable_tensors} / {block.frozen_tensors}",
+        f"{human_count(block.trainable_numel)} / {human_count(block.frozen_numel)}",
+        _bar(block.trainable_numel, block.frozen_numel),
+        _batchnorm_cell(block),
+    )
+
+
+def _bar(trainable: int, frozen: int) -> str:
+    total = trainable + frozen
+    filled = round(_BAR_WIDTH * trainable / total) if total else 0
+    # Keep a sliver visible: 0.1% trainable (a LoRA) is not "nothing".
+    if trainable:
+        filled = max(filled, 1)
+    if frozen:
+        filled = min(filled, _BAR_WIDTH - 1)
+    return "[" + "#" * filled + "." * (_BAR_WIDTH - filled) + "]"
+
+
+def _batchnorm_cell(block: BlockRow) -> str:
+    if not block.batchnorm_modules:
+        return "-"
+    settled = block.batchnorm_frozen - block.batchnorm_frozen_updating
+    parts = [
+        (block.batchnorm_modules - block.batchnorm_frozen, "not frozen"),
+        (settled, "frozen"),
+        (block.batchnorm_frozen_updating, "frozen but updating stats!"),
+    ]
+    return ", ".join(f"{count} {state}" for count, state in parts if count)

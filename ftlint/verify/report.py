@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 import click
 
 from ftlint.reporting import diagnostic_json, render_text, summary
-from ftlint.runtime.freeze_map import plural
+from ftlint.text import plural
 from ftlint.verify.pipeline import (
     FileVerification,
     ModelSummary,

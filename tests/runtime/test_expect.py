@@ -11,6 +11,7 @@ from torch import nn
 from torchvision.ops import FrozenBatchNorm2d
 
 import ftlint
+from ftlint.runtime import Mismatch
 
 SEED_TRAINABLE = ["layer2", "layer3", "layer4"]
 SEED_FROZEN = ["conv1", "bn1", "layer1", "fc"]
@@ -24,10 +25,30 @@ def seed_resnet50_eval_bn(
     return eval_frozen_batchnorms(seed_resnet50)
 
 
-def freeze_error(model: nn.Module, **expectations: Any) -> str:
-    with pytest.raises(ftlint.FreezeError) as error:
+class Tiny(nn.Module):
+    """Three top-level blocks, BatchNorm in two: small enough to spell out every mismatch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4))
+        self.body = nn.Sequential(nn.Conv2d(4, 4, 1), nn.BatchNorm2d(4), nn.Conv2d(4, 4, 1))
+        self.head = nn.Linear(4, 2)
+
+
+def raised(model: nn.Module, **expectations: Any) -> ftlint.FreezeError:
+    with pytest.raises(ftlint.FreezeError, match="does not match the expected freeze") as error:
         ftlint.expect(model, **expectations)
-    return str(error.value)
+    return error.value
+
+
+def freeze_error(model: nn.Module, **expectations: Any) -> str:
+    return str(raised(model, **expectations))
+
+
+def bullet_lines(error: ftlint.FreezeError) -> list[str]:
+    """The message's "  - " lines without the bullet (the freeze map follows a blank line)."""
+    diff = str(error).split("\n\n")[0]
+    return [line.removeprefix("  - ") for line in diff.splitlines() if line.startswith("  - ")]
 
 
 @pytest.mark.parametrize(
@@ -105,7 +126,7 @@ def test_the_diff_is_short_and_samples_names(seed_resnet50_eval_bn: nn.Module) -
 
 
 def test_freeze_error_is_an_assertion_error_carrying_the_report(seed_resnet50: nn.Module) -> None:
-    with pytest.raises(AssertionError) as error:
+    with pytest.raises(AssertionError, match="ResNet does not match") as error:
         ftlint.expect(seed_resnet50, trainable=1)
     assert isinstance(error.value, ftlint.FreezeError)
     assert error.value.report is not None and error.value.report.trainable_tensors == 126
@@ -189,27 +210,173 @@ def test_convnext_stage_patterns(meta_model: Callable[[str], nn.Module]) -> None
 
 
 @pytest.mark.parametrize(
-    ("expectations", "error"),
+    ("expectations", "error", "match"),
     [
-        ({"trainable": True}, TypeError),
-        ({"trainable": 1.5}, TypeError),
-        ({"frozen": -1}, ValueError),
-        ({"trainable_numel": "many"}, TypeError),
-        ({"frozen_batchnorm": "train"}, ValueError),
-        ({"trainable": []}, ValueError),
+        ({"trainable": True}, TypeError, "trainable must be a count or name patterns, got True"),
+        ({"trainable": 1.5}, TypeError, "trainable must be a count or name patterns, got 1.5"),
+        ({"frozen": -1}, ValueError, "frozen must not be negative, got -1"),
+        ({"trainable_numel": "many"}, TypeError, "trainable_numel must be an int, got 'many'"),
+        ({"frozen_batchnorm": "train"}, ValueError, "must be 'eval' or 'ignore', got 'train'"),
+        ({"trainable": []}, ValueError, "empty list of name patterns"),
         (
             {"trainable": ["layer2", "layer3"], "frozen": ["conv1", "bn1", "layer1", "fc"]},
             ValueError,
+            "these match both or neither: layer4.0.conv1.weight",
         ),
         (
             {"trainable": ["layer2", "layer3", "layer4"], "frozen": ["layer4", *SEED_FROZEN]},
             ValueError,
+            "these match both or neither: layer4.0.conv1.weight",
         ),
     ],
     ids=repr,
 )
 def test_invalid_expectations_are_rejected(
-    resnet50: nn.Module, expectations: dict[str, Any], error: type[Exception]
+    resnet50: nn.Module, expectations: dict[str, Any], error: type[Exception], match: str
 ) -> None:
-    with pytest.raises(error):
+    with pytest.raises(error, match=match):
         ftlint.expect(resnet50, **expectations)
+
+
+# FreezeError.mismatches: the facts of the message, as data -----------------------------------
+
+
+def test_count_mismatches_carry_the_expected_and_found_counts() -> None:
+    tiny = Tiny()
+    tiny.stem.requires_grad_(False).eval()
+    error = raised(tiny, trainable=12, frozen=0, trainable_numel=434, frozen_numel=120)
+    assert error.mismatches == (
+        Mismatch("trainable_count", 12, 8, "expected 12 trainable tensors, found 8 (-4)"),
+        Mismatch("frozen_count", 0, 4, "expected 0 frozen tensors, found 4 (+4)"),
+        Mismatch("trainable_numel", 434, 58, "expected 434 trainable elements, found 58 (-376)"),
+    )
+    assert error.expectation is None
+    assert bullet_lines(error) == [mismatch.text for mismatch in error.mismatches]
+
+
+def test_pattern_mismatches_name_the_tensors_of_each_block() -> None:
+    tiny = Tiny()
+    tiny.body[2].requires_grad_(False)
+    error = raised(tiny, trainable=["body", "head"])
+    assert error.mismatches == (
+        Mismatch(
+            "frozen",
+            "frozen",
+            "trainable",
+            "stem: 4 tensors trainable, expected frozen",
+            ("stem.0.weight", "stem.0.bias", "stem.1.weight", "stem.1.bias"),
+        ),
+        Mismatch(
+            "trainable",
+            "trainable",
+            "frozen",
+            "body.2: 2 tensors frozen, expected trainable",
+            ("body.2.weight", "body.2.bias"),
+        ),
+    )
+    assert error.expectation == "trainable = body, head (everything else frozen)"
+    assert bullet_lines(error) == [mismatch.text for mismatch in error.mismatches]
+
+
+def test_patterns_that_match_nothing_are_mismatches_of_their_own_kind() -> None:
+    tiny = Tiny()
+    tiny.stem.requires_grad_(False).eval()
+    error = raised(tiny, trainable=["body", "head", "neck"], frozen=["stem", "tail"])
+    assert error.mismatches == (
+        Mismatch(
+            "trainable_pattern",
+            "neck",
+            None,
+            "trainable pattern 'neck' matches no parameter (top-level blocks: stem, body, head)",
+        ),
+        Mismatch(
+            "frozen_pattern",
+            "tail",
+            None,
+            "frozen pattern 'tail' matches no parameter (top-level blocks: stem, body, head)",
+        ),
+    )
+    assert error.expectation == "trainable = body, head, neck; frozen = stem, tail"
+    assert bullet_lines(error) == [mismatch.text for mismatch in error.mismatches]
+
+
+def test_optimizer_and_batchnorm_mismatches_name_tensors_and_modules() -> None:
+    tiny = Tiny()
+    tiny.stem.requires_grad_(False)  # its BatchNorm stays in train mode
+    optimizer = torch.optim.SGD(tiny.body.parameters(), lr=0.1)
+    error = raised(tiny, trainable=["body", "head"], optimizer=optimizer)
+    assert error.mismatches == (
+        Mismatch(
+            "optimizer",
+            "in a param group",
+            "in no param group",
+            "head: 2 trainable tensors in no optimizer param group (never updated)",
+            ("head.weight", "head.bias"),
+        ),
+        Mismatch(
+            "frozen_batchnorm",
+            "eval",
+            "train",
+            "stem.1: 1 frozen BatchNorm module still updating running statistics (train mode)",
+            ("stem.1",),
+        ),
+    )
+    assert bullet_lines(error) == [mismatch.text for mismatch in error.mismatches]
+
+
+def test_mismatches_of_a_real_model_use_its_own_names(seed_resnet50_eval_bn: nn.Module) -> None:
+    wrapped = nn.DataParallel(seed_resnet50_eval_bn)
+    error = raised(wrapped, trainable=["layer3", "layer4"], trainable_numel=0)
+    names = (name for name, _ in seed_resnet50_eval_bn.named_parameters())
+    layer2 = tuple(name for name in names if name.startswith("layer2."))
+    assert error.mismatches == (
+        Mismatch(
+            "trainable_numel",
+            0,
+            23_282_688,
+            "expected 0 trainable elements, found 23,282,688 (+23,282,688)",
+        ),
+        Mismatch(
+            "frozen", "frozen", "trainable", "layer2: 39 tensors trainable, expected frozen", layer2
+        ),
+    )
+    assert bullet_lines(error) == [mismatch.text for mismatch in error.mismatches]
+
+
+def test_mismatches_hold_every_block_the_message_leaves_out() -> None:
+    blocks = nn.Sequential(*(nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2)) for _ in range(12)))
+    error = raised(blocks, trainable=["0"])
+    assert error.mismatches == tuple(
+        Mismatch(
+            "frozen",
+            "frozen",
+            "trainable",
+            f"{block}: 4 tensors trainable, expected frozen",
+            (f"{block}.0.weight", f"{block}.0.bias", f"{block}.1.weight", f"{block}.1.bias"),
+        )
+        for block in range(1, 12)
+    )
+    shown = [mismatch.text for mismatch in error.mismatches[:8]]
+    assert bullet_lines(error) == [*shown, "... and 3 more blocks"]
+
+
+def test_the_message_is_rendered_from_the_attributes_and_survives_pickling() -> None:
+    tiny = Tiny()
+    tiny.stem.requires_grad_(False)
+    error = raised(tiny, trainable=["body", "neck"], frozen_numel=0)
+    assert error.context is None
+    rebuilt = ftlint.FreezeError(error.report, error.mismatches, error.expectation)
+    assert str(rebuilt) == str(error)
+    in_context = ftlint.FreezeError(
+        error.report, error.mismatches, error.expectation, context="FreezeCheck at epoch 2"
+    )
+    assert str(in_context) == f"FreezeCheck at epoch 2: {error}"
+    for original in (error, in_context):
+        restored = pickle.loads(pickle.dumps(original))
+        assert (restored.report, restored.mismatches, restored.expectation, restored.context) == (
+            original.report,
+            original.mismatches,
+            original.expectation,
+            original.context,
+        )
+        assert str(restored) == str(original)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable
 
@@ -12,7 +11,6 @@ from torch.distributed.algorithms._checkpoint.checkpoint_wrapper import checkpoi
 from torchvision.ops import FrozenBatchNorm2d
 
 import ftlint
-from ftlint.runtime.freeze_map import should_color
 from ftlint.runtime.report import FreezeReport
 
 RESNET50_BLOCKS = ("conv1", "bn1", "layer1", "layer2", "layer3", "layer4", "fc")
@@ -236,18 +234,6 @@ def test_small_trainable_share_stays_visible_in_the_bar(
         line for line in str(ftlint.report(vit_b_16)).splitlines() if line.startswith("encoder")
     )
     assert "[#" + "." * 19 + "]" in encoder_row
-
-
-def test_should_color_only_for_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    assert not should_color(io.StringIO())
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    assert should_color(Terminal())
-    monkeypatch.setenv("NO_COLOR", "1")
-    assert not should_color(Terminal())
 
 
 def test_render_lists_optimizer_coverage_and_warnings(seed_resnet50: nn.Module) -> None:

@@ -1,4 +1,5 @@
-"""A tiny LightningModule with a BatchNorm backbone, random data, and a CPU Trainer for tests."""
+"""Lightning test support: a tiny LightningModule with a BatchNorm backbone, random data, a CPU
+Trainer, the Lightning fixtures as modules, and the phase simulation's findings."""
 
 from __future__ import annotations
 
@@ -63,3 +64,18 @@ def load_fixture(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+# BackboneFinetuning(train_bn=False) as is, and with the subclass whose frozen phase honours it.
+BUGGY = load_fixture("backbone_finetuning_train_bn_false")
+FIXED = load_fixture("backbone_finetuning_fixed")
+
+
+def on_meta(module_class: type[torch.nn.Module], *args) -> torch.nn.Module:
+    with torch.device("meta"):
+        return module_class(*args)
+
+
+def codes_by_phase(report) -> list[tuple[str, str]]:
+    """(phase, code) of each finding of a ``simulate_phases`` report."""
+    return [(finding.phase, finding.code) for finding in report.findings]

@@ -1,0 +1,48 @@
+"""Text helpers shared by every output of ftlint, and its one colour policy.
+
+Standard library only: the torch-free CLI, the runtime API, verify and the Lightning
+support all import it, so it must stay cheap and depend on no other ftlint module.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+__all__ = ["format_names", "human_count", "plural", "use_color"]
+
+
+def use_color(stream: TextIO | None = None) -> bool:
+    """Whether to write ANSI colours to ``stream`` (default: ``sys.stdout``).
+
+    A non-empty NO_COLOR (no-color.org) turns colour off, even with FORCE_COLOR; else a
+    non-empty FORCE_COLOR (force-color.org) turns it on; else colour iff ``stream`` is a TTY.
+    """
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    stream = sys.stdout if stream is None else stream
+    try:
+        return stream is not None and stream.isatty()
+    except (AttributeError, ValueError):  # not a file, or a closed one
+        return False
+
+
+def format_names(names: Sequence[str], limit: int = 3) -> str:
+    """The first few names, then a count: never a wall of names."""
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown} (+{len(names) - limit} more)"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def human_count(count: int) -> str:
+    for threshold, suffix in ((10**9, "B"), (10**6, "M"), (10**3, "K")):
+        if count >= threshold:
+            return f"{count / threshold:.1f}{suffix}"
+    return str(count)

@@ -1,0 +1,111 @@
+"""FT010 beyond its own examples: traps that must stay silent, further true positives, and the
+real CLI on the fixtures."""
+
+from __future__ import annotations
+
+import pytest
+from support import CROSS_CHECKED_FIXTURES, check_json, lint_text, where
+
+from ftlint.rules.ft010_unfreeze_after_optimizer import UnfreezeAfterOptimizer
+
+TRAPS = {
+    "unfreeze-before-building": """
+        model.backbone.requires_grad_(True)
+        optimizer = torch.optim.SGD(filter(lambda p: p.requires_grad, model.parameters()), lr=0.1)
+        """,
+    "alias-of-the-held-part": """
+        head = model.fc
+        optimizer = torch.optim.SGD(model.fc.parameters(), lr=0.1)
+        head.requires_grad_(True)
+        """,
+    "second-optimizer-holds-it": """
+        head_optimizer = torch.optim.SGD(model.head.parameters(), lr=0.1)
+        backbone_optimizer = torch.optim.SGD(model.backbone.parameters(), lr=0.01)
+        model.backbone.requires_grad_(True)
+        """,
+    "not-a-literal": """
+        optimizer = torch.optim.SGD(model.head.parameters(), lr=0.1)
+        for p in model.backbone.parameters():
+            p.requires_grad = epoch >= warmup
+        """,
+    "parameters-from-elsewhere": """
+        optimizer = torch.optim.SGD(filter(lambda p: p.requires_grad, model.parameters()), lr=0.1)
+        for p in backbone_parameters:
+            p.requires_grad = True
+        """,
+    "optimizer-from-a-factory": """
+        optimizer = create_optimizer(args, model)
+        model.requires_grad_(True)
+        """,
+    "built-in-an-unrelated-function": """
+        def probe(model):
+            optimizer = torch.optim.SGD(model.fc.parameters(), lr=0.1)
+            return optimizer
+
+        def unfreeze(model):
+            model.requires_grad_(True)
+        """,
+    "lightning-hook-sets-optimizers-up-again": """
+        import lightning as L
+
+        class Classifier(L.LightningModule):
+            def configure_optimizers(self):
+                return torch.optim.Adam(filter(lambda p: p.requires_grad, self.parameters()))
+
+            def on_train_epoch_start(self):
+                if self.current_epoch == 3:
+                    self.backbone.requires_grad_(True)
+                    self.trainer.strategy.setup_optimizers(self.trainer)
+        """,
+}  # fmt: skip
+
+TRUE_POSITIVES = {
+    "self-optimizer-of-a-trainer": ("""
+        class Trainer:
+            def __init__(self, model):
+                self.model = model
+                self.optimizer = torch.optim.AdamW(
+                    [p for p in model.parameters() if p.requires_grad], lr=1e-4
+                )
+
+            def train_epoch(self, epoch, loader):
+                if epoch == 2:
+                    self.model.requires_grad_(True)
+                for batch in loader:
+                    self.optimizer.step()
+        """, 10),
+    "parameter-groups": ("""
+        optimizer = torch.optim.Adam([
+            {"params": model.head.parameters()},
+            {"params": model.neck.parameters(), "lr": 1e-4},
+        ])
+        while not done:
+            if step == unfreeze_step:
+                model.backbone.requires_grad_()
+            done = train_step(model, optimizer)
+        """, 7),
+    "chained-sub-modules": ("""
+        import itertools
+        optimizer = torch.optim.SGD(itertools.chain(model.fc.parameters(), model.layer4.parameters()), lr=0.01)
+        for p in model.layer3.parameters():
+            p.requires_grad = True
+        """, 4),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("code", TRAPS.values(), ids=TRAPS.keys())
+def test_trap_stays_silent(code):
+    assert lint_text(code, [UnfreezeAfterOptimizer]) == []
+
+
+@pytest.mark.parametrize(("code", "line"), TRUE_POSITIVES.values(), ids=TRUE_POSITIVES.keys())
+def test_true_positive_is_reported_once(code, line):
+    found = [(d.code, d.location.row) for d in lint_text(code, [UnfreezeAfterOptimizer])]
+    assert found == [("FT010", line)]
+
+
+def test_cli_reports_its_fixture_at_its_lines_and_nothing_on_the_others_or_clean_code():
+    status, findings = check_json("--select", "FT010", *map(str, CROSS_CHECKED_FIXTURES))
+    assert (status, where(findings)) == (1, [
+        ("ft010_unfreeze_after_optimizer.py", None, "FT010", 23),
+    ])  # fmt: skip

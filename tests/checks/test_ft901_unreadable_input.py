@@ -1,0 +1,52 @@
+"""FT901, a file that cannot be read: undecodable bytes, an invalid notebook, a dangling symlink
+or a symlink loop; one finding each, exit 2, and the run goes on."""
+
+from __future__ import annotations
+
+import pytest
+from support import AMBIGUOUS_FREEZE, by_file, check_json
+
+
+def test_undecodable_bytes(tmp_path):
+    (tmp_path / "latin.py").write_bytes(b"name = '\xe9t\xe9'\nmodel.requires_grad = False\n")
+    code, findings = check_json(tmp_path)
+    assert code == 2
+    (finding,) = findings
+    assert finding["code"] == "FT901"
+    assert "cannot decode" in finding["message"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"metadata": {}}', "no `cells` list"),
+        ('{"cells": [{"cell_type": "code", "source": 3}]}', "neither a string nor a list"),
+        (b"\xff\xfe\x00garbage", "not valid JSON"),
+    ],
+)
+def test_invalid_notebooks(tmp_path, content, message):
+    path = tmp_path / "bad.ipynb"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    code, findings = check_json(tmp_path)
+    assert code == 2
+    (finding,) = findings
+    assert finding["code"] == "FT901" and message in finding["message"]
+
+
+def test_dangling_symlink_and_symlink_loop(tmp_path):
+    (tmp_path / "good.py").write_text(AMBIGUOUS_FREEZE)
+    (tmp_path / "dangling.py").symlink_to(tmp_path / "missing.py")
+    (tmp_path / "loop_a.py").symlink_to(tmp_path / "loop_b.py")
+    (tmp_path / "loop_b.py").symlink_to(tmp_path / "loop_a.py")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "back").symlink_to(tmp_path, target_is_directory=True)
+    code, findings = check_json(tmp_path)
+    assert code == 2
+    files = by_file(findings)
+    assert files["dangling.py"]["code"] == "FT901"
+    assert files["loop_a.py"]["code"] == "FT901" and files["loop_b.py"]["code"] == "FT901"
+    assert "cannot read file" in files["loop_a.py"]["message"]
+    assert files["good.py"]["code"] == "FT001"
+    # The directory symlink back to the root is not followed: good.py is reported once.
+    assert sum(f["filename"].endswith("good.py") for f in findings) == 1
