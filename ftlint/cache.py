@@ -1,5 +1,5 @@
 """What earlier runs computed, kept on disk: each file's diagnostics, keyed by its bytes and the
-rules in effect, and the rule catalog that lets ``check`` skip importing the rules.
+rules in effect, and the index of the catalog that lets ``check`` skip importing the rules.
 
 Everything lives under a directory named after the ftlint build (its version and the size and
 modification time of each of its modules, so that editing a rule in a development install
@@ -24,11 +24,11 @@ from typing import Any
 
 from ftlint import __version__
 from ftlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
-from ftlint.triage import Catalog
+from ftlint.triage import CatalogIndex
 
 ENVIRONMENT_VARIABLE = "FTLINT_CACHE_DIR"
 PROJECT_DIRECTORY = ".ftlint_cache"
-_FORMAT = 1  # bump when the layout of entries changes
+_FORMAT = 2  # bump when the layout of entries changes
 
 
 @lru_cache(maxsize=1)
@@ -89,19 +89,19 @@ def _write_atomically(path: Path, content: bytes) -> None:
             os.unlink(temporary)
 
 
-def rule_catalog() -> Catalog:
-    """The rules' codes and triage, from the user cache when this build stored it there, else
-    from the registry (importing the rules), stored for next time."""
+def catalog_index() -> CatalogIndex:
+    """The catalog's codes and triage, from the user cache when this build stored it there,
+    else from the catalog (importing the rules), stored for next time."""
     override = os.environ.get(ENVIRONMENT_VARIABLE)
     path = Path(override) if override else _user_directory()
     path = path / build_id() / "rules.json"
     data = _read_json(path)
     if data is not None:
         try:
-            return Catalog.from_json(data)
+            return CatalogIndex.from_json(data)
         except (KeyError, TypeError):
             pass
-    catalog = Catalog.from_registry()
+    catalog = CatalogIndex.from_catalog()
     _write_atomically(path, json.dumps(catalog.to_json()).encode())
     return catalog
 

@@ -202,22 +202,36 @@ def admitted(text: str, triages: Iterable[RuleTriage]) -> list[str]:
 
 
 @dataclass(frozen=True)
-class Catalog:
-    """What ``check`` needs to know about the rules before importing them (which imports libcst,
-    0.2-0.4 s): every code users can select, and each static rule's triage."""
+class CatalogIndex:
+    """What ``check`` needs to know of :mod:`ftlint.catalog` before importing it (which imports
+    libcst, 0.2-0.4 s): the codes users can select, those on by default for each command, and
+    each static rule's triage."""
 
     codes: tuple[str, ...]
+    check_defaults: tuple[str, ...]
+    verify_defaults: tuple[str, ...]
     rules: tuple[RuleTriage, ...]
 
     @classmethod
-    def from_registry(cls) -> Catalog:
-        from ftlint.rules import ALL_RULES, DOCUMENTED
+    def from_catalog(cls) -> CatalogIndex:
+        from ftlint.catalog import RULES, SELECTABLE, defaults
+        from ftlint.check import Command
 
-        return cls(tuple(DOCUMENTED), tuple(RuleTriage.of(rule) for rule in ALL_RULES))
+        return cls(
+            SELECTABLE,
+            defaults(Command.CHECK),
+            defaults(Command.VERIFY),
+            tuple(RuleTriage.of(rule) for rule in RULES),
+        )
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Catalog:
-        return cls(tuple(data["codes"]), tuple(RuleTriage.from_json(r) for r in data["rules"]))
+    def from_json(cls, data: dict[str, Any]) -> CatalogIndex:
+        return cls(
+            tuple(data["codes"]),
+            tuple(data["check_defaults"]),
+            tuple(data["verify_defaults"]),
+            tuple(RuleTriage.from_json(r) for r in data["rules"]),
+        )
