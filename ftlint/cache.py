@@ -1,5 +1,5 @@
 """What earlier runs computed, kept on disk: each file's diagnostics, keyed by its bytes and the
-rules in effect, and the rule catalog that lets ``check`` skip importing the rules.
+rules in effect, and the index of the catalog that lets ``check`` skip importing the rules.
 
 Everything lives under a directory named after the ftlint build (its version and the size and
 modification time of each of its modules, so that editing a rule in a development install
@@ -17,18 +17,18 @@ import json
 import os
 import sys
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ftlint import __version__
 from ftlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
-from ftlint.triage import Catalog
+from ftlint.triage import RuleTriage
 
 ENVIRONMENT_VARIABLE = "FTLINT_CACHE_DIR"
 PROJECT_DIRECTORY = ".ftlint_cache"
-_FORMAT = 1  # bump when the layout of entries changes
+_FORMAT = 2  # bump when the layout of entries changes
 
 
 @lru_cache(maxsize=1)
@@ -49,6 +49,42 @@ def build_id() -> str:
         status = os.stat(module)
         digest.update(f"{module}:{status.st_size}:{status.st_mtime_ns};".encode())
     return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class CatalogIndex:
+    """What ``check`` needs to know of :mod:`ftlint.catalog` before importing it (which imports
+    libcst, 0.2-0.4 s): the codes users can select, those on by default for each command, and
+    each static rule's triage."""
+
+    codes: tuple[str, ...]
+    check_defaults: tuple[str, ...]
+    verify_defaults: tuple[str, ...]
+    rules: tuple[RuleTriage, ...]
+
+    @classmethod
+    def from_catalog(cls) -> CatalogIndex:
+        from ftlint.catalog import RULES, SELECTABLE, defaults
+        from ftlint.check import Command
+
+        return cls(
+            SELECTABLE,
+            defaults(Command.CHECK),
+            defaults(Command.VERIFY),
+            tuple(RuleTriage.of(rule) for rule in RULES),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CatalogIndex:
+        return cls(
+            tuple(data["codes"]),
+            tuple(data["check_defaults"]),
+            tuple(data["verify_defaults"]),
+            tuple(RuleTriage.from_json(r) for r in data["rules"]),
+        )
 
 
 def _user_directory() -> Path:
@@ -89,19 +125,19 @@ def _write_atomically(path: Path, content: bytes) -> None:
             os.unlink(temporary)
 
 
-def rule_catalog() -> Catalog:
-    """The rules' codes and triage, from the user cache when this build stored it there, else
-    from the registry (importing the rules), stored for next time."""
+def catalog_index() -> CatalogIndex:
+    """The catalog's codes and triage, from the user cache when this build stored it there,
+    else from the catalog (importing the rules), stored for next time."""
     override = os.environ.get(ENVIRONMENT_VARIABLE)
     path = Path(override) if override else _user_directory()
     path = path / build_id() / "rules.json"
     data = _read_json(path)
     if data is not None:
         try:
-            return Catalog.from_json(data)
+            return CatalogIndex.from_json(data)
         except (KeyError, TypeError):
             pass
-    catalog = Catalog.from_registry()
+    catalog = CatalogIndex.from_catalog()
     _write_atomically(path, json.dumps(catalog.to_json()).encode())
     return catalog
 

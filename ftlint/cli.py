@@ -9,10 +9,10 @@ from pathlib import Path
 import click
 
 from ftlint import __version__
-from ftlint.cache import ResultCache, rule_catalog
+from ftlint.cache import ResultCache, catalog_index
 from ftlint.config import ConfigError, Settings, load_settings
-from ftlint.diagnostics import INPUT_ERROR, INTERNAL_ERROR, Diagnostic
-from ftlint.registry import UnknownRuleError
+from ftlint.diagnostics import Diagnostic
+from ftlint.input_checks import InternalError, UnreadableFile
 from ftlint.reporting import (
     FORMATS,
     diff_summary,
@@ -26,6 +26,7 @@ from ftlint.reporting import (
     summary,
 )
 from ftlint.runner import check_paths, default_jobs
+from ftlint.selection import UnknownRuleError
 from ftlint.text import use_color
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -36,7 +37,7 @@ def _split_codes(values: Sequence[str]) -> list[str]:
 
 
 def exit_code(diagnostics: Sequence[Diagnostic], exit_zero: bool) -> int:
-    if any(d.code in (INPUT_ERROR, INTERNAL_ERROR) for d in diagnostics):
+    if any(d.code in (UnreadableFile.code, InternalError.code) for d in diagnostics):
         return EXIT_ERROR
     return EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN
 
@@ -47,15 +48,20 @@ def resolve_settings(
     select: Sequence[str],
     ignore: Sequence[str],
     extend_select: Sequence[str],
+    *,
+    verify: bool = False,
 ) -> tuple[Settings, set[str]]:
-    """Configuration with command-line selection on top; raises click errors (exit 2)."""
+    """Configuration with command-line selection on top; raises click errors (exit 2).
+    ``verify`` also enables the runtime checks on by default, unless ``select`` says which."""
+    index = catalog_index()
     try:
         settings = load_settings(config, paths)
         if select:
             settings.select = _split_codes(select)
         settings.ignore = settings.ignore + _split_codes(ignore)
-        settings.extend_select = settings.extend_select + _split_codes(extend_select)
-        return settings, settings.enabled_codes(rule_catalog().codes)
+        extend = [*extend_select, *(index.verify_defaults if verify and not select else ())]
+        settings.extend_select = settings.extend_select + _split_codes(extend)
+        return settings, settings.enabled_codes(index.codes, index.check_defaults)
     except (ConfigError, UnknownRuleError) as error:
         raise click.UsageError(str(error)) from error
 
@@ -157,12 +163,12 @@ def check(
 )
 def list_rules(output_format: str) -> None:
     """List every rule."""
-    from ftlint.rules import DOCUMENTED
+    from ftlint.catalog import CATALOG
 
     if output_format == "markdown":
         click.echo(render_rules_markdown(), nl=False)
         return
-    for rule in DOCUMENTED.values():
+    for rule in CATALOG.values():
         fix = f"[{rule.fix.value} fix]" if rule.fix else ""
         click.echo(f"{rule.code}  {rule.name:<34} {rule.summary} {fix}".rstrip())
 
@@ -171,9 +177,9 @@ def list_rules(output_format: str) -> None:
 @click.argument("code")
 def show_rule(code: str) -> None:
     """Print the documentation of rule CODE (e.g. FT001)."""
-    from ftlint.rules import DOCUMENTED
+    from ftlint.catalog import CATALOG
 
-    rule = DOCUMENTED.get(code.upper())
+    rule = CATALOG.get(code.upper())
     if rule is None:
         raise click.UsageError(f"unknown rule code `{code}`; `ftlint rules` lists them")
     click.echo(render_rule_markdown(rule.docs()))
@@ -223,8 +229,7 @@ def verify(
 ) -> None:
     """Build the models PATHS define on the meta device, run their freeze code in every scenario
     of its flags, and report what will train (FT1xx findings, with the static ones)."""
-    from ftlint.verify.command import DEFAULT_EXTEND_SELECT, parse_pins, run_verify
+    from ftlint.verify.command import parse_pins, run_verify
 
-    extend = (*extend_select, *(() if select else DEFAULT_EXTEND_SELECT))
-    settings, enabled = resolve_settings(config, paths, select, ignore, extend)
+    settings, enabled = resolve_settings(config, paths, select, ignore, extend_select, verify=True)
     sys.exit(run_verify(paths, parse_pins(pins), settings, enabled, output_format, use_color()))

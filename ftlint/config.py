@@ -15,7 +15,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-from ftlint.registry import resolve_codes
+from ftlint.selection import resolve_codes
 
 
 class ConfigError(Exception):
@@ -28,16 +28,17 @@ _KEYS = {"select", "ignore", "extend-select", "exclude", "extend-exclude", "per-
 @dataclass
 class Settings:
     root: Path  # relative paths in the config are relative to this directory
-    select: list[str] = field(default_factory=lambda: ["FT0"])
+    select: list[str] | None = None  # None: the catalog's defaults for the command
     ignore: list[str] = field(default_factory=list)
     extend_select: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     source: Path | None = None  # the file the settings came from
 
-    def enabled_codes(self, available: Iterable[str]) -> set[str]:
+    def enabled_codes(self, available: Iterable[str], defaults: Iterable[str]) -> set[str]:
         codes = set(available)
-        enabled = resolve_codes(self.select, codes) | resolve_codes(self.extend_select, codes)
+        selected = defaults if self.select is None else self.select
+        enabled = resolve_codes(selected, codes) | resolve_codes(self.extend_select, codes)
         return enabled - resolve_codes(self.ignore, codes)
 
     def ignored_for(self, path: Path, available: Iterable[str]) -> set[str]:

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import libcst as cst
+    from libcst.metadata import CodeRange
 
 
 class Applicability(str, enum.Enum):
@@ -60,14 +65,15 @@ class Diagnostic:
         return (self.filename, self.cell or 0, self.location.row, self.location.column, self.code)
 
 
-# Diagnostics about the input itself rather than about fine-tuning code. They are not rules:
-# they cannot be selected away, because hiding them would hide files that were never checked.
-SYNTAX_ERROR = "FT900"
-INPUT_ERROR = "FT901"
-INTERNAL_ERROR = "FT902"
 
-INPUT_DIAGNOSTICS = {
-    SYNTAX_ERROR: "syntax-error",
-    INPUT_ERROR: "unreadable-input",
-    INTERNAL_ERROR: "internal-error",
-}
+@dataclass(frozen=True)
+class Finding:
+    """What a check found, before selection and suppression make it a :class:`Diagnostic`:
+    ``span`` in the linted text, and ``node``, what it found (FT001's boolean chain), for the
+    checks that build on it."""
+
+    code: str
+    message: str
+    span: CodeRange
+    fix: Fix | None = None
+    node: cst.CSTNode | None = field(default=None, compare=False)

@@ -1,6 +1,6 @@
-"""Lint one source: triage, parse once, run the admitted rules in a single traversal, apply
-``# noqa``. Importing this module imports libcst: ``ftlint.runner`` does so only once a file
-passes triage."""
+"""Analyse one source: parse it once and run the admitted rules in a single traversal, into a
+:class:`~ftlint.analysis.file.FileAnalysis`. Importing this module imports libcst:
+``ftlint.runner`` does so only once a file passes triage."""
 
 from __future__ import annotations
 
@@ -8,66 +8,27 @@ import ast
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from functools import cache, cached_property
+from functools import cache
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, ProviderT
+from libcst.metadata import ProviderT
 
-from ftlint.analysis.imports import ImportMap
-from ftlint.diagnostics import (
-    INTERNAL_ERROR,
-    SYNTAX_ERROR,
-    Diagnostic,
-    Edit,
-    Fix,
-    Location,
-)
+from ftlint.analysis.file import FileAnalysis
+from ftlint.diagnostics import Diagnostic, Location
+from ftlint.input_checks import InternalError, UnparsableFile
 from ftlint.rules.base import Rule
 from ftlint.sources import SourceFile
-from ftlint.suppression import comments_by_row, is_suppressed
 from ftlint.triage import RuleTriage, admitted
-
-
-class FileContext:
-    """What rules share about the file being linted, and where their findings go."""
-
-    def __init__(self, source: SourceFile, module: cst.Module) -> None:
-        self.source = source
-        self.module = module
-        self.diagnostics: list[Diagnostic] = []
-
-    @cached_property
-    def imports(self) -> ImportMap:
-        return ImportMap.from_module(self.module)
-
-    def add(self, code: str, message: str, span: CodeRange, fix: Fix | None) -> None:
-        cell, start = self.source.display(span.start.line, span.start.column)
-        _, end = self.source.display(span.end.line, span.end.column)
-        self.diagnostics.append(
-            Diagnostic(
-                code, message, self.source.display_path, start, end, fix, cell, span.start.line
-            )
-        )
-
-    def edit(self, span: CodeRange, content: str) -> Edit:
-        source = self.source
-        return Edit(
-            content,
-            source.offset(span.start.line, span.start.column),
-            source.offset(span.end.line, span.end.column),
-            source.display(span.start.line, span.start.column)[1],
-            source.display(span.end.line, span.end.column)[1],
-        )
 
 
 class _Dispatcher(cst.CSTVisitor):
     """Calls each rule's ``visit_<Node>``/``leave_<Node>``; a rule that raises is switched off and
     reported as an internal error, so one broken rule never stops the others or the run."""
 
-    def __init__(self, rules: Sequence[Rule], context: FileContext) -> None:
+    def __init__(self, rules: Sequence[Rule], analysis: FileAnalysis) -> None:
         super().__init__()
         self._rules = list(rules)
-        self._context = context
+        self._analysis = analysis
         self._methods: dict[str, list[tuple[Rule, object]]] = {}
 
     def _handlers(self, prefix: str, node: cst.CSTNode) -> list[tuple[Rule, object]]:
@@ -86,8 +47,8 @@ class _Dispatcher(cst.CSTVisitor):
                 method(node)  # type: ignore[operator]
             except Exception as error:  # noqa: BLE001 - a rule bug must not end the run
                 self._rules.remove(rule)
-                self._context.diagnostics.append(
-                    internal_error(self._context.source, f"rule {rule.code}", error)
+                self._analysis.errors.append(
+                    internal_error(self._analysis.source, f"rule {rule.code}", error)
                 )
 
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -109,7 +70,7 @@ class _Dispatcher(cst.CSTVisitor):
 def internal_error(source: SourceFile, culprit: str, error: BaseException) -> Diagnostic:
     """FT902 for ``source``: ``culprit`` (a rule code, or what else failed) raised ``error``."""
     return Diagnostic(
-        INTERNAL_ERROR,
+        InternalError.code,
         f"internal error in {culprit} on this file ({type(error).__name__}: {error}); "
         "please report it. Other rules still ran.",
         source.display_path,
@@ -140,7 +101,7 @@ def _python_syntax_error(source: SourceFile) -> SyntaxError | None:
 def _syntax_error(source: SourceFile, row: int, column: int, message: str) -> Diagnostic:
     cell, location = source.display(row, column)
     return Diagnostic(
-        SYNTAX_ERROR,
+        UnparsableFile.code,
         f"cannot parse: {message}; no rule ran on this file",
         source.display_path,
         location,
@@ -164,26 +125,23 @@ def _parse_failure(
 
 
 class _LazyMetadata(Mapping[cst.CSTNode, object]):
-    """One provider's metadata, computed for the whole module on the first lookup. Rules look
-    positions up only to report, and most files they visit hold no finding, while resolving
-    positions costs twice the parse."""
+    """A provider's metadata as a rule sees it: resolved by the analysis on the first lookup."""
 
-    def __init__(self, wrapper: MetadataWrapper, provider: ProviderT) -> None:
-        self._wrapper = wrapper
+    def __init__(self, analysis: FileAnalysis, provider: ProviderT) -> None:
+        self._analysis = analysis
         self._provider = provider
 
-    @cached_property
     def _values(self) -> Mapping[cst.CSTNode, object]:
-        return self._wrapper.resolve(self._provider)
+        return self._analysis.metadata(self._provider)
 
     def __getitem__(self, node: cst.CSTNode) -> object:
-        return self._values[node]
+        return self._values()[node]
 
     def __iter__(self) -> Iterator[cst.CSTNode]:
-        return iter(self._values)
+        return iter(self._values())
 
     def __len__(self) -> int:
-        return len(self._values)
+        return len(self._values())
 
 
 @contextmanager
@@ -203,54 +161,60 @@ def triage_of(rule: type[Rule]) -> RuleTriage:
     return RuleTriage.of(rule)
 
 
+def triaged(source: SourceFile, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
+    """The ``rules`` that can report in ``source`` (see ``ftlint.triage``)."""
+    codes = set(admitted(source.text, [triage_of(rule) for rule in rules]))
+    return [rule for rule in rules if rule.code in codes]
+
+
 def lint_source(source: SourceFile, rules: Sequence[type[Rule]]) -> list[Diagnostic]:
     """All findings of ``rules`` in ``source``, ``# noqa`` applied, in file order."""
-    codes = set(admitted(source.text, [triage_of(rule) for rule in rules]))
-    return run_rules(source, [rule for rule in rules if rule.code in codes])
+    return run_rules(source, triaged(source, rules))
 
 
 def run_rules(source: SourceFile, rules: Sequence[type[Rule]]) -> list[Diagnostic]:
-    """``lint_source`` for rules that passed triage already: parse, visit, apply ``# noqa``."""
+    """``lint_source`` for rules that passed triage already."""
     if not rules:
         return []
+    analysis = analyze(source, rules)
+    if isinstance(analysis, Diagnostic):
+        return [analysis]
+    return analysis.diagnostics({rule.code for rule in rules})
+
+
+def analyze(source: SourceFile, rules: Sequence[type[Rule]]) -> FileAnalysis | Diagnostic:
+    """The analysis of ``source`` with the findings of ``rules``, or why it could not be parsed."""
     python_error = _python_syntax_error(source)
     if python_error is not None and python_error.msg == _TOO_NESTED:
-        return [Diagnostic(
-            SYNTAX_ERROR,
+        return Diagnostic(
+            UnparsableFile.code,
             "cannot parse: nested deeper than Python accepts; no rule ran on this file",
             source.display_path,
             Location(1, 1),
             Location(1, 1),
-        )]  # fmt: skip
+        )
     try:
         module = cst.parse_module(source.text)
     except cst.ParserSyntaxError as error:
-        return [_parse_failure(source, error, python_error)]
+        return _parse_failure(source, error, python_error)
     except Exception as error:  # noqa: BLE001 - e.g. RecursionError on absurdly nested code
-        return [internal_error(source, "the parser", error)]
-    context = FileContext(source, module)
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        return internal_error(source, "the parser", error)
+    analysis = FileAnalysis(source, module)
     instances = []
     for rule in rules:
         try:
-            instance = rule(context)
+            instance = rule(analysis)
         except Exception as error:  # noqa: BLE001 - a rule bug must not end the run
-            context.diagnostics.append(internal_error(source, f"rule {rule.code}", error))
+            analysis.errors.append(internal_error(source, f"rule {rule.code}", error))
             continue
         instance.metadata = {
-            provider: _LazyMetadata(wrapper, provider)
+            provider: _LazyMetadata(analysis, provider)
             for provider in instance.get_inherited_dependencies()
         }
         instances.append(instance)
     try:
         with _deep_trees():
-            module.visit(_Dispatcher(instances, context))
+            module.visit(_Dispatcher(instances, analysis))
     except RecursionError as error:
-        context.diagnostics.append(internal_error(source, "the traversal", error))
-    comments = comments_by_row(source.text) if context.diagnostics else {}
-    kept = [
-        diagnostic
-        for diagnostic in context.diagnostics
-        if not is_suppressed(diagnostic.code, comments.get(diagnostic.noqa_row, ""))
-    ]
-    return sorted(kept, key=lambda d: d.sort_key)
+        analysis.errors.append(internal_error(source, "the traversal", error))
+    return analysis

@@ -5,38 +5,39 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from ftlint import __version__
-from ftlint.diagnostics import INPUT_DIAGNOSTICS, Applicability, Diagnostic, Fix
+from ftlint.check import Command
+from ftlint.diagnostics import Applicability, Diagnostic, Fix
 from ftlint.fixer import applicable
 from ftlint.sources import SourceFile
 
 if TYPE_CHECKING:
-    from ftlint.codes import Documented, RuleDocs
+    from ftlint.check import Check, CheckDocs
 
 DOCS_URL = "https://github.com/ftlint/ftlint/blob/main/docs/rules.md"
 FORMATS = ("text", "json", "github", "sarif")
 
 
-def _documented() -> dict[str, type[Documented]]:
+def _catalog() -> Mapping[str, type[Check]]:
     # The rules import libcst (0.2-0.4 s): `check` imports them only to render a finding.
-    from ftlint.rules import DOCUMENTED
+    from ftlint.catalog import CATALOG
 
-    return DOCUMENTED
+    return CATALOG
 
 
 def rule_url(code: str) -> str | None:
-    return f"{DOCS_URL}#{code.lower()}" if code in _documented() else None
+    return f"{DOCS_URL}#{code.lower()}" if code in _catalog() else None
 
 
 def rule_name(code: str) -> str:
-    rule = _documented().get(code)
-    return rule.name if rule is not None else INPUT_DIAGNOSTICS.get(code, code)
+    rule = _catalog().get(code)
+    return rule.name if rule is not None else code
 
 
 def _location_text(diagnostic: Diagnostic) -> str:
@@ -146,12 +147,18 @@ _FIX_NOTE = {
     Applicability.SAFE: "Fix: safe (`--fix`).",
     Applicability.UNSAFE: "Fix: unsafe (`--unsafe-fixes`).",
 }
+_FOUND_BY = {
+    Command.CHECK: "Found by `ftlint check` (and `ftlint verify`, which lints first).",
+    Command.VERIFY: "Found by `ftlint verify`.",
+    Command.ANY: "Reported by every command; it cannot be deselected or suppressed.",
+}
 
 
-def render_rule_markdown(docs: RuleDocs) -> str:
+def render_rule_markdown(docs: CheckDocs) -> str:
     """One rule's documentation, as `ftlint rule CODE` prints it."""
     return (
-        f"# {docs.name} ({docs.code})\n\n{docs.summary}. {_FIX_NOTE[docs.fix]}\n\n"
+        f"# {docs.name} ({docs.code})\n\n{docs.summary}. {_FIX_NOTE[docs.fix]}"
+        f" {_FOUND_BY[docs.command]}\n\n"
         f"{docs.body.replace('## ', '### ')}\n"
     )
 
@@ -165,7 +172,7 @@ def render_rules_markdown() -> str:
         render_rule_markdown(entry.docs()).replace(
             f"# {entry.name} ({entry.code})", f'<a id="{entry.code.lower()}"></a>\n\n## {entry.code} {entry.name}', 1
         )
-        for entry in _documented().values()
+        for entry in _catalog().values()
     )
 
 
@@ -241,9 +248,9 @@ def render_sarif(diagnostics: Sequence[Diagnostic]) -> str:
             "helpUri": rule_url(rule.code),
             "properties": {"fix": rule.fix.value if rule.fix else None},
         }
-        for rule in _documented().values()
+        for rule in _catalog().values()
     ]
-    index = {code: i for i, code in enumerate(_documented())}
+    index = {code: i for i, code in enumerate(_catalog())}
     results = []
     for d in diagnostics:
         result: dict[str, object] = {

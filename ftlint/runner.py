@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ftlint.cache import ResultCache, rule_catalog
+from ftlint.cache import ResultCache, catalog_index
 from ftlint.config import Settings
-from ftlint.diagnostics import INPUT_ERROR, INTERNAL_ERROR, Diagnostic, Location
+from ftlint.diagnostics import Diagnostic, Location
 from ftlint.discovery import discover
+from ftlint.input_checks import InternalError, UnreadableFile
 from ftlint.sources import SourceError, SourceFile, read_source
 from ftlint.triage import RuleTriage, TokenScan, admitted
 
@@ -54,31 +55,22 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
-def _registry_rules() -> Sequence[type[Rule]]:
-    from ftlint.rules import ALL_RULES
+def _catalog_rules() -> Sequence[type[Rule]]:
+    from ftlint.catalog import RULES
 
-    return ALL_RULES
+    return RULES
+
+
+def selected_for(path: Path, settings: Settings, enabled: set[str]) -> set[str]:
+    """The ``enabled`` codes minus the ``per-file-ignores`` of ``path``."""
+    from ftlint.catalog import SELECTABLE
+
+    return enabled - settings.ignored_for(path, SELECTABLE)
 
 
 def rules_for(path: Path, settings: Settings, enabled: set[str]) -> list[type[Rule]]:
-    from ftlint.rules import ALL_RULES, DOCUMENTED
-
-    ignored = settings.ignored_for(path, DOCUMENTED)
-    return [rule for rule in ALL_RULES if rule.code in enabled and rule.code not in ignored]
-
-
-def check_file(
-    path: Path, settings: Settings, enabled: set[str]
-) -> tuple[SourceFile | None, list[Diagnostic]]:
-    """One file, in this process, with its source whatever the findings."""
-    from ftlint.engine import lint_source
-
-    shown = display_path(path)
-    try:
-        source = read_source(path, shown)
-    except SourceError as error:
-        return None, [_about_file(INPUT_ERROR, str(error), shown)]
-    return source, lint_source(source, rules_for(path, settings, enabled))
+    selected = selected_for(path, settings, enabled)
+    return [rule for rule in _catalog_rules() if rule.code in selected]
 
 
 def _about_file(code: str, message: str, shown: str) -> Diagnostic:
@@ -104,7 +96,7 @@ class _Checker:
     """What checking a file needs, sent once to each worker process."""
 
     triages: tuple[RuleTriage, ...]
-    rules: tuple[type[Rule], ...] | None  # None: the registry's, imported once a file needs them
+    rules: tuple[type[Rule], ...] | None  # None: the catalog's, imported once a file needs them
     cache: ResultCache | None
     tokens: TokenScan
 
@@ -116,7 +108,7 @@ class _Checker:
                 f"internal error in ftlint while checking this file ({type(error).__name__}: "
                 f"{error}); please report it. No rule ran on this file."
             )
-            return _Outcome([_about_file(INTERNAL_ERROR, message, task.shown)])
+            return _Outcome([_about_file(InternalError.code, message, task.shown)])
 
     def _check(self, task: _Task) -> _Outcome:
         triages = [triage for triage in self.triages if triage.code in task.codes]
@@ -147,18 +139,18 @@ class _Checker:
             try:
                 source = read_source(task.path, task.shown)
             except SourceError as error:
-                return _Outcome([_about_file(INPUT_ERROR, str(error), task.shown)])
+                return _Outcome([_about_file(UnreadableFile.code, str(error), task.shown)])
             codes = set(admitted(source.text, triages))
             if codes:
                 from ftlint.engine import run_rules  # libcst: only for files that pass triage
 
-                rules = _registry_rules() if self.rules is None else self.rules
+                rules = _catalog_rules() if self.rules is None else self.rules
                 diagnostics = run_rules(source, [rule for rule in rules if rule.code in codes])
         if (
             self.cache is not None
             and key is not None
             and (source is None or source.raw == raw)
-            and all(d.code != INTERNAL_ERROR for d in diagnostics)
+            and all(d.code != InternalError.code for d in diagnostics)
         ):
             self.cache.store(key, diagnostics)
         return _Outcome(diagnostics, source if diagnostics else None)
@@ -189,7 +181,7 @@ def _lost(task: _Task, error: BaseException) -> _Outcome:
         f"internal error: the worker process checking this file stopped ({error}); please "
         "report it, or run with --jobs 1 to see the error."
     )
-    return _Outcome([_about_file(INTERNAL_ERROR, message, task.shown)])
+    return _Outcome([_about_file(InternalError.code, message, task.shown)])
 
 
 def _check_all(checker: _Checker, tasks: list[_Task], jobs: int) -> Iterable[_Outcome]:
@@ -227,8 +219,8 @@ def check_paths(
     rules: Sequence[type[Rule]] | None = None,
 ) -> CheckResult:
     """Lint every file under ``paths`` with the ``enabled`` rules (``rules``: instead of the
-    registry's), on ``jobs`` processes (default: the cores), reusing ``cache`` if given."""
-    catalog = rule_catalog()
+    catalog's), on ``jobs`` processes (default: the cores), reusing ``cache`` if given."""
+    catalog = catalog_index()
     if rules is None:
         triages, available = catalog.rules, set(catalog.codes)
     else:

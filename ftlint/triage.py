@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -199,25 +199,3 @@ def admitted(text: str, triages: Iterable[RuleTriage]) -> list[str]:
     """Codes of the rules among ``triages`` that can report in ``text``."""
     view = FileText(text)
     return [triage.code for triage in triages if triage.admits(view)]
-
-
-@dataclass(frozen=True)
-class Catalog:
-    """What ``check`` needs to know about the rules before importing them (which imports libcst,
-    0.2-0.4 s): every code users can select, and each static rule's triage."""
-
-    codes: tuple[str, ...]
-    rules: tuple[RuleTriage, ...]
-
-    @classmethod
-    def from_registry(cls) -> Catalog:
-        from ftlint.rules import ALL_RULES, DOCUMENTED
-
-        return cls(tuple(DOCUMENTED), tuple(RuleTriage.of(rule) for rule in ALL_RULES))
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Catalog:
-        return cls(tuple(data["codes"]), tuple(RuleTriage.from_json(r) for r in data["rules"]))

@@ -11,8 +11,8 @@ import pytest
 from support import code_text
 
 from ftlint import runner
+from ftlint.catalog import SELECTABLE
 from ftlint.config import Settings
-from ftlint.rules import DOCUMENTED
 
 if TYPE_CHECKING:
     from ftlint.verify.pipeline import FileVerification
@@ -24,7 +24,7 @@ def _verify(
     # Imported here: the pipeline imports torch, which tests that never verify should not pay.
     from ftlint.verify.pipeline import verify_file
 
-    enabled = set(DOCUMENTED) if codes is None else set(codes)
+    enabled = set(SELECTABLE) if codes is None else set(codes)
     return verify_file(path, Settings(root=path.parent), enabled, pins or {})
 
 

@@ -12,15 +12,18 @@ import textwrap
 from pathlib import Path
 
 from ftlint import runner
+from ftlint.analysis.file import FileAnalysis
+from ftlint.catalog import RULES
 from ftlint.config import Settings
 from ftlint.diagnostics import Diagnostic
-from ftlint.engine import lint_source
-from ftlint.rules import ALL_RULES
+from ftlint.engine import analyze, lint_source
+from ftlint.rules.ft001_ambiguous_freeze_condition import AmbiguousFreezeCondition
 from ftlint.sources import SourceFile
+from ftlint.verify.instrument import Program, build_program
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
-ALL_CODES = {rule.code for rule in ALL_RULES}
+ALL_CODES = {rule.code for rule in RULES}
 TEST_PROCESS = os.getpid()  # the pytest process: anything else is a worker
 
 # FT007-FT010 each run on all of these: reported at their own fixture's lines (FT009 on the seed
@@ -55,7 +58,7 @@ def python_source(text: str, path: str = "example.py") -> SourceFile:
     return SourceFile(Path(path), path, text, text.encode())
 
 
-def lint_text(code: str, rules=ALL_RULES, path: str = "example.py") -> list[Diagnostic]:
+def lint_text(code: str, rules=RULES, path: str = "example.py") -> list[Diagnostic]:
     """Findings of ``rules`` on ``code`` (dedented), as the engine reports them."""
     return lint_source(python_source(code_text(code), path), rules)
 
@@ -68,7 +71,7 @@ def rows(code: str, rule) -> list[int]:
 def lint_with_a_finding_after(first_line: str) -> list[Diagnostic]:
     """Every rule on ``first_line`` followed by a freeze loop FT001 reports."""
     text = f"{first_line}\nfor p in model.parameters():\n    p.requires_grad = a or b and c\n"
-    return lint_source(python_source(text, "deep.py"), ALL_RULES)
+    return lint_source(python_source(text, "deep.py"), RULES)
 
 
 def line_of(text: str, needle: str) -> int:
@@ -142,3 +145,10 @@ def fixture_codes(verify_path, fixture: str) -> tuple[str | None, list[str]]:
 def counts(model) -> list[tuple[dict, bool, int, int]]:
     """(bindings, as written, trainable, frozen) of each scenario verify ran on ``model``."""
     return [(dict(s.bindings), s.as_written, s.trainable, s.frozen) for s in model.scenarios]
+
+
+def program_of_source(source: SourceFile, pinned: frozenset[str] = frozenset()) -> Program:
+    """The verify program of ``source``, built from its analysis as ``ftlint verify`` does."""
+    analysis = analyze(source, [AmbiguousFreezeCondition])
+    assert isinstance(analysis, FileAnalysis), analysis
+    return build_program(analysis, pinned)

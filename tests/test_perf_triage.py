@@ -9,18 +9,24 @@ import libcst as cst
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_rule_examples import INVALID
 
-from ftlint.rules import ALL_RULES, DOCUMENTED
+from ftlint.cache import CatalogIndex
+from ftlint.catalog import RULES, SELECTABLE
+from ftlint.check import Command
 from ftlint.triage import (
     SHAPES,
-    Catalog,
     FileText,
     RuleTriage,
     TokenScan,
     code_without_strings,
     has_mixed_and_or,
 )
+
+INVALID = [
+    pytest.param(rule, example, id=f"{rule.code}-invalid-{index}")
+    for rule in RULES
+    for index, example in enumerate(rule.INVALID)
+]
 
 
 @pytest.mark.parametrize(("rule", "example"), INVALID)
@@ -30,18 +36,23 @@ def test_invalid_examples_pass_triage(rule, example):
     assert triage.admits(FileText(example.source)), f"{rule.code} triage hides:\n{example.source}"
 
 
-@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.code)
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)
 def test_declarations_are_well_formed(rule):
     assert rule.candidate_shape is None or rule.candidate_shape in SHAPES
     if rule.candidate_pattern is not None:
         re.compile(rule.candidate_pattern)
 
 
-def test_catalog_round_trips_and_matches_the_registry():
-    catalog = Catalog.from_registry()
-    assert catalog.codes == tuple(DOCUMENTED)
-    assert catalog.rules == tuple(RuleTriage.of(rule) for rule in ALL_RULES)
-    assert Catalog.from_json(catalog.to_json()) == catalog
+def test_catalog_index_round_trips_and_matches_the_catalog():
+    index = CatalogIndex.from_catalog()
+    assert index == CatalogIndex(
+        SELECTABLE,
+        tuple(rule.code for rule in RULES),
+        tuple(f"FT10{n}" for n in range(1, 9)),
+        tuple(RuleTriage.of(rule) for rule in RULES),
+    )
+    assert all(rule.command is Command.CHECK for rule in RULES)
+    assert CatalogIndex.from_json(index.to_json()) == index
 
 
 def test_shape_rejects_files_without_a_bare_mix():

@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 from support import ALL_CODES, lint_with_a_finding_after
 
+from ftlint.catalog import RULES
 from ftlint.config import Settings
-from ftlint.diagnostics import INPUT_ERROR, INTERNAL_ERROR, SYNTAX_ERROR
-from ftlint.rules import ALL_RULES
+from ftlint.input_checks import InternalError, UnparsableFile, UnreadableFile
 from ftlint.runner import check_paths
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 # Every rule, stripped of its triage, so that it runs on every file it is given.
 UNTRIAGED = {"required_tokens": ("",), "candidate_pattern": None, "candidate_shape": None}
-EVERYWHERE = [type(rule.__name__, (rule,), UNTRIAGED) for rule in ALL_RULES]
+EVERYWHERE = [type(rule.__name__, (rule,), UNTRIAGED) for rule in RULES]
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +30,7 @@ def _own_cache(monkeypatch, tmp_path):
 def test_check_never_fails_on_the_standard_library():
     result = check_paths([STDLIB], Settings(root=STDLIB), ALL_CODES)
     assert result.files > 1000
-    assert [d for d in result.diagnostics if d.code == INTERNAL_ERROR] == []
+    assert [d for d in result.diagnostics if d.code == InternalError.code] == []
 
 
 def test_a_tree_thousands_of_levels_deep_is_linted():
@@ -46,5 +46,5 @@ def test_every_rule_runs_on_a_sample_of_it_without_raising():
     files = files[::25]
     result = check_paths(files, Settings(root=STDLIB), ALL_CODES, jobs=1, rules=EVERYWHERE)
     assert result.files == len(files)
-    assert [d for d in result.diagnostics if d.code == INTERNAL_ERROR] == []
-    assert {d.code for d in result.diagnostics} <= ALL_CODES | {SYNTAX_ERROR, INPUT_ERROR}
+    assert [d for d in result.diagnostics if d.code == InternalError.code] == []
+    assert {d.code for d in result.diagnostics} <= ALL_CODES | {UnparsableFile.code, UnreadableFile.code}

@@ -1,7 +1,7 @@
 """PyTorch Lightning support: the FreezeCheck callback and the finetuning phase simulation.
 
 Lightning and torch load on first use of ``FreezeCheck``/``FreezeWarning``, so that the
-torch-free FT108 docs in :mod:`ftlint.lightning.codes` can join the rule registry that
+torch-free FT108 check in :mod:`ftlint.lightning.ft108_train_bn_phase_mismatch` can join the catalog that
 ``ftlint check`` imports.
 """
 

@@ -28,10 +28,10 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from torch.overrides import TorchFunctionMode
 
 from ftlint.lightning._compat import configure_optimizers_output
-from ftlint.lightning.codes import TrainBnPhaseMismatch
+from ftlint.lightning.ft108_train_bn_phase_mismatch import TrainBnPhaseMismatch
 from ftlint.runtime.report import block_of
 from ftlint.text import format_names, plural
-from ftlint.verify.codes import OptimizerCoverage
+from ftlint.verify.checks.ft106_optimizer_coverage import OptimizerCoverage
 
 if TYPE_CHECKING:
     from torch.nn import Parameter

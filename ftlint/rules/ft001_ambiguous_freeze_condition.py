@@ -3,6 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ftlint.analysis.boolean import is_bare, or_operands, parenthesize_and_operands
+from ftlint.analysis.file import FileAnalysis
 from ftlint.analysis.freeze import (
     find_freeze_action,
     is_freeze_call,
@@ -10,8 +11,9 @@ from ftlint.analysis.freeze import (
     iterates_parameters,
 )
 from ftlint.analysis.nodes import one_line
+from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
-from ftlint.rules.base import Invalid, Rule, Valid
+from ftlint.rules.base import Rule
 
 
 class _AmbiguousChains(cst.CSTVisitor):
@@ -180,8 +182,8 @@ class AmbiguousFreezeCondition(Rule):
         ),
     ]
 
-    def __init__(self, context) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(context)
+    def __init__(self, file: FileAnalysis) -> None:
+        super().__init__(file)
         self._reported: set[int] = set()
         self._loops: list[cst.For | cst.While] = []
 
@@ -197,7 +199,7 @@ class AmbiguousFreezeCondition(Rule):
             operands = or_operands(chain)
             alone = next((op for op in operands if not is_bare(op, cst.And)), operands[0])
             fixed = parenthesize_and_operands(chain)
-            code = self.context.module.code_for_node
+            code = self.file.module.code_for_node
             self.report(
                 chain,
                 "freeze condition mixes `or` and `and` without parentheses; Python reads it as "
@@ -208,7 +210,7 @@ class AmbiguousFreezeCondition(Rule):
             )
 
     def _action_consequence(self, *branches: cst.CSTNode | None) -> str | None:
-        action = find_freeze_action(self.context.module, *branches)
+        action = find_freeze_action(self.file.module, *branches)
         return None if action is None else f"`{one_line(action, 60)}` runs"
 
     def visit_For(self, node: cst.For) -> None:
@@ -233,7 +235,7 @@ class AmbiguousFreezeCondition(Rule):
         )
         if consequence is None and skips_rest and self._loops:
             # `if cond: continue` followed by freeze code: the condition picks what is skipped.
-            action = find_freeze_action(self.context.module, self._loops[-1].body)
+            action = find_freeze_action(self.file.module, self._loops[-1].body)
             consequence = None if action is None else f"`{one_line(action, 60)}` is skipped"
         if consequence is not None:
             self._check(node.test, consequence)

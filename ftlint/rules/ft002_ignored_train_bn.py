@@ -4,10 +4,12 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from ftlint.analysis.file import FileAnalysis
 from ftlint.analysis.imports import dotted_name
 from ftlint.analysis.nodes import find_all, is_attribute, is_call, is_name, one_line
+from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
-from ftlint.rules.base import Invalid, Rule, Valid
+from ftlint.rules.base import Rule
 
 _MODULES = (
     "lightning.pytorch.callbacks",
@@ -237,13 +239,13 @@ class IgnoredTrainBn(Rule):
         ),
     ]
 
-    def __init__(self, context) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(context)
+    def __init__(self, file: FileAnalysis) -> None:
+        super().__init__(file)
         self._classes: dict[str, _ClassInfo] = {}
         self._calls: list[cst.Call] = []
 
     def _base_name(self, node: cst.BaseExpression) -> str:
-        return self.context.imports.qualify(node) or dotted_name(node) or ""
+        return self.file.imports.qualify(node) or dotted_name(node) or ""
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         info = _ClassInfo(node, [self._base_name(base.value) for base in node.bases])
@@ -328,7 +330,7 @@ class IgnoredTrainBn(Rule):
             return
         epoch = keywords.get("unfreeze_backbone_at_epoch") or (positional[0] if positional else None)
         epoch_text = (
-            self.context.module.code_for_node(epoch) if epoch is not None else _DEFAULT_UNFREEZE_EPOCH
+            self.file.module.code_for_node(epoch) if epoch is not None else _DEFAULT_UNFREEZE_EPOCH
         )
         self.report(
             call,
@@ -342,7 +344,7 @@ class IgnoredTrainBn(Rule):
         )
 
     def _report_freeze_call(self, call: cst.Call) -> None:
-        code = one_line(self.context.module.code_for_node(call), None)
+        code = one_line(self.file.module.code_for_node(call), None)
         fixed = call.with_changes(
             args=[
                 *call.args[:-1],

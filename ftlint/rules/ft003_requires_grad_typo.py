@@ -8,12 +8,13 @@ import libcst as cst
 
 from ftlint.analysis.nodes import find_all, is_name
 from ftlint.analysis.tensors import consequence, literal_bool
+from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
-from ftlint.rules.base import Invalid, Rule, Valid
+from ftlint.rules.base import Rule
 from ftlint.triage import attribute_assigned
 
 if TYPE_CHECKING:
-    from ftlint.engine import FileContext
+    from ftlint.analysis.file import FileAnalysis
 
 REQUIRES_GRAD = "requires_grad"
 METHOD = "requires_grad_"
@@ -195,8 +196,8 @@ class RequiresGradTypo(Rule):
         ),
     ]
 
-    def __init__(self, context: FileContext) -> None:
-        super().__init__(context)
+    def __init__(self, file: FileAnalysis) -> None:
+        super().__init__(file)
         self._typos: list[tuple[cst.Attribute, cst.BaseExpression]] = []
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -233,7 +234,7 @@ class RequiresGradTypo(Rule):
         """Mentions of ``name`` in the file's code and strings (not in its comments)."""
         word = re.compile(rf"\b{re.escape(name)}\b")
         mentions = find_all(
-            self.context.module,
+            self.file.module,
             lambda node: (
                 is_name(node, name)
                 or (

@@ -8,8 +8,9 @@ from ftlint.analysis.bindings import DICT_VALUES, Site, iterated_method, method_
 from ftlint.analysis.imports import dotted_name
 from ftlint.analysis.nodes import find_all, is_attribute, is_name
 from ftlint.analysis.tensors import RequiresGradSetting, RequiresGradSettings
+from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
-from ftlint.rules.base import Invalid, Rule, Valid
+from ftlint.rules.base import Rule
 from ftlint.triage import attribute_assigned
 
 # Iterators over submodules, and where the module sits in each element they yield.
@@ -292,7 +293,7 @@ class ModuleRequiresGradAttribute(RequiresGradSettings, Rule):
             return self._is_module(receiver, site)
         if not isinstance(node, cst.Call):
             return False
-        qualified = self.context.imports.qualify(node.func)
+        qualified = self.file.imports.qualify(node.func)
         if qualified is not None:
             return builds_model(qualified)
         local = self.classes.get(dotted_name(node.func) or "")
@@ -311,7 +312,7 @@ class ModuleRequiresGradAttribute(RequiresGradSettings, Rule):
         """Subclasses ``nn.Module`` (or a model base), directly or through classes of this file."""
         seen.add(classdef.name.value)
         for base in classdef.bases:
-            qualified = self.context.imports.qualify(base.value)
+            qualified = self.file.imports.qualify(base.value)
             if qualified is not None:
                 if is_module_class(qualified):
                     return True
@@ -333,7 +334,7 @@ class ModuleRequiresGradAttribute(RequiresGradSettings, Rule):
             return False
         if setting.requested is None:
             return True
-        text = self.context.source.text
+        text = self.file.source.text
         mentions = len(re.findall(rf"\b{receiver.value}\.requires_grad\b(?!_)", text))
         assignments = len(re.findall(rf"\b{receiver.value}\.requires_grad\s*=(?!=)", text))
         return mentions > assignments
@@ -341,7 +342,7 @@ class ModuleRequiresGradAttribute(RequiresGradSettings, Rule):
     def _report(self, setting: RequiresGradSetting) -> None:
         statement = setting.statement
         assert isinstance(statement, cst.Assign)
-        code = self.context.module.code_for_node
+        code = self.file.module.code_for_node
         receiver, value = code(setting.receiver), code(statement.value)
         call = cst.Call(
             func=cst.Attribute(value=setting.receiver, attr=cst.Name("requires_grad_")),

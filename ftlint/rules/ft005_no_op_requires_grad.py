@@ -6,12 +6,13 @@ import libcst as cst
 
 from ftlint.analysis.nodes import is_attribute
 from ftlint.analysis.tensors import consequence, literal_bool
+from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
-from ftlint.rules.base import Invalid, Rule, Valid
+from ftlint.rules.base import Rule
 from ftlint.triage import GAP
 
 if TYPE_CHECKING:
-    from ftlint.engine import FileContext
+    from ftlint.analysis.file import FileAnalysis
 
 _NEGATING = (cst.NotEqual, cst.IsNot)
 
@@ -110,8 +111,8 @@ class NoOpRequiresGrad(Rule):
         ),
     ]
 
-    def __init__(self, context: FileContext) -> None:
-        super().__init__(context)
+    def __init__(self, file: FileAnalysis) -> None:
+        super().__init__(file)
         self._depth = 0  # indented blocks around the current statement
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
@@ -124,7 +125,7 @@ class NoOpRequiresGrad(Rule):
         expression = node.value
         if isinstance(expression, cst.Attribute) and expression.attr.value == "requires_grad_":
             if not self._displayed(node):
-                method = self.context.module.code_for_node(expression)
+                method = self.file.module.code_for_node(expression)
                 self.report(
                     node,
                     f"{consequence(None)}: `{method}` names the method without calling it; "
@@ -144,7 +145,7 @@ class NoOpRequiresGrad(Rule):
         requested = literal_bool(target.comparator)
         if requested is not None and isinstance(target.operator, _NEGATING):
             requested = not requested
-        code = self.context.module.code_for_node
+        code = self.file.module.code_for_node
         if isinstance(target.operator, cst.Equal):  # `=` mistyped: the plain intent
             assignment = cst.Assign(
                 targets=[cst.AssignTarget(comparison.left)],
@@ -167,11 +168,11 @@ class NoOpRequiresGrad(Rule):
 
     def _displayed(self, node: cst.Expr) -> bool:
         """A notebook cell's last top-level expression is shown by Jupyter: a deliberate look."""
-        cells = self.context.source.cells
+        cells = self.file.source.cells
         if cells is None or self._depth:
             return False
         end = self.position(node).end.line
-        lines = self.context.source.lines()
+        lines = self.file.source.lines()
         for cell in cells:
             last = cell.first_row + cell.row_count - 1
             if cell.first_row <= end <= last:

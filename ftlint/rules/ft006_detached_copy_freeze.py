@@ -4,8 +4,9 @@ import libcst as cst
 
 from ftlint.analysis.bindings import DICT_VALUES, Site, iterated_method, method_call
 from ftlint.analysis.tensors import RequiresGradSetting, RequiresGradSettings, literal_bool
+from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
-from ftlint.rules.base import Invalid, Rule, Valid
+from ftlint.rules.base import Rule
 from ftlint.triage import attribute_assigned, attribute_called
 
 _PARAMETER_ITERATORS = {
@@ -172,7 +173,7 @@ class DetachedCopyFreeze(RequiresGradSettings, Rule):
 
     def _check(self, setting: RequiresGradSetting, site: Site) -> None:
         receiver = setting.receiver
-        code = self.context.module.code_for_node
+        code = self.file.module.code_for_node
         reason = self._why_detached(receiver, site)
         if reason is None and setting.requested is not True:  # True may make a new leaf on purpose
             reason = self._why_held_copy(receiver, site)
@@ -188,7 +189,7 @@ class DetachedCopyFreeze(RequiresGradSettings, Rule):
 
     def _why_detached(self, receiver: cst.BaseExpression, site: Site) -> str | None:
         """Why ``receiver``, a temporary the statement throws away, is not a parameter."""
-        code = self.context.module.code_for_node
+        code = self.file.module.code_for_node
         if self._is_data(receiver, site):
             source = code(receiver.value)  # type: ignore[attr-defined]
             return (
@@ -213,7 +214,7 @@ class DetachedCopyFreeze(RequiresGradSettings, Rule):
 
     def _why_held_copy(self, receiver: cst.BaseExpression, site: Site) -> str | None:
         """Why ``receiver``, which outlives the statement, is not a parameter."""
-        code = self.context.module.code_for_node
+        code = self.file.module.code_for_node
         if self._is_state_tensor(receiver, site):
             return (
                 f"`{code(receiver)}` comes from `state_dict()`, which holds detached copies of "
@@ -250,7 +251,7 @@ class DetachedCopyFreeze(RequiresGradSettings, Rule):
         if isinstance(node, cst.Attribute) and node.attr.value in _PARAMETER_ATTRIBUTES:
             return True
         if isinstance(node, cst.Call) and (
-            self.context.imports.qualify(node.func) in _PARAMETER_CLASSES
+            self.file.imports.qualify(node.func) in _PARAMETER_CLASSES
             or method_call(node, "get_parameter") is not None
         ):
             return True

@@ -7,11 +7,12 @@ import libcst as cst
 
 from ftlint.analysis.nodes import is_call, one_line
 from ftlint.analysis.parts import Kind, ModelLoop, ModelLoops, comprehension_clauses
+from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
-from ftlint.rules.base import Invalid, Rule, Valid
+from ftlint.rules.base import Rule
 
 if TYPE_CHECKING:
-    from ftlint.engine import FileContext
+    from ftlint.analysis.file import FileAnalysis
 
 # A name ending in a ModuleList index from 1 to 9: `blocks.1` is a prefix of `blocks.10`-`.19`
 # (index 0 is safe: no index starts with 0, and two-digit indices need 100 blocks to collide).
@@ -249,8 +250,8 @@ class NameSubstringCollision(Rule):
         ),
     ]
 
-    def __init__(self, context: FileContext) -> None:
-        super().__init__(context)
+    def __init__(self, file: FileAnalysis) -> None:
+        super().__init__(file)
         self._loops = ModelLoops()
         # Loop variables over string literals (`for block in ("blocks.1", ...)`), innermost last.
         self._literal_loops: list[tuple[str, list[cst.SimpleString]]] = []
@@ -336,7 +337,7 @@ class NameSubstringCollision(Rule):
             if loop is not None:
                 for string in _string_nodes(node.args[0].value):
                     self._check(string, node, loop, regex=False)
-        elif len(node.args) >= 2 and self.context.imports.qualify(func) in _UNANCHORED_SEARCHES:
+        elif len(node.args) >= 2 and self.file.imports.qualify(func) in _UNANCHORED_SEARCHES:
             loop = self._name_loop(node.args[1].value)
             if loop is not None:
                 for string in _string_nodes(node.args[0].value):
@@ -367,7 +368,7 @@ class NameSubstringCollision(Rule):
         if id(string) in self._reported or not self._collides(string, regex):
             return
         self._reported.add(id(string))
-        code = self.context.module.code_for_node
+        code = self.file.module.code_for_node
         test_code = one_line(code(test), None)
         if variable is not None:
             test_code += f"` with `{variable} = {code(string)}"
@@ -382,7 +383,7 @@ class NameSubstringCollision(Rule):
 
     def _report(self, string: StringNode, loop: ModelLoop, regex: bool, message: str) -> None:
         if loop.kind == "module":
-            code = self.context.module.code_for_node
+            code = self.file.module.code_for_node
             self.report(
                 string,
                 f"{message}. Module names have no trailing separator: test `{loop.name} == "

@@ -13,11 +13,12 @@ from ftlint.analysis.nodes import find_all, is_attribute, is_call, is_name
 from ftlint.analysis.parts import Kind, ModelLoops
 from ftlint.analysis.tensors import called_requires_grad, literal_bool
 from ftlint.analysis.torchvision import builder_key
-from ftlint.rules.base import Invalid, Rule, Valid
+from ftlint.check import Invalid, Valid
+from ftlint.rules.base import Rule
 from ftlint.rules.data.torchvision_batchnorm import BATCHNORM_CHILDREN
 
 if TYPE_CHECKING:
-    from ftlint.engine import FileContext
+    from ftlint.analysis.file import FileAnalysis
 
 # Parameter names that are BatchNorm's in the usual models: ResNet's `bn1` and `downsample.1`.
 _BATCHNORM_NAME = re.compile(r"(?i)(^|[._])bn\d*([._]|$)|batch_?norm|downsample\.1$")
@@ -309,15 +310,15 @@ class FrozenBatchnormInTrainMode(BindingTracker, Rule):
         ),
     ]
 
-    def __init__(self, context: FileContext) -> None:
-        super().__init__(context)
+    def __init__(self, file: FileAnalysis) -> None:
+        super().__init__(file)
         self._loops = ModelLoops()
         self._freezes: list[_Freeze] = []
         self._train_calls: list[_TrainCall] = []
         self._evals: list[tuple[cst.BaseExpression, Site]] = []
         self._evals_after: dict[int, list[cst.BaseExpression]] = {}  # by id of a train call
         # Anything that keeps frozen BatchNorm statistics fixed across `.train()` calls.
-        self._statistics_kept = bool(_FROZEN_STATISTICS.search(context.source.text))
+        self._statistics_kept = bool(_FROZEN_STATISTICS.search(file.source.text))
 
     # Where a frozen part comes from, and which object a path belongs to.
 
@@ -330,7 +331,7 @@ class FrozenBatchnormInTrainMode(BindingTracker, Rule):
             def test(node: cst.BaseExpression, _: Site) -> bool:
                 if not isinstance(node, cst.Call):
                     return False
-                key = builder_key(node.func, self.context.imports) or ""
+                key = builder_key(node.func, self.file.imports) or ""
                 children = BATCHNORM_CHILDREN.get(key)
                 holds = children is not None and (child is None or child in children)
                 if holds:
@@ -398,7 +399,7 @@ class FrozenBatchnormInTrainMode(BindingTracker, Rule):
         site: Site,
     ) -> None:
         """A branch of a loop over ``part`` that freezes, or puts in eval mode, BatchNorm."""
-        test = self.context.module.code_for_node(branch.test)
+        test = self.file.module.code_for_node(branch.test)
         if kind == "module" and _BATCHNORM_CLASS.search(test):
             if any(_eval_receiver(call) is not None for call in _calls(branch.body)):
                 self._statistics_kept = True  # BatchNorm modules switched to eval one by one
@@ -449,7 +450,7 @@ class FrozenBatchnormInTrainMode(BindingTracker, Rule):
                     receiver = _eval_receiver(inner)
                     if receiver is not None:
                         evals.append(receiver)
-                    elif _BATCHNORM_EVAL_HELPER.search(self.context.module.code_for_node(inner)):
+                    elif _BATCHNORM_EVAL_HELPER.search(self.file.module.code_for_node(inner)):
                         # `freeze_bn(model)`, `model.apply(set_bn_eval)`
                         self._statistics_kept = True
 
@@ -505,7 +506,7 @@ class FrozenBatchnormInTrainMode(BindingTracker, Rule):
         return part[:shorter] == other[:shorter]
 
     def _report(self, freeze: _Freeze, train: _TrainCall, model: str | None) -> None:
-        code = self.context.module.code_for_node
+        code = self.file.module.code_for_node
         part, receiver = code(freeze.part), code(train.receiver)
         if freeze.selection is None:
             frozen = f"the BatchNorm layers of `{part}` ({model})"

@@ -8,12 +8,13 @@ from libcst.metadata import CodePosition, CodeRange
 from ftlint.analysis.imports import ImportMap, dotted_name
 from ftlint.analysis.tensors import literal_bool
 from ftlint.analysis.torchvision import builder_key, is_dynamic_builder
+from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability, Edit
-from ftlint.rules.base import Invalid, Rule, Valid
+from ftlint.rules.base import Rule
 from ftlint.rules.data.torchvision_weights import LEGACY_WEIGHTS, WEIGHTS_ENUMS
 
 if TYPE_CHECKING:
-    from ftlint.engine import FileContext
+    from ftlint.analysis.file import FileAnalysis
 
 _IMPORT_STATEMENTS = (cst.Import, cst.ImportFrom)
 # Weights parameter -> its legacy flag, for builders picked by name (`getattr(models, arch)`).
@@ -219,11 +220,11 @@ class TorchvisionWeightsArgument(Rule):
         ),
     ]
 
-    def __init__(self, context: FileContext) -> None:
-        super().__init__(context)
+    def __init__(self, file: FileAnalysis) -> None:
+        super().__init__(file)
         top_level_imports = [
             statement
-            for statement in context.module.body
+            for statement in file.module.body
             if isinstance(statement, cst.SimpleStatementLine)
             and any(isinstance(small, _IMPORT_STATEMENTS) for small in statement.body)
         ]
@@ -232,9 +233,9 @@ class TorchvisionWeightsArgument(Rule):
         self._top_level = ImportMap.from_module(cst.Module(body=top_level_imports))
 
     def visit_Call(self, node: cst.Call) -> None:
-        key = builder_key(node.func, self.context.imports)
+        key = builder_key(node.func, self.file.imports)
         if key is None:
-            if is_dynamic_builder(node.func, self.context.imports):
+            if is_dynamic_builder(node.func, self.file.imports):
                 self._check_dynamic(node)
             return
         keywords = _keyword_args(node)
@@ -263,7 +264,7 @@ class TorchvisionWeightsArgument(Rule):
     def _report_enum_class(
         self, call: cst.Call, weights: cst.Arg, loaded: list[str | None]
     ) -> None:
-        code = self.context.module.code_for_node
+        code = self.file.module.code_for_node
         written = code(weights.value)
         members = " or ".join(f"`{member}`" for member in loaded)
         message = (
@@ -290,7 +291,7 @@ class TorchvisionWeightsArgument(Rule):
     def _report_pretrained(
         self, call: cst.Call, pretrained: cst.Arg, weights_name: str, loaded: list[str | None]
     ) -> None:
-        code = self.context.module.code_for_node
+        code = self.file.module.code_for_node
         flag = literal_bool(pretrained.value)
         argument = f"`{pretrained.keyword.value}={code(pretrained.value)}`"  # type: ignore[union-attr]
         if flag is False or code(pretrained.value) == "None":
@@ -366,12 +367,12 @@ class TorchvisionWeightsArgument(Rule):
         if not above:
             return None
         span = self.position(above[-1])
-        end_column = len(self.context.source.lines()[span.end.line - 1])
+        end_column = len(self.file.source.lines()[span.end.line - 1])
         whole_lines = CodeRange(
             CodePosition(span.start.line, 0), CodePosition(span.end.line, end_column)
         )
-        source = self.context.source
+        source = self.file.source
         original = source.text[
             source.offset(span.start.line, 0) : source.offset(span.end.line, end_column)
         ]
-        return self.context.edit(whole_lines, f"{original}\n{statement}")
+        return self.file.edit(whole_lines, f"{original}\n{statement}")

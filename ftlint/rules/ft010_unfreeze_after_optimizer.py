@@ -15,10 +15,11 @@ from ftlint.analysis.tensors import (
     assigned_requires_grad,
     called_requires_grad,
 )
-from ftlint.rules.base import Invalid, Rule, Valid
+from ftlint.check import Invalid, Valid
+from ftlint.rules.base import Rule
 
 if TYPE_CHECKING:
-    from ftlint.engine import FileContext
+    from ftlint.analysis.file import FileAnalysis
 
 # torch.optim's optimizers and their usual relatives (`AdamW8bit`, `Lion`, `LAMB`).
 _OPTIMIZER_CLASS = re.compile(
@@ -263,13 +264,13 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
         ),
     ]
 
-    def __init__(self, context: FileContext) -> None:
-        super().__init__(context)
+    def __init__(self, file: FileAnalysis) -> None:
+        super().__init__(file)
         self._loops = ModelLoops(self._unaliased)
         self._flows: list[_Flow] = [_Flow("<module>")]
         self._owners: list[_Owner] = [_Owner()]
         self._order = 0
-        self._adds_param_groups = "add_param_group" in context.source.text
+        self._adds_param_groups = "add_param_group" in file.source.text
 
     def _unaliased(self, node: cst.BaseExpression) -> str | None:
         """``node``'s dotted path with aliases followed: ``head`` after ``head = model.fc`` is
@@ -510,7 +511,7 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
             self._report(unfreeze, limited, hook)
 
     def _report(self, unfreeze: _Unfreeze, build: _Build, hook: bool) -> None:
-        code = self.context.module.code_for_node
+        code = self.file.module.code_for_node
         statement = one_line(code(unfreeze.node), None)
         if hook:
             optimizer = f"the optimizer of `{_CONFIGURE_OPTIMIZERS}()`"

@@ -1,8 +1,9 @@
 """``ftlint verify``: build each model a file defines on the meta device, run its freeze code in
 every scenario of its flags, and report exactly what will train (findings FT101-FT107).
 
-This package's ``__init__`` and :mod:`ftlint.verify.codes` stay torch-free: the rule registry,
-which ``ftlint check`` imports, documents the FT1xx codes from there.
+This package's ``__init__``, :mod:`ftlint.verify.runtime_check` and the check modules in
+:mod:`ftlint.verify.checks` stay torch-free: the catalog, which ``ftlint check`` imports,
+lists the FT1xx checks from there.
 """
 
 

@@ -14,8 +14,6 @@ from ftlint.config import Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 OUTPUT_FORMATS = ("text", "json")
-# verify reports the FT1xx findings even where `select` (written for `check`) names FT0 only.
-DEFAULT_EXTEND_SELECT = ("FT1",)
 
 
 def parse_pins(values: Sequence[str]) -> dict[str, object]:

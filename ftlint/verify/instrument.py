@@ -28,10 +28,11 @@ from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange
 
 from ftlint.analysis.bindings import element_source
 from ftlint.analysis.boolean import is_bare, parenthesize_and_operands
+from ftlint.analysis.file import FileAnalysis
 from ftlint.analysis.freeze import (
     FREEZE_METHODS,
     PARAMETER_ITERATORS,
@@ -41,10 +42,7 @@ from ftlint.analysis.freeze import (
 )
 from ftlint.analysis.imports import ImportMap, dotted_name
 from ftlint.analysis.nodes import find_all, one_line
-from ftlint.engine import lint_source
 from ftlint.rules.ft001_ambiguous_freeze_condition import AmbiguousFreezeCondition
-from ftlint.sources import SourceFile
-from ftlint.verify import VerifyError
 from ftlint.verify.extract import (
     Note,
     Unavailable,
@@ -227,14 +225,15 @@ class _Instrumenter(cst.CSTTransformer):
         positions: Mapping[cst.CSTNode, CodeRange],
         decided: set[int],
         kept: set[int],
-        chain_starts: set[tuple[int, int]],
+        chains: set[int],  # ids of the conditions to read twice
+        imports: ImportMap,
     ) -> None:
         super().__init__()
         self.module = module
         self.positions = positions
         self.decided, self.kept = decided, kept
-        self.chain_starts = chain_starts
-        self.imports = ImportMap.from_module(module)
+        self.chains_to_read = chains
+        self.imports = imports
         definitions = name_use(
             *(s for s in module.body if isinstance(s, (cst.FunctionDef, cst.ClassDef)))
         )
@@ -427,8 +426,7 @@ class _Instrumenter(cst.CSTTransformer):
     def leave_BooleanOperation(
         self, original_node: cst.BooleanOperation, updated_node: cst.BooleanOperation
     ) -> cst.BaseExpression:
-        start = self.positions[original_node].start
-        if (start.line, start.column) not in self.chain_starts or find_all(
+        if id(original_node) not in self.chains_to_read or find_all(
             original_node, lambda node: isinstance(node, cst.NamedExpr)
         ):
             return (
@@ -609,23 +607,19 @@ def _variable_paths(
 
 
 def build_program(
-    source: SourceFile, pinned: frozenset[str] = frozenset(), keeps: tuple[str, ...] = ()
+    analysis: FileAnalysis, pinned: frozenset[str] = frozenset(), keeps: tuple[str, ...] = ()
 ) -> Program:
-    """The instrumented program of ``source``; ``pinned`` names are bound by ``--set``, and the
-    constructions of ``keeps`` classes run (see :func:`ftlint.verify.extract.prune`)."""
-    try:
-        module = cst.parse_module(source.text)
-    except cst.ParserSyntaxError as error:
-        raise VerifyError(f"line {error.raw_line} does not parse: {error.message}") from error
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    """The instrumented program of the analysed file; ``pinned`` names are bound by ``--set``,
+    and the constructions of ``keeps`` classes run (see :func:`ftlint.verify.extract.prune`).
+    The conditions read twice are the chains FT001 found in the analysis."""
+    module, positions = analysis.module, analysis.positions
     pruning = prune(module, positions, pinned, keeps)
-    chain_starts = {
-        (diagnostic.noqa_row, diagnostic.location.column - 1)
-        for diagnostic in lint_source(source, [AmbiguousFreezeCondition])
-    }
-    instrumenter = _Instrumenter(module, positions, pruning.decided, pruning.kept, chain_starts)
+    chains = {id(finding.node) for finding in analysis.found(AmbiguousFreezeCondition.code)}
+    instrumenter = _Instrumenter(
+        module, positions, pruning.decided, pruning.kept, chains, analysis.imports
+    )
     code = module.visit(instrumenter).code
-    if code.count("\n") != source.text.count("\n"):
+    if code.count("\n") != analysis.source.text.count("\n"):
         raise AssertionError("the verify program lost or gained lines")
     return Program(
         module,

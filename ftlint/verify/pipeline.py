@@ -8,20 +8,21 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from ftlint.analysis.file import FileAnalysis
+from ftlint.catalog import CATALOG, RULES, RUNTIME_CHECKS, SIMULATED_CHECKS
 from ftlint.config import Settings
-from ftlint.diagnostics import INPUT_ERROR, SYNTAX_ERROR, Diagnostic
+from ftlint.diagnostics import Diagnostic, Finding, Location
 from ftlint.discovery import discover
-from ftlint.engine import FileContext
-from ftlint.rules import DOCUMENTED
-from ftlint.runner import check_file
+from ftlint.engine import analyze, triaged
+from ftlint.input_checks import UnreadableFile
+from ftlint.runner import display_path, selected_for
 from ftlint.runtime.report import FreezeReport
-from ftlint.sources import SourceFile
-from ftlint.suppression import is_suppressed
+from ftlint.sources import SourceError, SourceFile, read_source
 from ftlint.verify import VerifyError
-from ftlint.verify.codes import VERIFY_CHECKS, OtherReadingDiffers
+from ftlint.verify.checks.ft102_other_reading_differs import OtherReadingDiffers
 from ftlint.verify.extract import Note
-from ftlint.verify.findings import verify_findings
-from ftlint.verify.instrument import Program, build_program
+from ftlint.verify.instrument import build_program
+from ftlint.verify.runtime_check import RuntimeCheck
 from ftlint.verify.sandbox import Sandbox
 from ftlint.verify.scenarios import Verification, verify_program
 from ftlint.verify.simulators import (
@@ -30,8 +31,7 @@ from ftlint.verify.simulators import (
     TargetSimulator,
     load_simulators,
 )
-
-_VERIFY_CODES = frozenset(check.code for check in VERIFY_CHECKS)
+from ftlint.verify.verified import VerifiedFile
 
 
 @dataclass(frozen=True)
@@ -128,14 +128,13 @@ def _summaries(verification: Verification, source: SourceFile) -> list[ModelSumm
 def _simulate(
     simulators: Sequence[TargetSimulator],
     sandbox: Sandbox,
-    source: SourceFile,
-    program: Program,
-    verification: Verification,
+    verified: VerifiedFile,
     result: FileVerification,
-) -> list[Diagnostic]:
-    """Run the simulators; their tables go to ``result``, their notes to the as-written run's."""
-    context = FileContext(source, program.module)
-    run = verification.as_written
+) -> None:
+    """Run the simulators: their findings go to the analysis, their tables to ``result``, their
+    notes to the as-written run's."""
+    source, program, analysis = verified.source, verified.program, verified.analysis
+    run = verified.run
     notes = run.execution.notes
 
     def show(table: SimulationTable) -> None:
@@ -147,74 +146,85 @@ def _simulate(
         run.execution.namespace,
         [(value, program.constructions[site].span) for site, value in run.execution.probes.tracked],
         {target.variable: target.module for target in run.targets.values()},
-        lambda code, message, span: context.add(code, message, span, None),
+        lambda code, message, span: analysis.add(Finding(code, message, span)),
         lambda row, text: notes.append(Note(row, text)),
         show,
     )
     for simulator in simulators:
         sandbox.call(partial(simulator.simulate, simulation), notes)
-    return context.diagnostics
 
 
 def verify_file(
     path: Path, settings: Settings, enabled: set[str], pins: Mapping[str, object]
 ) -> FileVerification:
     """The static findings of ``path``, then what its runs show (``error``: why they could not)."""
-    source, static = check_file(path, settings, enabled)
-    shown = static[0].filename if source is None else source.display_path
-    result = FileVerification(shown, source, diagnostics=list(static))
-    if source is None or any(d.code == SYNTAX_ERROR for d in static):
-        result.error = "the file does not parse" if source is not None else static[0].message
+    shown = display_path(path)
+    try:
+        source = read_source(path, shown)
+    except SourceError as error:
+        diagnostic = Diagnostic(
+            UnreadableFile.code, str(error), shown, Location(1, 1), Location(1, 1)
+        )
+        return FileVerification(shown, diagnostics=[diagnostic], error=str(error))
+    selected = selected_for(path, settings, enabled)
+    checks = [CATALOG[code] for code in selected]
+    needed = {code for check in checks for code in (check.code, *check.needs)}
+    analysis = analyze(source, triaged(source, [rule for rule in RULES if rule.code in needed]))
+    result = FileVerification(shown, source)
+    if isinstance(analysis, Diagnostic):
+        result.diagnostics = [analysis]
+        result.error = "the file does not parse"
         return result
     try:
-        _run(source, enabled - settings.ignored_for(path, DOCUMENTED), pins, result)
+        _run(analysis, [c for c in RUNTIME_CHECKS if c.code in selected], pins, result)
     except VerifyError as error:
         result.error = str(error)
-    result.diagnostics.sort(key=lambda d: d.sort_key)
+    result.diagnostics = analysis.diagnostics(selected)
     return result
 
 
 def _verified(
-    source: SourceFile,
-    allowed: set[str],
+    analysis: FileAnalysis,
+    readings: bool,
     pins: Mapping[str, object],
     simulators: Sequence[TargetSimulator],
     where: Callable[[int], str],
-) -> tuple[Program, Sandbox, Verification]:
+) -> tuple[VerifiedFile, Sandbox]:
     program = build_program(
-        source,
+        analysis,
         frozenset(name for name in pins if name.isidentifier()),
         tuple(name for simulator in simulators for name in simulator.keeps),
     )
-    sandbox = Sandbox(source, program, where)
-    verification = verify_program(
-        program, sandbox, pins, readings=OtherReadingDiffers.code in allowed
-    )
-    return program, sandbox, verification
+    sandbox = Sandbox(analysis.source, program, where)
+    verification = verify_program(program, sandbox, pins, readings=readings)
+    return VerifiedFile(analysis, program, verification), sandbox
 
 
 def _run(
-    source: SourceFile, allowed: set[str], pins: Mapping[str, object], result: FileVerification
+    analysis: FileAnalysis,
+    checks: Sequence[type[RuntimeCheck]],
+    pins: Mapping[str, object],
+    result: FileVerification,
 ) -> None:
+    source = analysis.source
     where = _where(source)
-    simulators = load_simulators(source.text)
+    simulators = load_simulators(source.text, SIMULATED_CHECKS)
+    readings = OtherReadingDiffers in checks
     skipped: list[str] = []
     try:
-        program, sandbox, verification = _verified(source, allowed, pins, simulators, where)
+        verified, sandbox = _verified(analysis, readings, pins, simulators, where)
     except VerifyError as error:
         if not simulators:
             raise
         # What runs only for the simulators (a Trainer asking for a GPU this machine lacks) must
         # not cost the file its verification: verify it as it would be without them.
-        program, sandbox, verification = _verified(source, allowed, pins, [], where)
+        verified, sandbox = _verified(analysis, readings, pins, [], where)
         simulators, skipped = [], [f"simulations skipped: {error}"]
-    found = verify_findings(source, program, verification, allowed & _VERIFY_CODES)
-    found += _simulate(simulators, sandbox, source, program, verification, result)
-    lines = source.lines()
-    result.diagnostics += [
-        d for d in found
-        if d.code in allowed and not (0 < d.noqa_row <= len(lines) and is_suppressed(d.code, lines[d.noqa_row - 1]))
-    ]  # fmt: skip
+    for check in checks:
+        for finding in check.find(verified):
+            analysis.add(finding)
+    _simulate(simulators, sandbox, verified, result)
+    verification, program = verified.verification, verified.program
     result.models = _summaries(verification, source)
     notes = sorted(
         [*program.notes, *verification.as_written.execution.notes], key=lambda note: note.row
@@ -237,5 +247,6 @@ def verify_paths(
 
 def has_errors(results: Sequence[FileVerification]) -> bool:
     return any(
-        r.error is not None or any(d.code == INPUT_ERROR for d in r.diagnostics) for r in results
+        r.error is not None or any(d.code == UnreadableFile.code for d in r.diagnostics)
+        for r in results
     )

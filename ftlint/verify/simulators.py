@@ -1,7 +1,8 @@
 """Extensions that simulate more of a file than its plain run, such as training phases.
 
-A simulator module exposes ``SIMULATOR``, a :class:`TargetSimulator`. ``ftlint verify`` loads
-it only for files that import one of its ``triggers``; the extraction then also keeps the
+A simulator module exposes ``SIMULATOR``, a :class:`TargetSimulator`, and implements the
+catalog's :class:`~ftlint.verify.runtime_check.SimulatedCheck` entries that name it.
+``ftlint verify`` loads it only for files that import one of their ``triggers``; the extraction then also keeps the
 constructions of the classes it names in ``keeps`` (a ``BackboneFinetuning(...)`` callback, a
 ``Trainer(...)``, or a same-file subclass of them), and after the as-written run the simulator
 gets the run's live objects and reports its findings, notes and tables.
@@ -18,11 +19,7 @@ from typing import Any
 from libcst.metadata import CodePosition, CodeRange
 
 from ftlint.sources import SourceFile
-
-# Where simulators live, and the imports that make a file worth simulating.
-SIMULATOR_MODULES: dict[str, tuple[str, ...]] = {
-    "ftlint.lightning.verify_hook": ("lightning", "pytorch_lightning"),
-}
+from ftlint.verify.runtime_check import SimulatedCheck
 
 
 @dataclass(frozen=True)
@@ -65,11 +62,12 @@ class TargetSimulator:
     simulate: Callable[[SimulationInput], None]  # runs inside verify's sandbox
 
 
-def load_simulators(text: str) -> list[TargetSimulator]:
-    """The simulators for a file whose source is ``text``."""
+def load_simulators(text: str, checks: Sequence[type[SimulatedCheck]]) -> list[TargetSimulator]:
+    """The simulators of ``checks`` for a file whose source is ``text``."""
     simulators = []
-    for module_name, triggers in SIMULATOR_MODULES.items():
-        pattern = rf"^\s*(from|import)\s+({'|'.join(map(re.escape, triggers))})\b"
+    for module_name in dict.fromkeys(check.simulator for check in checks):
+        triggers = {t for check in checks if check.simulator == module_name for t in check.triggers}
+        pattern = rf"^\s*(from|import)\s+({'|'.join(map(re.escape, sorted(triggers)))})\b"
         if not re.search(pattern, text, flags=re.MULTILINE):
             continue
         try:

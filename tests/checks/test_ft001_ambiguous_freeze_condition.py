@@ -14,10 +14,10 @@ from support import FIXTURES, check_json, python_source
 from ftlint.diagnostics import Diagnostic
 from ftlint.engine import lint_source
 from ftlint.fixer import fix_source
-from ftlint.rules import RULES_BY_CODE
+from ftlint.rules.ft001_ambiguous_freeze_condition import AmbiguousFreezeCondition
 from ftlint.sources import SourceFile, read_source
 
-FT001 = RULES_BY_CODE["FT001"]
+FT001 = AmbiguousFreezeCondition
 
 # The seed's freeze condition as written, and as Python reads it.
 SEED_CONDITION = (

@@ -13,9 +13,9 @@ from lightning.pytorch.callbacks import BackboneFinetuning, BaseFinetuning
 from support import REPO, line_of, run_ftlint
 from tiny_lightning import BUGGY, FIXED, TinyClassifier, codes_by_phase, on_meta
 
-from ftlint.lightning.codes import TrainBnPhaseMismatch
+from ftlint.catalog import SELECTABLE
+from ftlint.lightning.ft108_train_bn_phase_mismatch import TrainBnPhaseMismatch
 from ftlint.lightning.phases import simulate_phases
-from ftlint.rules import DOCUMENTED
 
 BUGGY_SCRIPT = "fixtures/lightning/backbone_finetuning_train_bn_false.py"
 FIXED_SCRIPT = "fixtures/lightning/backbone_finetuning_fixed.py"
@@ -149,7 +149,7 @@ def test_fixed_callback_shows_frozen_batchnorm_and_passes():
 
 
 def test_ignored_ft108_leaves_the_table(verify_path):
-    result = verify_path(REPO / BUGGY_SCRIPT, codes=set(DOCUMENTED) - {"FT108"})
+    result = verify_path(REPO / BUGGY_SCRIPT, codes=set(SELECTABLE) - {"FT108"})
 
     assert [d.code for d in result.diagnostics] == ["FT002"]
     (simulation,) = result.simulations
@@ -168,7 +168,7 @@ def test_ft108_docs_have_the_four_sections():
 
 def test_codes_import_neither_torch_nor_lightning():
     probe = (
-        "import sys, ftlint.lightning.codes;"
+        "import sys, ftlint.lightning.ft108_train_bn_phase_mismatch;"
         "print(sorted(m for m in ('torch', 'lightning', 'pytorch_lightning') if m in sys.modules))"
     )
     result = subprocess.run(

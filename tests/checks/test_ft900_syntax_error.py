@@ -8,7 +8,7 @@ import json
 import pytest
 from support import AMBIGUOUS_FREEZE, by_file, check_json, lint_with_a_finding_after
 
-from ftlint.diagnostics import SYNTAX_ERROR
+from ftlint.input_checks import UnparsableFile
 
 
 def test_syntax_error_is_one_diagnostic_and_the_run_continues(tmp_path):
@@ -46,4 +46,4 @@ def test_syntax_error_in_notebook_names_the_cell(tmp_path):
 def test_code_nested_past_what_python_accepts_is_refused_not_parsed(nested):
     # libcst's native parser overflows its stack on it: the process would die.
     [diagnostic] = lint_with_a_finding_after(f"x = {nested}")
-    assert diagnostic.code == SYNTAX_ERROR and "nested deeper" in diagnostic.message
+    assert diagnostic.code == UnparsableFile.code and "nested deeper" in diagnostic.message

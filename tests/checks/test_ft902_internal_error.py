@@ -11,11 +11,11 @@ import pytest
 from support import FIXTURES, TEST_PROCESS, check_fixtures
 
 from ftlint import runner
+from ftlint.catalog import CATALOG
 from ftlint.cli import EXIT_ERROR, exit_code
 from ftlint.config import Settings
-from ftlint.diagnostics import INTERNAL_ERROR
 from ftlint.engine import lint_source
-from ftlint.rules import RULES_BY_CODE
+from ftlint.input_checks import InternalError
 from ftlint.rules.base import Rule
 from ftlint.sources import read_source
 
@@ -47,9 +47,9 @@ class DyingRule(Rule):
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_raising_rule_is_reported_and_the_run_goes_on(jobs):
-    rules = [RaisingRule, RULES_BY_CODE["FT001"]]
+    rules = [RaisingRule, CATALOG["FT001"]]
     result = check_fixtures(jobs, rules=rules, enabled={"FT990", "FT001"})
-    errors = [d for d in result.diagnostics if d.code == INTERNAL_ERROR]
+    errors = [d for d in result.diagnostics if d.code == InternalError.code]
     assert {d.filename for d in errors} == {
         runner.display_path(path) for path in runner.discover([FIXTURES], Settings(FIXTURES.parent))
     }
@@ -61,8 +61,8 @@ def test_a_raising_rule_is_reported_and_the_run_goes_on(jobs):
 
 def test_lint_source_reports_the_raising_rule_next_to_the_others():
     path = FIXTURES / "seed_backbone_freezing.py"
-    diagnostics = lint_source(read_source(path, "seed.py"), [RaisingRule, RULES_BY_CODE["FT001"]])
-    assert [d.code for d in diagnostics if d.code != "FT001"] == [INTERNAL_ERROR]
+    diagnostics = lint_source(read_source(path, "seed.py"), [RaisingRule, CATALOG["FT001"]])
+    assert [d.code for d in diagnostics if d.code != "FT001"] == [InternalError.code]
     assert diagnostics[0].filename == "seed.py" and "FT990" in diagnostics[0].message
     assert "FT001" in {d.code for d in diagnostics}
 
@@ -70,6 +70,6 @@ def test_lint_source_reports_the_raising_rule_next_to_the_others():
 def test_a_worker_that_dies_is_an_internal_error_not_a_crash():
     result = check_fixtures(2, rules=[DyingRule], enabled={"FT992"})
     assert result.files > 0
-    assert {d.code for d in result.diagnostics} == {INTERNAL_ERROR}
+    assert {d.code for d in result.diagnostics} == {InternalError.code}
     assert all("worker process" in d.message for d in result.diagnostics)
     assert len({Path(d.filename) for d in result.diagnostics}) == result.files

@@ -6,18 +6,17 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from support import FIXTURES
+from support import FIXTURES, program_of_source
 
 from ftlint.sources import SourceFile, read_source
-from ftlint.verify import VerifyError
-from ftlint.verify.instrument import PROBES, build_program
+from ftlint.verify.instrument import PROBES
 
 VERIFY_FIXTURES = sorted((FIXTURES / "verify").rglob("*.py"))
 
 
 def program_of(code: str, pinned: frozenset[str] = frozenset()):
     text = textwrap.dedent(code).lstrip("\n")
-    return build_program(SourceFile(Path("example.py"), "example.py", text, text.encode()), pinned)
+    return program_of_source(SourceFile(Path("example.py"), "example.py", text, text.encode()), pinned)
 
 
 def kept_lines(program) -> list[str]:
@@ -35,7 +34,7 @@ def kept_lines(program) -> list[str]:
 )
 def test_every_kept_line_keeps_its_number(path):
     source = read_source(path, path.name)
-    program = build_program(source)
+    program = program_of_source(source)
     original = source.text.splitlines()
     rewritten = program.code.splitlines()
     assert len(rewritten) == len(original)
@@ -47,7 +46,7 @@ def test_every_kept_line_keeps_its_number(path):
 
 
 def test_training_data_loading_and_io_are_dropped_and_the_model_code_kept():
-    program = build_program(read_source(FIXTURES / "verify/clean/training_script.py", "t.py"))
+    program = program_of_source(read_source(FIXTURES / "verify/clean/training_script.py", "t.py"))
     code = "\n".join(kept_lines(program))
     for never in (
         "ImageFolder(",
@@ -124,7 +123,7 @@ def test_pinned_names_lose_their_assignment():
 
 
 def test_the_seed_program_reads_its_flag_and_both_readings_of_its_condition():
-    program = build_program(read_source(FIXTURES / "seed_backbone_freezing.py", "seed.py"))
+    program = program_of_source(read_source(FIXTURES / "seed_backbone_freezing.py", "seed.py"))
     assert program.flag_names == {"train_backbone"}
     (chain,) = program.chains.values()
     assert chain.python_reading == (
@@ -212,6 +211,9 @@ def test_a_condition_with_an_assignment_expression_is_read_only_as_written():
     assert "(head := name.startswith" in program.code
 
 
-def test_a_file_that_does_not_parse_cannot_be_verified():
-    with pytest.raises(VerifyError, match="line 2 does not parse"):
-        program_of("model = resnet18(\n\n")
+def test_a_file_that_does_not_parse_cannot_be_verified(verify_code):
+    result = verify_code("model = resnet18(\n\n")
+    assert result.error == "the file does not parse"
+    assert [(d.code, d.location.row, d.message) for d in result.diagnostics] == [
+        ("FT900", 1, "cannot parse: '(' was never closed; no rule ran on this file")
+    ]

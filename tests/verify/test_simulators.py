@@ -6,7 +6,8 @@ from collections import OrderedDict
 
 import pytest
 
-from ftlint.verify import simulators
+from ftlint.verify import pipeline, simulators
+from ftlint.verify.runtime_check import SimulatedCheck
 from ftlint.verify.simulators import SimulationInput, TargetSimulator
 
 received: list[SimulationInput] = []
@@ -26,9 +27,17 @@ def _simulate(run: SimulationInput) -> None:
 SIMULATOR = TargetSimulator(keeps=("collections.OrderedDict",), simulate=_simulate)
 
 
+class SimulatedHere(SimulatedCheck):
+    """A check this module's SIMULATOR implements, for files importing torchvision."""
+
+    code = "FT199"
+    simulator = "test_simulators"
+    triggers = ("torchvision",)
+
+
 @pytest.fixture
 def registered(monkeypatch):
-    monkeypatch.setitem(simulators.SIMULATOR_MODULES, "test_simulators", ("torchvision",))
+    monkeypatch.setattr(pipeline, "SIMULATED_CHECKS", (*pipeline.SIMULATED_CHECKS, SimulatedHere))
     received.clear()
 
 
@@ -49,6 +58,9 @@ def test_a_simulator_gets_the_objects_it_keeps_and_reports(registered, verify_co
     assert ("FT105", 5, "simulated 4 epochs on Sequential") in found
 
 
-def test_simulators_load_only_for_files_that_import_their_triggers(registered):
-    assert simulators.load_simulators("import torch\n") == []
-    assert simulators.load_simulators("from torchvision.models import resnet18\n") == [SIMULATOR]
+def test_simulators_load_only_for_files_that_import_their_triggers():
+    checks = [SimulatedHere]
+    assert simulators.load_simulators("import torch\n", checks) == []
+    assert simulators.load_simulators("from torchvision.models import resnet18\n", checks) == [
+        SIMULATOR
+    ]

@@ -1,4 +1,5 @@
-"""Rule codes users can name: selection by code or prefix (``FT001``, ``FT0``, ``ALL``)."""
+"""Codes users can name: selection by code or prefix (``FT001``, ``FT0``, ``ALL``). Kept apart
+from the catalog so that reading the configuration never imports the checks."""
 
 from __future__ import annotations
 

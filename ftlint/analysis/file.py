@@ -1,0 +1,95 @@
+"""One file's analysis, made once and shared by every consumer: the source, its parsed module,
+positions, comments, imports, and each check's raw findings with what they found.
+
+``ftlint check`` renders the findings, the fixer applies their edits, ``ftlint verify`` builds
+on them (FT102 instruments the very conditions FT001 found) and adds its own. Selection and
+``# noqa`` apply once, in :meth:`FileAnalysis.diagnostics`: they hide a report, never the
+analysis another check builds on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from functools import cached_property
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider, ProviderT
+
+from ftlint.analysis.imports import ImportMap
+from ftlint.diagnostics import Diagnostic, Edit, Finding
+from ftlint.sources import SourceFile
+from ftlint.suppression import comments_by_row, is_suppressed
+
+
+class FileAnalysis:
+    """What checks share about one parsed file, and where their findings go."""
+
+    def __init__(self, source: SourceFile, module: cst.Module) -> None:
+        self.source = source
+        self.module = module
+        self.findings: list[Finding] = []
+        # FT9xx: the file or ftlint failed. Never selected away nor suppressed.
+        self.errors: list[Diagnostic] = []
+        self._wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        self._metadata: dict[ProviderT, Mapping[cst.CSTNode, object]] = {}
+
+    def metadata(self, provider: ProviderT) -> Mapping[cst.CSTNode, object]:
+        """One provider's metadata for the whole module, resolved on first use only: most files
+        rules visit hold no finding, and positions cost twice the parse."""
+        if provider not in self._metadata:
+            self._metadata[provider] = self._wrapper.resolve(provider)
+        return self._metadata[provider]
+
+    @property
+    def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
+        return self.metadata(PositionProvider)  # type: ignore[return-value]
+
+    @cached_property
+    def imports(self) -> ImportMap:
+        return ImportMap.from_module(self.module)
+
+    @cached_property
+    def comments(self) -> Mapping[int, str]:
+        return comments_by_row(self.source.text)
+
+    def add(self, finding: Finding) -> None:
+        self.findings.append(finding)
+
+    def found(self, code: str) -> list[Finding]:
+        return [finding for finding in self.findings if finding.code == code]
+
+    def edit(self, span: CodeRange, content: str) -> Edit:
+        source = self.source
+        return Edit(
+            content,
+            source.offset(span.start.line, span.start.column),
+            source.offset(span.end.line, span.end.column),
+            source.display(span.start.line, span.start.column)[1],
+            source.display(span.end.line, span.end.column)[1],
+        )
+
+    def diagnostics(self, selected: Collection[str]) -> list[Diagnostic]:
+        """The findings users see: the ``selected`` codes not silenced by ``# noqa``, with the
+        errors, in file order."""
+        shown = [
+            self._diagnostic(finding)
+            for finding in self.findings
+            if finding.code in selected
+            and not is_suppressed(finding.code, self.comments.get(finding.span.start.line, ""))
+        ]
+        return sorted([*self.errors, *shown], key=lambda d: d.sort_key)
+
+    def _diagnostic(self, finding: Finding) -> Diagnostic:
+        span = finding.span
+        cell, start = self.source.display(span.start.line, span.start.column)
+        _, end = self.source.display(span.end.line, span.end.column)
+        return Diagnostic(
+            finding.code,
+            finding.message,
+            self.source.display_path,
+            start,
+            end,
+            finding.fix,
+            cell,
+            span.start.line,
+        )

@@ -1,0 +1,76 @@
+"""The catalog: every code ftlint reports, declared once, in code order. Add a check here and
+nowhere else: ``ftlint rules``, ``ftlint rule CODE``, docs/rules.md, SARIF rule metadata,
+selection and the example tests all read this list.
+
+Importing it imports libcst (the static rules), never torch: ``ftlint check`` reads what it
+needs before that from the cached :class:`ftlint.triage.CatalogIndex`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ftlint.check import Check, Command
+from ftlint.input_checks import InternalError, UnparsableFile, UnreadableFile
+from ftlint.lightning.ft108_train_bn_phase_mismatch import TrainBnPhaseMismatch
+from ftlint.rules.base import Rule
+from ftlint.rules.ft001_ambiguous_freeze_condition import AmbiguousFreezeCondition
+from ftlint.rules.ft002_ignored_train_bn import IgnoredTrainBn
+from ftlint.rules.ft003_requires_grad_typo import RequiresGradTypo
+from ftlint.rules.ft004_module_requires_grad_attribute import ModuleRequiresGradAttribute
+from ftlint.rules.ft005_no_op_requires_grad import NoOpRequiresGrad
+from ftlint.rules.ft006_detached_copy_freeze import DetachedCopyFreeze
+from ftlint.rules.ft007_name_substring_collision import NameSubstringCollision
+from ftlint.rules.ft008_frozen_batchnorm_in_train_mode import FrozenBatchnormInTrainMode
+from ftlint.rules.ft009_torchvision_weights_argument import TorchvisionWeightsArgument
+from ftlint.rules.ft010_unfreeze_after_optimizer import UnfreezeAfterOptimizer
+from ftlint.verify.checks.ft101_expectation_mismatch import ExpectationMismatch
+from ftlint.verify.checks.ft102_other_reading_differs import OtherReadingDiffers
+from ftlint.verify.checks.ft103_pattern_matches_nothing import PatternMatchesNothing
+from ftlint.verify.checks.ft104_pattern_overmatches import PatternOvermatches
+from ftlint.verify.checks.ft105_frozen_batchnorm_updates_stats import FrozenBatchNormUpdatesStats
+from ftlint.verify.checks.ft106_optimizer_coverage import OptimizerCoverage
+from ftlint.verify.checks.ft107_freeze_had_no_effect import FreezeHadNoEffect
+from ftlint.verify.runtime_check import RuntimeCheck, SimulatedCheck
+
+CHECKS: tuple[type[Check], ...] = (
+    AmbiguousFreezeCondition,
+    IgnoredTrainBn,
+    RequiresGradTypo,
+    ModuleRequiresGradAttribute,
+    NoOpRequiresGrad,
+    DetachedCopyFreeze,
+    NameSubstringCollision,
+    FrozenBatchnormInTrainMode,
+    TorchvisionWeightsArgument,
+    UnfreezeAfterOptimizer,
+    ExpectationMismatch,
+    OtherReadingDiffers,
+    PatternMatchesNothing,
+    PatternOvermatches,
+    FrozenBatchNormUpdatesStats,
+    OptimizerCoverage,
+    FreezeHadNoEffect,
+    TrainBnPhaseMismatch,
+    UnparsableFile,
+    UnreadableFile,
+    InternalError,
+)
+
+CATALOG: Mapping[str, type[Check]] = {check.code: check for check in CHECKS}
+
+# The checks of each kind, in code order.
+RULES: tuple[type[Rule], ...] = tuple(c for c in CHECKS if issubclass(c, Rule))
+RUNTIME_CHECKS: tuple[type[RuntimeCheck], ...] = tuple(
+    c for c in CHECKS if issubclass(c, RuntimeCheck)
+)
+SIMULATED_CHECKS: tuple[type[SimulatedCheck], ...] = tuple(
+    c for c in CHECKS if issubclass(c, SimulatedCheck)
+)
+# What users can select and ignore: the FT9xx diagnostics are always on.
+SELECTABLE: tuple[str, ...] = tuple(c.code for c in CHECKS if c.command is not Command.ANY)
+
+
+def defaults(command: Command) -> tuple[str, ...]:
+    """The codes of the checks ``command`` finds that are on unless deselected."""
+    return tuple(c.code for c in CHECKS if c.command is command and c.default)

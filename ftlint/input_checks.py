@@ -1,0 +1,132 @@
+"""FT900-FT902: findings about the input itself, or about ftlint, rather than about fine-tuning
+code. They cannot be deselected or suppressed: hiding them would hide files that were never
+checked."""
+
+from __future__ import annotations
+
+from ftlint.check import Check, Command, Invalid, Valid
+
+
+class InputCheck(Check):
+    """Reported by the machinery that reads and parses files (``ftlint.sources``,
+    ``ftlint.engine``, ``ftlint.runner``), for every command."""
+
+    command = Command.ANY
+
+    @classmethod
+    def is_implemented(cls) -> bool:
+        return True
+
+
+class UnparsableFile(InputCheck):
+    """
+    ## What it does
+    Reports a file that holds freeze code but does not parse, at the place Python reports the
+    error (or where libcst stops, for syntax newer than the running Python knows).
+
+    ## Why is this bad?
+    No rule ran on the file: whatever it freezes went unchecked. Files with no freeze code are
+    not parsed at all, so their syntax errors are left to Python and your other linters.
+
+    ## Example
+    ```python
+    for parameter in model.parameters():
+        parameter.requires_grad = False
+    head = nn.Linear(2048, (10
+    ```
+
+    ## Fix
+    Fix the syntax error; `python -m py_compile FILE` shows the same message.
+    """
+
+    code = "FT900"
+    name = "syntax-error"
+    summary = "A file with freeze code does not parse; no rule ran on it"
+    VALID = (
+        Valid(
+            """
+            for parameter in model.parameters():
+                parameter.requires_grad = False
+            """
+        ),
+    )
+    INVALID = (
+        Invalid(
+            """
+            for parameter in model.parameters():
+                parameter.requires_grad = False
+            head = nn.Linear(2048, (10
+            """,
+            line=3,
+            message_contains="cannot parse: '(' was never closed",
+        ),
+    )
+
+
+class UnreadableFile(InputCheck):
+    """
+    ## What it does
+    Reports a file that cannot be read or decoded: permissions, an unknown or wrong encoding
+    declaration, bytes that are not text in the declared encoding, a notebook that is not JSON.
+
+    ## Why is this bad?
+    The file was not checked at all. `ftlint` exits with code 2, so that CI never reads a
+    file it could not open as a clean result.
+
+    ## Example
+    ```python
+    # -*- coding: no-such-codec -*-
+    for parameter in model.parameters():
+        parameter.requires_grad = False
+    ```
+
+    ## Fix
+    Fix the encoding declaration or the file's bytes, or exclude the file (`exclude`).
+    """
+
+    code = "FT901"
+    name = "unreadable-input"
+    summary = "A file could not be read or decoded; it was not checked"
+    VALID = (
+        Valid(
+            """
+            # -*- coding: latin-1 -*-
+            for parameter in model.parameters():
+                parameter.requires_grad = False
+            """
+        ),
+    )
+    INVALID = (
+        Invalid(
+            """
+            # -*- coding: no-such-codec -*-
+            for parameter in model.parameters():
+                parameter.requires_grad = False
+            """,
+            line=1,
+            message_contains="unknown encoding: no-such-codec",
+        ),
+    )
+
+
+class InternalError(InputCheck):
+    """
+    ## What it does
+    Reports a file on which ftlint itself failed: a rule raised, the parser or the traversal
+    gave up, or the worker process checking it stopped. The message names what failed.
+
+    ## Why is this bad?
+    It is a bug in ftlint, and the failed part did not check the file (other rules still ran).
+    `ftlint` exits with code 2.
+
+    ## Example
+    Only a bug in ftlint produces it; the test suite injects one (a rule that raises).
+
+    ## Fix
+    Report it with the file (or the smallest part of it that still fails), and run with
+    `--jobs 1` to see the error in full.
+    """
+
+    code = "FT902"
+    name = "internal-error"
+    summary = "ftlint failed on a file; the failed part did not check it"
