@@ -1,4 +1,4 @@
-"""Regenerate ``ftlint/rules/data/torchvision_weights.py`` and ``torchvision_batchnorm.py`` from
+"""Regenerate ``ftlint/analysis/data/torchvision_weights.py`` and ``torchvision_batchnorm.py`` from
 the installed torchvision, so that ``ftlint check`` never imports torch or torchvision.
 
     python scripts/generate_torchvision_tables.py
@@ -22,7 +22,7 @@ import torchvision
 from torch.nn.modules.batchnorm import _BatchNorm
 from torchvision import models
 
-DATA = Path(__file__).resolve().parent.parent / "ftlint" / "rules" / "data"
+DATA = Path(__file__).resolve().parent.parent / "ftlint" / "analysis" / "data"
 NAMESPACES = (
     "torchvision.models",
     "torchvision.models.detection",

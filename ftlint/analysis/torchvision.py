@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ftlint.analysis.data.torchvision_weights import LEGACY_WEIGHTS, NAMESPACES
 from ftlint.analysis.imports import ImportMap
 from ftlint.analysis.nodes import is_attribute, is_call
-from ftlint.rules.data.torchvision_weights import LEGACY_WEIGHTS, NAMESPACES
 
 _GET_MODEL = "torchvision.models.get_model"
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from ftlint.analysis.bindings import BindingTracker, DirectTest, Site, method_call
+from ftlint.analysis.data.torchvision_batchnorm import BATCHNORM_CHILDREN
 from ftlint.analysis.freeze import is_freeze_call, iterates_parameters
 from ftlint.analysis.imports import dotted_name
 from ftlint.analysis.nodes import find_all, is_attribute, is_call, is_name
@@ -15,7 +16,6 @@ from ftlint.analysis.tensors import called_requires_grad, literal_bool
 from ftlint.analysis.torchvision import builder_key
 from ftlint.check import Invalid, Valid
 from ftlint.rules.base import Rule
-from ftlint.rules.data.torchvision_batchnorm import BATCHNORM_CHILDREN
 
 if TYPE_CHECKING:
     from ftlint.analysis.file import FileAnalysis

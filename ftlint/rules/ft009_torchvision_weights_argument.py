@@ -5,13 +5,13 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange
 
+from ftlint.analysis.data.torchvision_weights import LEGACY_WEIGHTS, WEIGHTS_ENUMS
 from ftlint.analysis.imports import ImportMap, dotted_name
 from ftlint.analysis.tensors import literal_bool
 from ftlint.analysis.torchvision import builder_key, is_dynamic_builder
 from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability, Edit
 from ftlint.rules.base import Rule
-from ftlint.rules.data.torchvision_weights import LEGACY_WEIGHTS, WEIGHTS_ENUMS
 
 if TYPE_CHECKING:
     from ftlint.analysis.file import FileAnalysis

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from support import CROSS_CHECKED_FIXTURES, check_json, lint_text, where
 
-from ftlint.rules.data.torchvision_batchnorm import BATCHNORM_CHILDREN
+from ftlint.analysis.data.torchvision_batchnorm import BATCHNORM_CHILDREN
 from ftlint.rules.ft008_frozen_batchnorm_in_train_mode import FrozenBatchnormInTrainMode
 
 TRAPS = {

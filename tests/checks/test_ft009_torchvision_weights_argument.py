@@ -11,8 +11,8 @@ import libcst as cst
 import pytest
 from support import CROSS_CHECKED_FIXTURES, REPO, check_json, code_text, lint_text, where
 
+from ftlint.analysis.data.torchvision_weights import LEGACY_WEIGHTS, WEIGHTS_ENUMS
 from ftlint.fixer import apply_fixes
-from ftlint.rules.data.torchvision_weights import LEGACY_WEIGHTS, WEIGHTS_ENUMS
 from ftlint.rules.ft009_torchvision_weights_argument import TorchvisionWeightsArgument
 
 TRAPS = {
