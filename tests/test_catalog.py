@@ -6,24 +6,32 @@ from __future__ import annotations
 
 import ast
 import importlib
+import json
 import pkgutil
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
+import libcst as cst
 import pytest
+from click.testing import CliRunner
 
 import ftlint
-from ftlint.catalog import CATALOG, CHECKS, RULES, RUNTIME_CHECKS, SELECTABLE, SIMULATED_CHECKS
+from ftlint.catalog import CATALOG, CHECKS, RULES, SELECTABLE, SIMULATED_CHECKS
 from ftlint.check import Check, Command, Invalid, Valid
+from ftlint.cli import main
 from ftlint.config import Settings
-from ftlint.diagnostics import Diagnostic
+from ftlint.diagnostics import Diagnostic, Finding
 from ftlint.engine import lint_source
 from ftlint.fixer import apply_fixes
 from ftlint.input_checks import InternalError
+from ftlint.reporting import render_rule_markdown, render_sarif
 from ftlint.rules.base import Rule
 from ftlint.runner import check_paths
 from ftlint.sources import SourceFile
 from ftlint.verify.pipeline import verify_file
+from ftlint.verify.runtime_check import RuntimeCheck, SimulatedCheck
+from ftlint.verify.verified import VerifiedFile
 
 PACKAGE = Path(ftlint.__file__).parent
 # Only a bug in ftlint produces FT902: tests/checks/test_ft902_internal_error.py injects one.
@@ -115,22 +123,34 @@ def test_triage_admits_every_invalid_example(rule: type[Rule]) -> None:
         assert any(token in example.source for token in rule.required_tokens)
 
 
-def test_documented_but_unimplemented_is_caught() -> None:
-    class DocsOnly(RUNTIME_CHECKS[0]):  # type: ignore[valid-type,misc]
+def test_docs_without_logic_are_caught() -> None:
+    class DocsOnly(RuntimeCheck):
         code = "FT199"
 
-    DocsOnly.find = classmethod(lambda cls, verified: iter(()))  # type: ignore[assignment]
-    assert DocsOnly.is_implemented()
+    class Found(DocsOnly):
+        @classmethod
+        def find(cls, verified: VerifiedFile) -> Iterator[Finding]:
+            return iter(())
 
-    class Bare(RUNTIME_CHECKS[0].__mro__[1]):  # type: ignore[misc]
+    class DocsOnlyRule(Rule):
+        code = "FT099"
+
+    class VisitingRule(DocsOnlyRule):
+        def visit_Name(self, node: cst.Name) -> None:
+            pass
+
+    class UnknownSimulator(SimulatedCheck):
         code = "FT198"
+        simulator = "ftlint.no_such_simulator"
 
-    class BareRule(Rule):
-        code = "FT098"
-
-    assert not Bare.is_implemented()
-    assert not BareRule.is_implemented()
-    assert SIMULATED_CHECKS[0].is_implemented()
+    assert [c.is_implemented() for c in (DocsOnly, Found, DocsOnlyRule, VisitingRule)] == [
+        False,
+        True,
+        False,
+        True,
+    ]
+    assert not UnknownSimulator.is_implemented()
+    assert all(check.is_implemented() for check in SIMULATED_CHECKS)
 
 
 def test_codes_are_unique_in_order_and_families() -> None:
@@ -185,3 +205,14 @@ def test_no_code_is_reported_outside_the_catalog() -> None:
     }
     # FT0xx/FT1xx prefixes in prose (FT1xx) do not match \d{3}; FT003-style codes must exist.
     assert written - set(CATALOG) == set()
+
+
+def test_every_listing_is_the_catalog() -> None:
+    runner = CliRunner()
+    listed = runner.invoke(main, ["rules"]).output.splitlines()
+    assert [line.split()[0] for line in listed] == list(CATALOG)
+    for code, check in CATALOG.items():
+        shown = runner.invoke(main, ["rule", code.lower()])
+        assert (shown.exit_code, shown.output) == (0, render_rule_markdown(check.docs()) + "\n")
+    sarif = json.loads(render_sarif([]))
+    assert [rule["id"] for rule in sarif["runs"][0]["tool"]["driver"]["rules"]] == list(CATALOG)
