@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
 
@@ -29,9 +29,11 @@ class _Dispatcher(cst.CSTVisitor):
         super().__init__()
         self._rules = list(rules)
         self._analysis = analysis
-        self._methods: dict[str, list[tuple[Rule, object]]] = {}
+        self._methods: dict[str, list[tuple[Rule, Callable[[cst.CSTNode], object]]]] = {}
 
-    def _handlers(self, prefix: str, node: cst.CSTNode) -> list[tuple[Rule, object]]:
+    def _handlers(
+        self, prefix: str, node: cst.CSTNode
+    ) -> list[tuple[Rule, Callable[[cst.CSTNode], object]]]:
         key = prefix + type(node).__name__
         if key not in self._methods:
             self._methods[key] = [
@@ -44,7 +46,7 @@ class _Dispatcher(cst.CSTVisitor):
             if rule not in self._rules:
                 continue
             try:
-                method(node)  # type: ignore[operator]
+                method(node)
             except Exception as error:  # noqa: BLE001 - a rule bug must not end the run
                 self._rules.remove(rule)
                 self._analysis.errors.append(

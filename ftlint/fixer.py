@@ -39,6 +39,12 @@ def applicable(fix: Fix | None, unsafe: bool) -> bool:
     return fix is not None and (unsafe or fix.applicability is Applicability.SAFE)
 
 
+def _fix_edits(diagnostic: Diagnostic) -> tuple[Edit, ...]:
+    """The edits of a diagnostic kept for its applicable fix (so it has one)."""
+    assert diagnostic.fix is not None
+    return diagnostic.fix.edits
+
+
 def _overlaps(a: Edit, b: Edit) -> bool:
     # Two insertions at one offset conflict too: their order would be arbitrary.
     return a.start_offset == b.start_offset or (
@@ -50,12 +56,12 @@ def select_fixes(diagnostics: Iterable[Diagnostic], *, unsafe: bool) -> list[Dia
     """Diagnostics whose applicable fixes do not overlap an earlier one; the others wait a pass."""
     fixable = sorted(
         (d for d in diagnostics if applicable(d.fix, unsafe)),
-        key=lambda d: min(edit.start_offset for edit in d.fix.edits),  # type: ignore[union-attr]
+        key=lambda d: min(edit.start_offset for edit in _fix_edits(d)),
     )
     chosen: list[Diagnostic] = []
     taken: list[Edit] = []
     for diagnostic in fixable:
-        edits = diagnostic.fix.edits  # type: ignore[union-attr]
+        edits = _fix_edits(diagnostic)
         if not any(_overlaps(edit, other) for edit in edits for other in taken):
             chosen.append(diagnostic)
             taken.extend(edits)
@@ -81,7 +87,7 @@ def _splice(text: str, edits: Sequence[Edit], newline: str, base: int = 0) -> st
 
 
 def _edits(diagnostics: Iterable[Diagnostic]) -> list[Edit]:
-    return [edit for d in diagnostics for edit in d.fix.edits]  # type: ignore[union-attr]
+    return [edit for d in diagnostics for edit in _fix_edits(d)]
 
 
 def apply_fixes(text: str, diagnostics: Iterable[Diagnostic], *, unsafe: bool) -> tuple[str, int]:
@@ -149,7 +155,7 @@ def _apply(source: SourceFile, diagnostics: Sequence[Diagnostic]) -> SourceFile:
 
 def _identity(text: str, diagnostic: Diagnostic) -> tuple[object, ...]:
     """What makes a fix the same fix after other fixes moved it: its code and its edits' text."""
-    edits = diagnostic.fix.edits  # type: ignore[union-attr]
+    edits = _fix_edits(diagnostic)
     return (diagnostic.code, *((text[e.start_offset : e.end_offset], e.content) for e in edits))
 
 

@@ -13,7 +13,7 @@ import click
 
 from ftlint import __version__
 from ftlint.check import Command
-from ftlint.diagnostics import Applicability, Diagnostic, Fix
+from ftlint.diagnostics import Applicability, Diagnostic, Fix, Location
 from ftlint.fixer import applicable
 from ftlint.sources import SourceFile
 
@@ -80,8 +80,8 @@ def render_text(
     color: bool,
     show_frames: bool = True,
 ) -> str:
-    def style(text: str, **kwargs: object) -> str:
-        return click.style(text, **kwargs) if color else text  # type: ignore[arg-type]
+    def style(text: str, *, fg: str | None = None, bold: bool | None = None) -> str:
+        return click.style(text, fg=fg, bold=bold) if color else text
 
     out: list[str] = []
     for diagnostic in diagnostics:
@@ -176,8 +176,8 @@ def render_rules_markdown() -> str:
     )
 
 
-def _location_json(location: object) -> dict[str, int]:
-    return {"row": location.row, "column": location.column}  # type: ignore[attr-defined]
+def _location_json(location: Location) -> dict[str, int]:
+    return {"row": location.row, "column": location.column}
 
 
 def diagnostic_json(diagnostic: Diagnostic) -> dict[str, object]:

@@ -14,6 +14,7 @@ import tokenize
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ftlint.diagnostics import Location
 
@@ -42,7 +43,7 @@ class SourceFile:
     raw: bytes
     encoding: str = "utf-8"
     cells: list[CellSpan] | None = None
-    notebook: dict | None = None
+    notebook: dict[str, Any] | None = None
     _line_starts: list[int] = field(default_factory=list, repr=False)
 
     @property
@@ -122,7 +123,7 @@ _MAGIC_LINE = re.compile(r"^\s*([%!?]|\w+\s*=\s*[%!]|[\w.]+\?\??\s*$)")
 _PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug", "cache"}
 
 
-def _cell_source(cell: dict) -> str:
+def _cell_source(cell: dict[str, Any]) -> str:
     source = cell.get("source", "")
     if isinstance(source, list) and all(isinstance(part, str) for part in source):
         return "".join(source)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 import libcst as cst
 
 
-def is_bare(node: cst.BaseExpression, operator: type[cst.BaseBooleanOp]) -> bool:
+def is_bare(
+    node: cst.BaseExpression, operator: type[cst.BaseBooleanOp]
+) -> TypeGuard[cst.BooleanOperation]:
     """Whether ``node`` is an ``operator`` chain written without parentheses."""
     return (
         isinstance(node, cst.BooleanOperation)
@@ -27,7 +31,7 @@ def parenthesize_and_operands(node: cst.BooleanOperation) -> cst.BooleanOperatio
 
     def group(side: cst.BaseExpression) -> cst.BaseExpression:
         if is_bare(side, cst.Or):
-            return parenthesize_and_operands(side)  # type: ignore[arg-type]
+            return parenthesize_and_operands(side)
         if is_bare(side, cst.And):
             return side.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
         return side

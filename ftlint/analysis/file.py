@@ -42,7 +42,7 @@ class FileAnalysis:
 
     @property
     def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
-        return self.metadata(PositionProvider)  # type: ignore[return-value]
+        return self.metadata(PositionProvider)  # type: ignore[return-value]  # metadata() caches every provider's map as Mapping[CSTNode, object]; this one holds CodeRange
 
     @cached_property
     def imports(self) -> ImportMap:

@@ -4,6 +4,7 @@ what iterates over a model's parameters, modules or names."""
 from __future__ import annotations
 
 import re
+from typing import TypeGuard
 
 import libcst as cst
 
@@ -52,7 +53,7 @@ def is_freeze_call(call: cst.Call) -> bool:
     return bool(_FREEZE_HELPER.search(name))
 
 
-def is_requires_grad_target(node: cst.BaseExpression) -> bool:
+def is_requires_grad_target(node: cst.BaseExpression) -> TypeGuard[cst.Attribute]:
     return is_attribute(node, "requires_grad")
 
 

@@ -126,6 +126,8 @@ class ModelLoops:
 
     def _role(self, iterable: cst.BaseExpression, position: Position) -> _Role | None:
         """What a loop variable at ``position`` of each element of ``iterable`` holds."""
+        name_position: Position | None
+        value_position: Position | None
         if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Attribute):
             method, receiver = iterable.func.attr.value, iterable.func.value
             if method in _MODEL_ITERATORS:

@@ -45,9 +45,9 @@ def assigned_requires_grad(node: cst.Assign) -> Iterator[RequiresGradSetting]:
 def called_requires_grad(node: cst.Expr) -> RequiresGradSetting | None:
     """A statement that is a ``requires_grad_(...)`` call, so its result is thrown away."""
     receiver = method_call(node.value, "requires_grad_")
-    if receiver is None:
+    if receiver is None or not isinstance(node.value, cst.Call):  # a receiver implies a call
         return None
-    args = node.value.args  # type: ignore[attr-defined]
+    args = node.value.args
     return RequiresGradSetting(node, receiver, args[0].value if args else None)
 
 

@@ -8,8 +8,9 @@ try:
     from lightning.pytorch.core.optimizer import _configure_optimizers
     from lightning.pytorch.utilities import rank_zero_info
 except ModuleNotFoundError:
-    from pytorch_lightning import Callback, LightningModule, Trainer
-    from pytorch_lightning.callbacks import BaseFinetuning
+    # mypy checks this branch too (lightning installs pytorch_lightning): same API, other classes.
+    from pytorch_lightning import Callback, LightningModule, Trainer  # type: ignore[assignment]  # twins of lightning.pytorch's
+    from pytorch_lightning.callbacks import BaseFinetuning  # type: ignore[assignment]  # twin of lightning.pytorch's
     from pytorch_lightning.core.optimizer import _configure_optimizers
     from pytorch_lightning.utilities import rank_zero_info
 

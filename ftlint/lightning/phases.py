@@ -464,7 +464,7 @@ def _optimizers(pl_module: LightningModule) -> list[Optimizer]:
     # Lightning then fits without an optimizer, and never calls finetune_function.
     if output is None:
         return []
-    optimizers, _schedulers, _monitor = configure_optimizers_output(output)
+    optimizers, _schedulers, _monitor = configure_optimizers_output(output)  # type: ignore[arg-type]  # Lightning types this output as Sequence/TypedDict, its parser as list/dict
     return list(optimizers)
 
 

@@ -48,7 +48,7 @@ def _finetuning_callbacks(
     """Each finetuning callback once: at its own construction, else at the Trainer's holding it."""
     found: dict[int, tuple[BaseFinetuning, CodeRange]] = {}
     for value, span in constructed:
-        for candidate in value.callbacks if isinstance(value, Trainer) else [value]:
+        for candidate in value.callbacks if isinstance(value, Trainer) else [value]:  # type: ignore[attr-defined]  # Lightning's CallbackConnector sets Trainer.callbacks; the class does not declare it
             if isinstance(candidate, BaseFinetuning):
                 found.setdefault(id(candidate), (candidate, span))
     return list(found.values())
@@ -57,7 +57,7 @@ def _finetuning_callbacks(
 def _max_epochs(values: Sequence[Any], callback: BaseFinetuning) -> int:
     """The ``max_epochs`` of the Trainer that holds ``callback``, when it is bounded."""
     for trainer in values:
-        if isinstance(trainer, Trainer) and any(held is callback for held in trainer.callbacks):
+        if isinstance(trainer, Trainer) and any(held is callback for held in trainer.callbacks):  # type: ignore[attr-defined]  # set by CallbackConnector, undeclared on Trainer
             # None (not given: Lightning decides at fit time) or -1 (no limit) bound nothing here.
             max_epochs = trainer.max_epochs
             return max_epochs if max_epochs is not None and max_epochs > 0 else DEFAULT_MAX_EPOCHS

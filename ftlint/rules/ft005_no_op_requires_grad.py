@@ -147,6 +147,7 @@ class NoOpRequiresGrad(Rule):
             requested = not requested
         code = self.file.module.code_for_node
         if isinstance(target.operator, cst.Equal):  # `=` mistyped: the plain intent
+            assert isinstance(comparison.left, cst.Attribute)  # the caller checked: `x.requires_grad`
             assignment = cst.Assign(
                 targets=[cst.AssignTarget(comparison.left)],
                 value=target.comparator,

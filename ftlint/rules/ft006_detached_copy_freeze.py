@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TypeGuard
+
 import libcst as cst
 
 from ftlint.analysis.bindings import DICT_VALUES, Site, iterated_method, method_call
@@ -191,7 +193,7 @@ class DetachedCopyFreeze(RequiresGradSettings, Rule):
         """Why ``receiver``, a temporary the statement throws away, is not a parameter."""
         code = self.file.module.code_for_node
         if self._is_data(receiver, site):
-            source = code(receiver.value)  # type: ignore[attr-defined]
+            source = code(receiver.value)
             return (
                 f"`{code(receiver)}` is a new tensor that shares `{source}`'s storage but not "
                 f"its `requires_grad`, so `{source}` is unchanged"
@@ -228,7 +230,7 @@ class DetachedCopyFreeze(RequiresGradSettings, Rule):
             )
         return None
 
-    def _is_data(self, node: cst.BaseExpression, site: Site) -> bool:
+    def _is_data(self, node: cst.BaseExpression, site: Site) -> TypeGuard[cst.Attribute]:
         """``t.data`` for a tensor ``t``: a new tensor object on every access."""
         return (
             isinstance(node, cst.Attribute)
@@ -240,7 +242,7 @@ class DetachedCopyFreeze(RequiresGradSettings, Rule):
         """``p`` for ``p.data`` when ``p`` is the real parameter, so dropping ``.data`` fixes it."""
         if not self._is_data(receiver, site):
             return None
-        source = receiver.value  # type: ignore[attr-defined]
+        source = receiver.value
         detached = self._why_detached(source, site) or self._is_state_tensor(source, site)
         return None if detached else source
 

@@ -347,7 +347,9 @@ class NameSubstringCollision(Rule):
         if isinstance(string, cst.FormattedString):
             if regex or not _ends_with_range_index(string, set(filter(None, self._ranges))):
                 return False
-            head = string.parts[-2].value  # type: ignore[union-attr]
+            text = string.parts[-2]
+            assert isinstance(text, cst.FormattedStringText)  # _ends_with_range_index checked it
+            head = text.value
         else:
             value = string.evaluated_value
             pattern = _PATTERN_SHORT_INDEX_END if regex else _SHORT_INDEX_END
@@ -376,8 +378,9 @@ class NameSubstringCollision(Rule):
             colliding, when = str(string.evaluated_value).replace("\\.", "."), ""
         else:
             *text, index = string.parts
+            assert isinstance(index, cst.FormattedStringExpression)  # _collides checked `{i}`
             colliding = "".join(code(part) for part in text) + "1"
-            when = f" (when `{code(index.expression)}` is 1)"  # type: ignore[attr-defined]
+            when = f" (when `{code(index.expression)}` is 1)"
         self._report(string, loop, regex, f"`{test_code}` may also match `{colliding}0`, "
                      f"`{colliding}1`, …{when}: {_CONSEQUENCES[loop.kind]}")  # fmt: skip
 

@@ -422,9 +422,12 @@ class FrozenBatchnormInTrainMode(BindingTracker, Rule):
 
     def visit_Expr(self, node: cst.Expr) -> None:
         setting = called_requires_grad(node)
-        frozen = setting is not None and setting.requested is False
-        if frozen and not self._is_loop_variable(setting.receiver):  # type: ignore[union-attr]
-            self._freezes.append(_Freeze(node, setting.receiver, self.site()))  # type: ignore[union-attr]
+        if (
+            setting is not None
+            and setting.requested is False
+            and not self._is_loop_variable(setting.receiver)
+        ):
+            self._freezes.append(_Freeze(node, setting.receiver, self.site()))
 
     def visit_Call(self, node: cst.Call) -> None:
         receiver = method_call(node, "train", "eval")

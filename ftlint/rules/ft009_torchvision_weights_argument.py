@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange
@@ -42,6 +42,11 @@ def _loaded_members(
     if flag is None:
         return [member, quantized_member]
     return [quantized_member if flag else member]
+
+
+def _all_known(loaded: list[str | None]) -> TypeGuard[list[str]]:
+    """Whether torchvision has legacy weights for each of the ``loaded`` members."""
+    return None not in loaded
 
 
 def _default_note(qualified_member: str) -> str:
@@ -243,7 +248,7 @@ class TorchvisionWeightsArgument(Rule):
             weights, pretrained = keywords.get(weights_name), keywords.get(pretrained_name)
             loaded = _loaded_members(member, quantized, node)
             if weights is not None and pretrained is None and self._is_enum_class(weights.value):
-                if None not in loaded:
+                if _all_known(loaded):
                     self._report_enum_class(node, weights, loaded)
             elif pretrained is not None and weights is None:
                 self._report_pretrained(node, pretrained, weights_name, loaded)
@@ -261,21 +266,20 @@ class TorchvisionWeightsArgument(Rule):
         name = dotted_name(node)
         return name is not None and name.rpartition(".")[2] in WEIGHTS_ENUMS
 
-    def _report_enum_class(
-        self, call: cst.Call, weights: cst.Arg, loaded: list[str | None]
-    ) -> None:
+    def _report_enum_class(self, call: cst.Call, weights: cst.Arg, loaded: list[str]) -> None:
+        assert weights.keyword is not None  # found by _keyword_args
         code = self.file.module.code_for_node
         written = code(weights.value)
         members = " or ".join(f"`{member}`" for member in loaded)
         message = (
-            f"`{weights.keyword.value}={written}` passes the enum class, not a member: "  # type: ignore[union-attr]
+            f"`{weights.keyword.value}={written}` passes the enum class, not a member: "
             f"torchvision treats it as the deprecated `pretrained=True` and loads {members}"
-            f"{_default_note(loaded[0])}"  # type: ignore[arg-type]
+            f"{_default_note(loaded[0])}"
         )
         if len(loaded) > 1:
             self.report(weights, f"{message} (which one depends on `quantize`)")
             return
-        enum, member = _enum_and_member(loaded[0])  # type: ignore[arg-type]
+        enum, member = _enum_and_member(loaded[0])
         # A quantized builder given the float enum (or the other way round) needs the other enum.
         reference = (
             (f"{written}.{member}", [])
@@ -291,9 +295,10 @@ class TorchvisionWeightsArgument(Rule):
     def _report_pretrained(
         self, call: cst.Call, pretrained: cst.Arg, weights_name: str, loaded: list[str | None]
     ) -> None:
+        assert pretrained.keyword is not None  # found by _keyword_args
         code = self.file.module.code_for_node
         flag = literal_bool(pretrained.value)
-        argument = f"`{pretrained.keyword.value}={code(pretrained.value)}`"  # type: ignore[union-attr]
+        argument = f"`{pretrained.keyword.value}={code(pretrained.value)}`"
         if flag is False or code(pretrained.value) == "None":
             self._report_with_fix(
                 pretrained,
@@ -312,18 +317,18 @@ class TorchvisionWeightsArgument(Rule):
                 f"(`IMAGENET1K_V2` for ResNet-50). Pass `{weights_name}=` a weights member",
             )
             return
-        if None in loaded:
+        if not _all_known(loaded):
             return  # no legacy weights: torchvision raises, nothing is silent
         members = " or ".join(f"`{member}`" for member in loaded)
         message = (
             f"{argument} is deprecated since torchvision 0.13; it loads {members}"
-            f"{_default_note(loaded[0])}"  # type: ignore[arg-type]
+            f"{_default_note(loaded[0])}"
         )
         if len(loaded) > 1:
             self.report(pretrained, f"{message} (which one depends on `quantize`)")
             return
         message = f"{message}. Pass `{weights_name}=` a member"
-        reference = self._reference(*_enum_and_member(loaded[0]), call)  # type: ignore[arg-type]
+        reference = self._reference(*_enum_and_member(loaded[0]), call)
         if reference is None:
             self.report(pretrained, message)
             return

@@ -319,13 +319,13 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
             for element in node.elements:
                 self._collect(element.value, found, hops)
         elif isinstance(node, cst.Dict):
-            for element in node.elements:
+            for entry in node.elements:
                 if (
-                    isinstance(element, cst.DictElement)
-                    and isinstance(element.key, cst.SimpleString)
-                    and element.key.evaluated_value == "params"
+                    isinstance(entry, cst.DictElement)
+                    and isinstance(entry.key, cst.SimpleString)
+                    and entry.key.evaluated_value == "params"
                 ):
-                    self._collect(element.value, found, hops)
+                    self._collect(entry.value, found, hops)
         elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
             self._collect(node.left, found, hops)
             self._collect(node.right, found, hops)

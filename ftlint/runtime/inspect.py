@@ -114,7 +114,7 @@ def _resolve(target: str) -> Callable[..., Any]:
             f"expected MODULE:CALLABLE (e.g. torchvision.models:resnet50), got {target!r}"
         )
     try:
-        found: Any = importlib.import_module(module_name)
+        found: object = importlib.import_module(module_name)
     except Exception as error:  # an import runs arbitrary code; any failure is bad input
         raise InspectError(f"cannot import {module_name!r}: {error}") from error
     for attribute in attribute_path.split("."):

@@ -73,7 +73,7 @@ class NamePattern:
     def __post_init__(self) -> None:
         if not self.text or self.text != self.text.strip() or self.text.endswith("."):
             raise ValueError(f"invalid name pattern {self.text!r}")
-        regexes = ()
+        regexes: tuple[re.Pattern[str], ...] = ()
         if self.is_glob:
             # The whole name, or a dotted prefix of it followed by anything.
             regexes = tuple(

@@ -187,7 +187,7 @@ def report(model: nn.Module, optimizer: Optimizer | None = None, *, depth: int =
         )
     batchnorms = _batchnorm_states(inner, depth)
     coverage = None
-    if optimizer is not None:
+    if optimizer is not None and optimizer_ids is not None:
         model_ids = {id(parameter) for parameter in inner.parameters()}
         coverage = OptimizerCoverage(
             param_groups=len(optimizer.param_groups),
@@ -223,7 +223,7 @@ def _unwrap(model: nn.Module) -> tuple[nn.Module, tuple[str, ...]]:
     """
     from torch import nn
 
-    wrappers = []
+    wrappers: list[str] = []
     while True:
         if isinstance(model, (nn.DataParallel, nn.parallel.DistributedDataParallel)):
             inner = model.module

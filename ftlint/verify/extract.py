@@ -279,11 +279,11 @@ class NameUse(cst.CSTVisitor):
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
-            self.bind(node.asname.name)  # type: ignore[arg-type]
+            self.bind(node.asname.name)
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if node.name is not None:
-            self.bind(node.name.name)  # type: ignore[arg-type]
+            self.bind(node.name.name)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         self.bind(node.target)
@@ -320,9 +320,9 @@ class NameUse(cst.CSTVisitor):
             if part is not None:
                 part.visit(self)
         for param in (*node.params.params, *node.params.kwonly_params, *node.params.posonly_params):
-            for part in (param.default, param.annotation):
-                if part is not None:
-                    part.visit(self)
+            for piece in (param.default, param.annotation):
+                if piece is not None:
+                    piece.visit(self)
         return False
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
@@ -390,7 +390,7 @@ def _is_always_kept(statement: cst.SimpleStatementLine) -> bool:
     return False
 
 
-def statement_blocks(statement: cst.BaseStatement) -> list[cst.BaseSuite] | None:
+def statement_blocks(statement: cst.BaseStatement) -> list[cst.IndentedBlock] | None:
     """The blocks of an ``if``/``with``/``try`` whose statements are decided one by one, or None
     for a statement decided as a whole."""
     blocks: list[cst.BaseSuite] = []
@@ -408,7 +408,8 @@ def statement_blocks(statement: cst.BaseStatement) -> list[cst.BaseSuite] | None
         blocks.extend(part.body for part in (statement.orelse, statement.finalbody) if part)
     else:
         return None
-    return blocks if all(isinstance(block, cst.IndentedBlock) for block in blocks) else None
+    indented = [block for block in blocks if isinstance(block, cst.IndentedBlock)]
+    return indented if len(indented) == len(blocks) else None
 
 
 def _header(statement: cst.BaseStatement) -> list[cst.CSTNode]:
@@ -491,7 +492,7 @@ class _Pruner:
         for statement in statements:
             yield statement
             for block in statement_blocks(statement) or ():
-                yield from self._module_level(block.body)  # type: ignore[arg-type]
+                yield from self._module_level(block.body)
 
     def row(self, node: cst.CSTNode) -> int:
         return self.positions[node].start.line
@@ -599,7 +600,7 @@ class _Pruner:
                 unit = _Unit(statement, parent, True, use.reads, use.binds, calls_in(*header))
                 yield unit
                 for block in blocks:
-                    yield from self._units(block.body, unit)  # type: ignore[arg-type]
+                    yield from self._units(block.body, unit)
             else:
                 use = name_use(statement)
                 yield _Unit(statement, parent, False, use.reads, use.binds, calls_in(statement))
@@ -639,8 +640,11 @@ class _Pruner:
             ):
                 models |= assigned_names(node)
             for call in unit.calls:
-                if _method(call) in PARAMETER_ITERATORS | FREEZE_METHODS:
-                    root = root_name(call.func.value)  # type: ignore[attr-defined]
+                if (
+                    isinstance(call.func, cst.Attribute)
+                    and call.func.attr.value in PARAMETER_ITERATORS | FREEZE_METHODS
+                ):
+                    root = root_name(call.func.value)
                     if root is not None:
                         models.add(root)
         for _ in range(2):  # aliases of aliases
@@ -757,7 +761,7 @@ class _Pruner:
         if key not in self._scopes:
             self._scopes[key] = _Scope([])  # a recursive call sees an empty, seedless body
             body = function.body.body if isinstance(function.body, cst.IndentedBlock) else ()
-            self._scopes[key] = self.prune(body, parameter_names(function), in_function=True)  # type: ignore[arg-type]
+            self._scopes[key] = self.prune(body, parameter_names(function), in_function=True)
         return self._scopes[key]
 
     def _unsimulated_freeze(self, scope: _Scope) -> list[Note]:

@@ -140,7 +140,7 @@ def _flatten(
         if index:
             operators.append(node.operator)
         if is_bare(side, cst.Or) or is_bare(side, cst.And):
-            inner_operands, inner_operators = _flatten(side)  # type: ignore[arg-type]
+            inner_operands, inner_operators = _flatten(side)
             operands.extend(inner_operands)
             operators.extend(inner_operators)
         else:
@@ -264,9 +264,10 @@ class _Instrumenter(cst.CSTTransformer):
                         small.value, (cst.List, cst.Tuple, cst.Set)
                     ):
                         elements = [element.value for element in small.value.elements]
-                        if all(isinstance(element, cst.SimpleString) for element in elements):
+                        strings = [e for e in elements if isinstance(e, cst.SimpleString)]
+                        if len(strings) == len(elements):
                             for name in assigned_names(statement):
-                                constants[name] = elements  # type: ignore[assignment]
+                                constants[name] = strings
         return constants
 
     # Statements ---------------------------------------------------------------------------------
@@ -281,9 +282,15 @@ class _Instrumenter(cst.CSTTransformer):
                 self._freeze, self._freeze_names = node, name_use(node).binds
         return super().on_visit(node)
 
-    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> object:
-        if id(original_node) in self.decided and id(original_node) not in self.kept:
-            return self._padding(original_node)  # type: ignore[arg-type]
+    def on_leave(  # type: ignore[override]  # libcst types on_leave as returning the node's own type; a dropped statement becomes `pass`
+        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
+    ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
+        if (
+            isinstance(original_node, cst.BaseStatement)  # `decided` holds statements only
+            and id(original_node) in self.decided
+            and id(original_node) not in self.kept
+        ):
+            return self._padding(original_node)
         if self._statements and self._statements[-1] is original_node:
             self._statements.pop()
         if self._freeze is original_node:
@@ -364,7 +371,7 @@ class _Instrumenter(cst.CSTTransformer):
         targets = [
             target.with_changes(
                 target=target.target.with_changes(
-                    value=self._seen("attribute", "requires_grad", target.target.value)  # type: ignore[attr-defined]
+                    value=self._seen("attribute", "requires_grad", target.target.value)
                 )
             )
             if is_requires_grad_target(target.target)
@@ -407,7 +414,8 @@ class _Instrumenter(cst.CSTTransformer):
         reads = _FlagReads(bound | self.never_flags)
         wrapped = expression.visit(reads)
         self.flag_names |= reads.keys
-        return wrapped  # type: ignore[return-value]
+        assert isinstance(wrapped, cst.BaseExpression)  # _FlagReads wraps names, removes nothing
+        return wrapped
 
     def leave_If(self, original_node: cst.If, updated_node: cst.If) -> cst.If:
         if self._freeze is not None or find_freeze_action(
@@ -491,7 +499,8 @@ class _Instrumenter(cst.CSTTransformer):
             self._names.append(("", 0))
             return
         variable, call = found
-        site = self._new_site("iterator", call.func.attr.value)  # type: ignore[attr-defined]
+        assert isinstance(call.func, cst.Attribute)  # _name_iterator finds method calls only
+        site = self._new_site("iterator", call.func.attr.value)
         self._iterator_sites[id(call)] = site
         self._names.append((variable, site))
 

@@ -68,7 +68,7 @@ class Probes:
                 groups.append([operand])
             else:
                 groups[-1].append(operand)
-        value: object = None
+        value = None
         for group in groups:
             value = group[0]()
             for operand in group[1:]:
@@ -117,7 +117,7 @@ class SkippedCheckpoint(Mapping[str, Any]):
     def __getitem__(self, key: str) -> SkippedCheckpoint:
         return SkippedCheckpoint(f"{self.origin}[{key!r}]")
 
-    def get(self, key: str, default: object = None) -> SkippedCheckpoint:  # type: ignore[override]
+    def get(self, key: str, default: object = None) -> SkippedCheckpoint:
         return self[key]
 
     def __iter__(self) -> Iterator[str]:

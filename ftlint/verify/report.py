@@ -94,8 +94,8 @@ def _simulation_text(simulation: SimulationSummary, style: Callable[..., str]) -
 
 
 def render_verify_text(results: Sequence[FileVerification], *, color: bool) -> str:
-    def style(text: str, **kwargs: object) -> str:
-        return click.style(text, **kwargs) if color else text  # type: ignore[arg-type]
+    def style(text: str, *, fg: str | None = None, bold: bool | None = None) -> str:
+        return click.style(text, fg=fg, bold=bold) if color else text
 
     out: list[str] = []
     for result in results:

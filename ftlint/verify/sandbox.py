@@ -97,10 +97,10 @@ class _Policy:
         elif event in _CHANGE_EVENTS:
             raise SandboxViolation(f"ftlint verify blocked changing files ({event})")
 
-    def _check_read(self, path: object) -> None:
+    def _check_read(self, path: int | str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> None:
         if isinstance(path, int):
             return
-        real = os.path.realpath(os.fsdecode(path))  # type: ignore[arg-type]
+        real = os.path.realpath(os.fsdecode(path))
         if not any(real == root or real.startswith(root + os.sep) for root in self.readable):
             raise SandboxViolation(f"ftlint verify blocked reading {real} (outside the project)")
 
@@ -156,9 +156,9 @@ class _Loads:
         self.notes = notes
 
     def note(self, text: str) -> None:
-        frame = sys._getframe()
+        frame: types.FrameType | None = sys._getframe()
         while frame is not None and frame.f_code.co_filename != self.filename:
-            frame = frame.f_back  # type: ignore[assignment]
+            frame = frame.f_back
         row = frame.f_lineno if frame is not None else 0
         if Note(row, text) not in self.notes:
             self.notes.append(Note(row, text))

@@ -9,6 +9,7 @@ two models that share parameters, the one freeze code ran on is kept, else the l
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 from libcst.metadata import CodeRange
 from torch import nn
@@ -40,7 +41,7 @@ def owned_ids(module: nn.Module) -> frozenset[int]:
     return frozenset(map(id, (*module.modules(), *module.parameters())))
 
 
-def _with_parameters(value: object) -> bool:
+def _with_parameters(value: object) -> TypeGuard[nn.Module]:
     return isinstance(value, nn.Module) and next(value.parameters(), None) is not None
 
 
@@ -53,7 +54,7 @@ def find_targets(program: Program, probes: Probes) -> list[Target]:
             chain = chains.setdefault(id(value), [])
             if not chain or chain[-1] != site:
                 chain.append(site)
-            models[id(value)] = value  # type: ignore[assignment]
+            models[id(value)] = value
     parts = {id(part) for model in models.values() for part in model.modules() if part is not model}
     models = {key: model for key, model in models.items() if key not in parts}
     receivers = [

@@ -110,7 +110,7 @@ class ExpectationMismatch(RuntimeCheck):
         cls, target: Target, span: CodeRange, expectations: dict[str, int | str]
     ) -> Iterator[Finding]:
         try:
-            expect(target.module, frozen_batchnorm="ignore", **expectations)  # type: ignore[arg-type]
+            expect(target.module, frozen_batchnorm="ignore", **expectations)  # type: ignore[arg-type]  # user input: expect() raises TypeError/ValueError on a bad key or value, reported below
         except FreezeError as error:
             facts = "; ".join(mismatch.text for mismatch in error.mismatches)
             yield cls.finding(span, f"{target.variable} does not match the pragma: {facts}")

@@ -86,9 +86,11 @@ class OptimizerCoverage(RuntimeCheck):
             ]
             if not relevant:
                 continue
-            coverages = [report(target.module, optimizer).optimizer for optimizer, _ in relevant]
-            missing = set.intersection(*(set(c.trainable_missing) for c in coverages))  # type: ignore[union-attr]
-            frozen = set().union(*(c.frozen_included for c in coverages))  # type: ignore[union-attr]
+            reports = [report(target.module, optimizer) for optimizer, _ in relevant]
+            # Each report has its optimizer's coverage: report() was given the optimizer.
+            coverages = [r.optimizer for r in reports if r.optimizer is not None]
+            missing = set.intersection(*(set(c.trainable_missing) for c in coverages))
+            frozen = set().union(*(c.frozen_included for c in coverages))
             order = [p.name for p in run.reports[key].parameters]
             facts = []
             if missing:
