@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from torch import nn
     from torch.optim import Optimizer
 
-__all__ = ["FreezeError", "Mismatch", "MismatchKind", "expect"]
+__all__ = ["FixGroup", "FreezeError", "Mismatch", "MismatchKind", "expect", "fix_groups", "headline"]
 
 Expectation = int | str | Iterable[str] | None
 MismatchKind = Literal[
@@ -106,6 +106,11 @@ class FreezeError(AssertionError):
         self.context = context
         message = _message(report, self.mismatches, expectation)
         super().__init__(message if context is None else f"{context}: {message}")
+
+    def _repr_html_(self) -> str:  # Jupyter's rich display, e.g. of `error` in an except block
+        from ftlint.runtime.html import freeze_error_html
+
+        return freeze_error_html(self)
 
     def __reduce__(self) -> tuple[type[FreezeError], tuple[object, ...]]:
         # The default pickles args, the message alone, which __init__ does not take.
@@ -347,21 +352,42 @@ def _describe_patterns(
     return None
 
 
+@dataclass(frozen=True)
+class FixGroup:
+    """A run of mismatches that the same change fixes: the first few shown, then a count."""
+
+    fix: str
+    shown: tuple[Mismatch, ...]
+    hidden: int
+
+
+def fix_groups(mismatches: Sequence[Mismatch]) -> list[FixGroup]:
+    """The mismatches as the message shows them: one group per run with the same fix."""
+    groups = []
+    for fix, run in groupby(mismatches, key=lambda mismatch: _FIXES[mismatch.kind]):
+        members = tuple(run)
+        groups.append(FixGroup(fix, members[:_MAX_SHOWN], max(len(members) - _MAX_SHOWN, 0)))
+    return groups
+
+
+def headline(freeze_report: FreezeReport) -> str:
+    return f"{freeze_report.model_name} does not match the expected freeze state"
+
+
 def _message(
     freeze_report: FreezeReport, mismatches: tuple[Mismatch, ...], expectation: str | None
 ) -> str:
-    lines = [f"{freeze_report.model_name} does not match the expected freeze state"]
+    lines = [headline(freeze_report)]
     if expectation:
         lines.append(f"expected: {expectation}")
-    for fix, run in groupby(mismatches, key=lambda mismatch: _FIXES[mismatch.kind]):
-        group = list(run)
-        for mismatch in group[:_MAX_SHOWN]:
+    for group in fix_groups(mismatches):
+        for mismatch in group.shown:
             lines.append(f"  - {mismatch.text}")
             if mismatch.names:
                 lines.append(f"      {format_names(mismatch.names)}")
-        if len(group) > _MAX_SHOWN:
-            lines.append(f"  - ... and {len(group) - _MAX_SHOWN} more blocks")
-        lines.append(f"    fix: {fix}")
+        if group.hidden:
+            lines.append(f"  - ... and {group.hidden} more blocks")
+        lines.append(f"    fix: {group.fix}")
     lines.append("")
     lines.append(freeze_report.render(color=False))
     return "\n".join(lines)
