@@ -8,7 +8,8 @@ from itertools import groupby
 from typing import TYPE_CHECKING, Literal
 
 from ftlint.runtime.patterns import PatternSet, compile_patterns
-from ftlint.runtime.report import FreezeReport, OptimizerCoverage, report
+import ftlint.runtime.html as html
+from ftlint.runtime.report import FreezeReport, OptimizerCoverage, html_body, report
 from ftlint.text import format_names, plural
 
 if TYPE_CHECKING:
@@ -108,9 +109,25 @@ class FreezeError(AssertionError):
         super().__init__(message if context is None else f"{context}: {message}")
 
     def _repr_html_(self) -> str:  # Jupyter's rich display, e.g. of `error` in an except block
-        from ftlint.runtime.html import freeze_error_html
-
-        return freeze_error_html(self)
+        """The message, mismatch by mismatch with their fixes, then the freeze map."""
+        title = headline(self.report)
+        if self.context is not None:
+            title = f"{self.context}: {title}"
+        parts = [html.paragraph(f"<b>{html.escape(title)}</b>", warning=True)]
+        if self.expectation:
+            parts.append(html.paragraph(f"expected: {html.escape(self.expectation)}"))
+        for group in fix_groups(self.mismatches):
+            items = [
+                html.escape(mismatch.text)
+                + (f"<br><small>{html.escape(format_names(mismatch.names))}</small>" if mismatch.names else "")
+                for mismatch in group.shown
+            ]
+            if group.hidden:
+                items.append(f"... and {group.hidden} more blocks")
+            parts.append(f"<ul>{''.join(f'<li>{item}</li>' for item in items)}</ul>")
+            parts.append(html.paragraph(f"<i>fix:</i> {html.escape(group.fix)}"))
+        parts.append(html_body(self.report, self.report.depth))
+        return html.fragment("".join(parts))
 
     def __reduce__(self) -> tuple[type[FreezeError], tuple[object, ...]]:
         # The default pickles args, the message alone, which __init__ does not take.

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import ftlint.runtime.html as html
 from ftlint.runtime.patterns import strip_wrapper_components
 from ftlint.text import format_names, human_count, plural, use_color
 
@@ -30,6 +31,7 @@ __all__ = [
     "batchnorm_text",
     "block_cells",
     "block_of",
+    "html_body",
     "number_headings",
     "optimizer_text",
     "report",
@@ -156,9 +158,7 @@ class FreezeReport:
     def to_html(self, *, depth: int | None = None) -> str:
         """The freeze map as an HTML fragment: the blocks of depth 1, each with its nested
         blocks down to ``depth`` (default: the report's depth)."""
-        from ftlint.runtime.html import freeze_report_html
-
-        return freeze_report_html(self, depth=self.depth if depth is None else depth)
+        return html.fragment(html_body(self, self.depth if depth is None else depth))
 
     def _repr_html_(self) -> str:  # Jupyter's rich display
         return self.to_html()
@@ -490,3 +490,56 @@ def batchnorm_text(block: BlockRow) -> str:
         (block.batchnorm_frozen_updating, "frozen but updating stats!"),
     ]
     return ", ".join(f"{count} {state}" for count, state in parts if count)
+
+
+def html_body(report: FreezeReport, depth: int) -> str:
+    """The HTML freeze map without its style: the same cells as the text map, each block of
+    depth 1 followed by its nested blocks down to ``depth``."""
+    adapters = bool(report.adapter_tensors)
+    headings = ("block", *number_headings(adapters), "trainable share", "batchnorm")
+    rows = [_html_row(row, level, adapters) for row, level in _nested(report, depth)]
+    parts = [f"<p><b>{html.escape(summary_text(report))}</b></p>", html.table(headings, rows)]
+    if report.optimizer is not None:
+        line = html.escape(optimizer_text(report.optimizer, report.trainable_tensors))
+        parts.append(html.paragraph(line, warning=bool(report.optimizer.trainable_missing)))
+    parts.extend(
+        html.paragraph(f"warning: {html.escape(warning)}", warning=True)
+        for warning in report.warnings
+    )
+    return "".join(parts)
+
+
+def _nested(report: FreezeReport, depth: int) -> list[tuple[BlockRow, int]]:
+    """Rows in tree order with their level (0 for depth 1); a block shallower than ``depth``
+    (``conv1`` at depth 2) appears once, at its own level."""
+    levels = [report.blocks_at(level) for level in range(1, depth + 1)]
+    ordered: list[tuple[BlockRow, int]] = []
+
+    def add(level: int, parent: str | None) -> None:
+        for row in levels[level]:
+            if parent is None or row.name.startswith(f"{parent}."):
+                ordered.append((row, level))
+                if level + 1 < depth:
+                    add(level + 1, row.name)
+
+    add(0, None)
+    return ordered
+
+
+def _html_row(block: BlockRow, level: int, adapters: bool) -> list[str]:
+    tensors, elements, *adapter = block_cells(block, adapters=adapters)
+    exact = f"{block.trainable_numel:,} / {block.frozen_numel:,} elements"
+    return [
+        html.cell(html.escape(block.name), level=level),
+        html.cell(tensors, numeric=True),
+        html.cell(elements, numeric=True, title=exact),
+        *(html.cell(text, numeric=True) for text in adapter),
+        html.cell(
+            html.bar(
+                block.trainable_numel,
+                block.frozen_numel,
+                share_text(block.trainable_numel, block.frozen_numel),
+            )
+        ),
+        html.cell(html.escape(batchnorm_text(block)), warning=bool(block.batchnorm_frozen_updating)),
+    ]

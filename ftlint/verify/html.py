@@ -9,7 +9,7 @@ from html import escape
 
 from ftlint import __version__
 from ftlint.reporting import diagnostic_location, source_frame, summary
-from ftlint.runtime.html import STYLE, WARNING_STYLE, freeze_report_html, table_html
+from ftlint.runtime.html import STYLE, WARNING_STYLE, text_table
 from ftlint.text import plural
 from ftlint.verify.pipeline import FileVerification, ModelSummary, location_text
 from ftlint.verify.report import scenario_label
@@ -46,7 +46,7 @@ def _file(result: FileVerification) -> str:
         where = location_text(simulation.cell, simulation.line)
         parts.append(
             f"<h3>{escape(table.title)} at {where}</h3><p>{escape(table.caption)}</p>"
-            f'<div class="ftlint">{table_html(table.headings, table.rows)}</div>'
+            f'<div class="ftlint">{text_table(table.headings, table.rows)}</div>'
         )
     if result.diagnostics:
         parts.append("<h3>Findings</h3>")
@@ -65,7 +65,7 @@ def _file(result: FileVerification) -> str:
 
 def _model(model: ModelSummary) -> str:
     where = location_text(model.cell, model.line)
-    scenarios = table_html(
+    scenarios = text_table(
         ("scenario", "tensors trainable / frozen", "elements trainable / frozen"),
         [
             (
@@ -80,5 +80,5 @@ def _model(model: ModelSummary) -> str:
         f"<h3><code>{escape(model.variable)}</code> = <code>{escape(model.builder)}(...)</code>"
         f" at {where}: {plural(model.total, 'tensor')}, {model.total_numel:,} elements</h3>"
         f'<div class="ftlint">{scenarios}</div><p>Freeze map, as written:</p>'
-        f"{freeze_report_html(model.freeze_map, depth=model.freeze_map.depth)}"
+        f"{model.freeze_map.to_html()}"
     )
