@@ -28,6 +28,7 @@ from ftlint.reporting import (
 from ftlint.runner import check_paths, default_jobs
 from ftlint.selection import UnknownRuleError
 from ftlint.text import use_color
+from ftlint.verify.command import OUTPUT_FORMATS as VERIFY_FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -215,7 +216,9 @@ def inspect(target: str, depth: int, output_format: str) -> None:
 @click.option("--select", multiple=True, help="Codes or prefixes to enable (default: FT0 and FT1).")
 @click.option("--ignore", multiple=True, help="Codes or prefixes to disable.")
 @click.option("--extend-select", multiple=True, help="Codes to enable on top of `select`.")
-@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--output-format", type=click.Choice(VERIFY_FORMATS), default="text", show_default=True,
+              help="markdown: for a pull request; html: one offline page; github: annotations, and"
+              " the Markdown appended to $GITHUB_STEP_SUMMARY when set.")  # fmt: skip
 @click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A pyproject.toml ([tool.ftlint]) or ftlint.toml to use instead of discovery.")  # fmt: skip
 def verify(

@@ -40,7 +40,7 @@ def rule_name(code: str) -> str:
     return rule.name if rule is not None else code
 
 
-def _location_text(diagnostic: Diagnostic) -> str:
+def diagnostic_location(diagnostic: Diagnostic) -> str:
     cell = f"cell {diagnostic.cell}:" if diagnostic.cell is not None else ""
     return f"{diagnostic.filename}:{cell}{diagnostic.location.row}:{diagnostic.location.column}"
 
@@ -49,7 +49,7 @@ def _is_safe(fix: Fix | None) -> bool:
     return fix is not None and fix.applicability is Applicability.SAFE
 
 
-def _frame(diagnostic: Diagnostic, source: SourceFile | None, style: Callable[..., str]) -> list[str]:
+def source_frame(diagnostic: Diagnostic, source: SourceFile | None, style: Callable[..., str]) -> list[str]:
     """Source lines around the finding with a caret underline, as ruff prints them."""
     if source is None or not 0 < diagnostic.noqa_row <= len(source.text.splitlines()):
         return []
@@ -87,11 +87,11 @@ def render_text(
     for diagnostic in diagnostics:
         marker = " [*]" if _is_safe(diagnostic.fix) else ""
         out.append(
-            f"{style(_location_text(diagnostic), bold=True)}: "
+            f"{style(diagnostic_location(diagnostic), bold=True)}: "
             f"{style(diagnostic.code, fg='red', bold=True)}{marker} {diagnostic.message}"
         )
         if show_frames:
-            out.extend(_frame(diagnostic, sources.get(diagnostic.filename), style))
+            out.extend(source_frame(diagnostic, sources.get(diagnostic.filename), style))
             out.append("")
     return "\n".join(out)
 
@@ -220,21 +220,31 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def github_annotation(title: str, filename: str, message: str, **position: int) -> str:
+    """A GitHub Actions ``::error`` workflow command; ``position``: line, col, endLine, endColumn."""
+    properties = ",".join(
+        [
+            f"title={_escape_property(title)}",
+            f"file={_escape_property(filename)}",
+            *(f"{name}={value}" for name, value in position.items()),
+        ]
+    )
+    return f"::error {properties}::{_escape_data(message)}"
+
+
 def render_github(diagnostics: Sequence[Diagnostic]) -> str:
-    lines = []
-    for d in diagnostics:
-        properties = ",".join(
-            [
-                f"title={_escape_property(f'ftlint ({d.code})')}",
-                f"file={_escape_property(d.filename)}",
-                f"line={d.location.row}",
-                f"col={d.location.column}",
-                f"endLine={d.end_location.row}",
-                f"endColumn={d.end_location.column}",
-            ]
+    return "\n".join(
+        github_annotation(
+            f"ftlint ({d.code})",
+            d.filename,
+            f"{diagnostic_location(d)}: {d.code} {d.message}",
+            line=d.location.row,
+            col=d.location.column,
+            endLine=d.end_location.row,
+            endColumn=d.end_location.column,
         )
-        lines.append(f"::error {properties}::{_escape_data(f'{_location_text(d)}: {d.code} {d.message}')}")
-    return "\n".join(lines)
+        for d in diagnostics
+    )
 
 
 def render_sarif(diagnostics: Sequence[Diagnostic]) -> str:

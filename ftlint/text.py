@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-__all__ = ["format_names", "human_count", "plural", "use_color"]
+__all__ = ["align_columns", "format_names", "human_count", "plural", "use_color"]
 
 
 def use_color(stream: TextIO | None = None) -> bool:
@@ -46,3 +46,11 @@ def human_count(count: int) -> str:
         if count >= threshold:
             return f"{count / threshold:.1f}{suffix}"
     return str(count)
+
+
+def align_columns(rows: Sequence[Sequence[str]]) -> str:
+    """Rows of cells as left-aligned columns two spaces apart, one line per row."""
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows
+    )

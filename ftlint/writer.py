@@ -18,7 +18,7 @@ from pathlib import Path
 from ftlint.config import Settings
 from ftlint.engine import lint_source
 from ftlint.fixer import applicable, fix_source
-from ftlint.reporting import _location_text
+from ftlint.reporting import diagnostic_location
 from ftlint.runner import CheckResult, rules_for
 from ftlint.sources import SourceError, SourceFile, read_source
 
@@ -121,7 +121,7 @@ def fix_files(
             original = read_source(path, filename)
             outcome = fix_source(original, partial(lint_source, rules=rules), unsafe=unsafe)
             report.warnings.extend(
-                f"{_location_text(r.diagnostic)}: {r.diagnostic.code} fix not applied: {r.reason}"
+                f"{diagnostic_location(r.diagnostic)}: {r.diagnostic.code} fix not applied: {r.reason}"
                 for r in outcome.rejected
             )
             if outcome.source.text != original.text:

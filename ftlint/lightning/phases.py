@@ -30,7 +30,7 @@ from torch.overrides import TorchFunctionMode
 from ftlint.lightning._compat import configure_optimizers_output
 from ftlint.lightning.ft108_train_bn_phase_mismatch import TrainBnPhaseMismatch
 from ftlint.runtime.report import block_of
-from ftlint.text import format_names, plural
+from ftlint.text import align_columns, format_names, plural
 from ftlint.verify.checks.ft106_optimizer_coverage import OptimizerCoverage
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from ftlint.lightning._compat import BaseFinetuning, LightningModule
 
 __all__ = [
+    "PHASE_HEADINGS",
     "OptimizerBlock",
     "Phase",
     "PhaseFinding",
@@ -48,6 +49,11 @@ __all__ = [
     "Share",
     "simulate_phases",
 ]
+
+PHASE_HEADINGS = (
+    "phase", "epochs", "backbone trainable", "BatchNorm trainable", "BatchNorm updating stats",
+    "optimizer",
+)  # fmt: skip
 
 # Lightning's Trainer runs this many epochs when given neither max_epochs nor max_steps.
 DEFAULT_MAX_EPOCHS = 1000
@@ -130,19 +136,18 @@ class PhaseReport:
             return self.callback_name
         return f"{self.callback_name}(train_bn={self.train_bn})"
 
+    @property
+    def caption(self) -> str:
+        return f"{self.module_name} with {self.callback}, epochs 0-{self.phases[-1].last_epoch}"
+
+    @property
+    def rows(self) -> tuple[tuple[str, ...], ...]:
+        """The phase table's cells, one row per phase, under :data:`PHASE_HEADINGS`."""
+        return tuple(_cells(phase) for phase in self.phases)
+
     def render(self) -> str:
         """The phase table, then one line per finding."""
-        heading = (
-            "phase", "epochs", "backbone trainable", "BatchNorm trainable",
-            "BatchNorm updating stats", "optimizer",
-        )  # fmt: skip
-        rows = [heading, *(_cells(phase) for phase in self.phases)]
-        widths = [max(len(row[column]) for row in rows) for column in range(len(heading))]
-        lines = [f"{self.module_name} with {self.callback}, epochs 0-{self.phases[-1].last_epoch}"]
-        lines.extend(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
-            for row in rows
-        )
+        lines = [self.caption, align_columns([PHASE_HEADINGS, *self.rows])]
         if self.findings:
             lines.append("")
             lines.extend(f"{f.code} {f.phase}: {f.message}" for f in self.findings)

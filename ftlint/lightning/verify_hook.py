@@ -17,6 +17,7 @@ from libcst.metadata import CodeRange
 from ftlint.lightning._compat import BaseFinetuning, LightningModule, Trainer
 from ftlint.lightning.phases import (
     DEFAULT_MAX_EPOCHS,
+    PHASE_HEADINGS,
     PhaseReport,
     PhaseSimulationError,
     simulate_phases,
@@ -66,8 +67,14 @@ def _max_epochs(values: Sequence[Any], callback: BaseFinetuning) -> int:
 
 def _table(report: PhaseReport, row: int) -> SimulationTable:
     # The findings are reported as diagnostics, with the rest of the file's: not in the table.
-    text = dataclasses.replace(report, findings=()).render()
-    return SimulationTable("finetuning phases", row, text, dataclasses.asdict(report))
+    return SimulationTable(
+        "finetuning phases",
+        row,
+        report.caption,
+        PHASE_HEADINGS,
+        report.rows,
+        dataclasses.asdict(report),
+    )
 
 
 def _simulate(run: SimulationInput) -> None:

@@ -8,14 +8,15 @@ from itertools import groupby
 from typing import TYPE_CHECKING, Literal
 
 from ftlint.runtime.patterns import PatternSet, compile_patterns
-from ftlint.runtime.report import FreezeReport, OptimizerCoverage, report
+import ftlint.runtime.html as html
+from ftlint.runtime.report import FreezeReport, OptimizerCoverage, html_body, report
 from ftlint.text import format_names, plural
 
 if TYPE_CHECKING:
     from torch import nn
     from torch.optim import Optimizer
 
-__all__ = ["FreezeError", "Mismatch", "MismatchKind", "expect"]
+__all__ = ["FixGroup", "FreezeError", "Mismatch", "MismatchKind", "expect", "fix_groups", "headline"]
 
 Expectation = int | str | Iterable[str] | None
 MismatchKind = Literal[
@@ -106,6 +107,27 @@ class FreezeError(AssertionError):
         self.context = context
         message = _message(report, self.mismatches, expectation)
         super().__init__(message if context is None else f"{context}: {message}")
+
+    def _repr_html_(self) -> str:  # Jupyter's rich display, e.g. of `error` in an except block
+        """The message, mismatch by mismatch with their fixes, then the freeze map."""
+        title = headline(self.report)
+        if self.context is not None:
+            title = f"{self.context}: {title}"
+        parts = [html.paragraph(f"<b>{html.escape(title)}</b>", warning=True)]
+        if self.expectation:
+            parts.append(html.paragraph(f"expected: {html.escape(self.expectation)}"))
+        for group in fix_groups(self.mismatches):
+            items = [
+                html.escape(mismatch.text)
+                + (f"<br><small>{html.escape(format_names(mismatch.names))}</small>" if mismatch.names else "")
+                for mismatch in group.shown
+            ]
+            if group.hidden:
+                items.append(f"... and {group.hidden} more blocks")
+            parts.append(f"<ul>{''.join(f'<li>{item}</li>' for item in items)}</ul>")
+            parts.append(html.paragraph(f"<i>fix:</i> {html.escape(group.fix)}"))
+        parts.append(html_body(self.report, self.report.depth))
+        return html.fragment("".join(parts))
 
     def __reduce__(self) -> tuple[type[FreezeError], tuple[object, ...]]:
         # The default pickles args, the message alone, which __init__ does not take.
@@ -347,21 +369,42 @@ def _describe_patterns(
     return None
 
 
+@dataclass(frozen=True)
+class FixGroup:
+    """A run of mismatches that the same change fixes: the first few shown, then a count."""
+
+    fix: str
+    shown: tuple[Mismatch, ...]
+    hidden: int
+
+
+def fix_groups(mismatches: Sequence[Mismatch]) -> list[FixGroup]:
+    """The mismatches as the message shows them: one group per run with the same fix."""
+    groups = []
+    for fix, run in groupby(mismatches, key=lambda mismatch: _FIXES[mismatch.kind]):
+        members = tuple(run)
+        groups.append(FixGroup(fix, members[:_MAX_SHOWN], max(len(members) - _MAX_SHOWN, 0)))
+    return groups
+
+
+def headline(freeze_report: FreezeReport) -> str:
+    return f"{freeze_report.model_name} does not match the expected freeze state"
+
+
 def _message(
     freeze_report: FreezeReport, mismatches: tuple[Mismatch, ...], expectation: str | None
 ) -> str:
-    lines = [f"{freeze_report.model_name} does not match the expected freeze state"]
+    lines = [headline(freeze_report)]
     if expectation:
         lines.append(f"expected: {expectation}")
-    for fix, run in groupby(mismatches, key=lambda mismatch: _FIXES[mismatch.kind]):
-        group = list(run)
-        for mismatch in group[:_MAX_SHOWN]:
+    for group in fix_groups(mismatches):
+        for mismatch in group.shown:
             lines.append(f"  - {mismatch.text}")
             if mismatch.names:
                 lines.append(f"      {format_names(mismatch.names)}")
-        if len(group) > _MAX_SHOWN:
-            lines.append(f"  - ... and {len(group) - _MAX_SHOWN} more blocks")
-        lines.append(f"    fix: {fix}")
+        if group.hidden:
+            lines.append(f"  - ... and {group.hidden} more blocks")
+        lines.append(f"    fix: {group.fix}")
     lines.append("")
     lines.append(freeze_report.render(color=False))
     return "\n".join(lines)

@@ -1,5 +1,6 @@
 """The freeze report: which parameters of a live model train, block by block, and its text
-rendering, the freeze map (one row per block, fit for a terminal or a log).
+rendering, the freeze map (one row per block, fit for a terminal or a log). Notebooks show its
+HTML form (:mod:`ftlint.runtime.html`), from the same cells.
 
 torch is imported inside the functions that need it, so that importing
 ``ftlint.runtime`` (and the torch-free pattern module next to it) stays cheap
@@ -9,9 +10,11 @@ and works where torch is not installed.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import ftlint.runtime.html as html
 from ftlint.runtime.patterns import strip_wrapper_components
 from ftlint.text import format_names, human_count, plural, use_color
 
@@ -25,19 +28,19 @@ __all__ = [
     "FreezeReport",
     "OptimizerCoverage",
     "ParameterState",
+    "batchnorm_text",
+    "block_cells",
     "block_of",
+    "html_body",
+    "number_headings",
+    "optimizer_text",
     "report",
+    "share_text",
+    "summary_text",
 ]
 
 _BAR_WIDTH = 20
 _GREEN, _RED, _YELLOW, _RESET = "\x1b[32m", "\x1b[31m", "\x1b[33m", "\x1b[0m"
-_HEADINGS = (
-    "block",
-    "tensors train/frozen",
-    "elements train/frozen",
-    "trainable share",
-    "batchnorm",
-)
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class ParameterState:
     dtype: str
     device: str
     in_optimizer: bool | None  # None when no optimizer was given
+    adapter: bool  # an adapter's tensor (a peft LoRA's lora_A, ...), not the base model's
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,8 @@ class BlockRow:
     batchnorm_modules: int
     batchnorm_frozen: int
     batchnorm_frozen_updating: int  # a subset of batchnorm_frozen
+    adapter_tensors: int
+    adapter_numel: int
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,14 @@ class FreezeReport:
         return self.trainable_numel + self.frozen_numel
 
     @property
+    def adapter_tensors(self) -> int:
+        return sum(parameter.adapter for parameter in self.parameters)
+
+    @property
+    def adapter_numel(self) -> int:
+        return sum(parameter.numel for parameter in self.parameters if parameter.adapter)
+
+    @property
     def trainable_names(self) -> tuple[str, ...]:
         return tuple(parameter.name for parameter in self.parameters if parameter.trainable)
 
@@ -133,12 +147,30 @@ class FreezeReport:
         """The freeze map; ``color=None`` decides by :func:`ftlint.text.use_color` for stdout."""
         return _render_freeze_map(self, color=use_color() if color is None else color)
 
+    def blocks_at(self, depth: int) -> tuple[BlockRow, ...]:
+        """The block rows with modules cut to ``depth`` components instead of the report's."""
+        if depth < 1:
+            raise ValueError(f"depth must be at least 1, got {depth}")
+        if depth == self.depth:
+            return self.blocks
+        return _block_rows(self.parameters, self.batchnorms, depth)
+
+    def to_html(self, *, depth: int | None = None) -> str:
+        """The freeze map as an HTML fragment: the blocks of depth 1, each with its nested
+        blocks down to ``depth`` (default: the report's depth)."""
+        return html.fragment(html_body(self, self.depth if depth is None else depth))
+
+    def _repr_html_(self) -> str:  # Jupyter's rich display
+        return self.to_html()
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict of every field plus the totals."""
         return {
             **dataclasses.asdict(self),
             "total_tensors": self.total_tensors,
             "total_numel": self.total_numel,
+            "adapter_tensors": self.adapter_tensors,
+            "adapter_numel": self.adapter_numel,
         }
 
     def __str__(self) -> str:
@@ -170,6 +202,7 @@ def report(model: nn.Module, optimizer: Optimizer | None = None, *, depth: int =
         raise ValueError(f"depth must be at least 1, got {depth}")
     inner, wrappers = _unwrap(model)
     optimizer_ids = _optimizer_parameter_ids(optimizer)
+    adapter_ids = _adapter_parameter_ids(inner)
     parameters = []
     for raw_name, parameter in inner.named_parameters():
         name = strip_wrapper_components(raw_name)
@@ -183,6 +216,7 @@ def report(model: nn.Module, optimizer: Optimizer | None = None, *, depth: int =
                 dtype=str(parameter.dtype),
                 device=str(parameter.device),
                 in_optimizer=None if optimizer_ids is None else id(parameter) in optimizer_ids,
+                adapter=id(parameter) in adapter_ids,
             )
         )
     batchnorms = _batchnorm_states(inner, depth)
@@ -208,7 +242,7 @@ def report(model: nn.Module, optimizer: Optimizer | None = None, *, depth: int =
         trainable_numel=sum(parameter.numel for parameter in trainable),
         frozen_numel=sum(parameter.numel for parameter in frozen),
         parameters=tuple(parameters),
-        blocks=_block_rows(parameters, batchnorms),
+        blocks=_block_rows(parameters, batchnorms, depth),
         batchnorms=batchnorms,
         optimizer=coverage,
         warnings=_optimizer_warnings(coverage),
@@ -239,6 +273,24 @@ def _optimizer_parameter_ids(optimizer: Optimizer | None) -> set[int] | None:
     if optimizer is None:
         return None
     return {id(parameter) for group in optimizer.param_groups for parameter in group["params"]}
+
+
+def _adapter_parameter_ids(model: nn.Module) -> set[int]:
+    """The tensors of the adapters a tuner layer injected (any peft method: LoRA, DoRA, IA3, ...).
+
+    peft's tuner layers declare the attributes that hold their adapters in
+    ``adapter_layer_names`` (LoRA: ``lora_A``, ``lora_B``, ``lora_embedding_A``, ...); the wrapped
+    ``base_layer`` and every other parameter is the base model's.
+    """
+    from torch import nn
+
+    ids = set()
+    for module in model.modules():
+        for attribute in getattr(module, "adapter_layer_names", ()):
+            holder = getattr(module, attribute, None)
+            if isinstance(holder, nn.Module):
+                ids.update(id(parameter) for parameter in holder.parameters())
+    return ids
 
 
 def _batchnorm_states(model: nn.Module, depth: int) -> tuple[BatchNormState, ...]:
@@ -272,14 +324,14 @@ def _batchnorm_states(model: nn.Module, depth: int) -> tuple[BatchNormState, ...
 
 
 def _block_rows(
-    parameters: list[ParameterState], batchnorms: tuple[BatchNormState, ...]
+    parameters: Sequence[ParameterState], batchnorms: Sequence[BatchNormState], depth: int
 ) -> tuple[BlockRow, ...]:
     parameters_by_block: dict[str, list[ParameterState]] = {}
     for parameter in parameters:
-        parameters_by_block.setdefault(parameter.block, []).append(parameter)
+        parameters_by_block.setdefault(block_of(parameter.name, depth), []).append(parameter)
     batchnorms_by_block: dict[str, list[BatchNormState]] = {}
     for batchnorm in batchnorms:
-        batchnorms_by_block.setdefault(batchnorm.block, []).append(batchnorm)
+        batchnorms_by_block.setdefault(_truncate(batchnorm.name, depth), []).append(batchnorm)
     rows = []
     for block in dict.fromkeys([*parameters_by_block, *batchnorms_by_block]):
         block_parameters = parameters_by_block.get(block, [])
@@ -294,6 +346,8 @@ def _block_rows(
                 batchnorm_modules=len(block_batchnorms),
                 batchnorm_frozen=sum(b.frozen for b in block_batchnorms),
                 batchnorm_frozen_updating=sum(b.frozen_but_updating for b in block_batchnorms),
+                adapter_tensors=sum(p.adapter for p in block_parameters),
+                adapter_numel=sum(p.numel for p in block_parameters if p.adapter),
             )
         )
     return tuple(rows)
@@ -318,36 +372,51 @@ def _optimizer_warnings(coverage: OptimizerCoverage | None) -> tuple[str, ...]:
 
 
 def _render_freeze_map(report: FreezeReport, *, color: bool) -> str:
-    rows = [_HEADINGS, *(_cells(block) for block in report.blocks)]
-    widths = [max(len(row[column]) for row in rows) for column in range(len(_HEADINGS))]
-    lines = [_summary(report), ""]
+    adapters = bool(report.adapter_tensors)
+    numbers = len(number_headings(adapters))
+    headings = ("block", *number_headings(adapters), "trainable share", "batchnorm")
+    rows = [
+        headings,
+        *(
+            (
+                block.name,
+                *block_cells(block, adapters=adapters),
+                _bar(block.trainable_numel, block.frozen_numel),
+                batchnorm_text(block),
+            )
+            for block in report.blocks
+        ),
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(headings))]
+    lines = [summary_text(report), ""]
     for index, row in enumerate(rows):
-        name, tensors, elements, bar, batchnorm = (
-            cell.ljust(width) if column in (0, 3, 4) else cell.rjust(width)
+        cells = [
+            cell.rjust(width) if 0 < column <= numbers else cell.ljust(width)
             for column, (cell, width) in enumerate(zip(row, widths, strict=True))
-        )
+        ]
         if index:  # the heading row is not painted
+            bar = cells[-2]
             trainable_bar = "#" * bar.count("#")
-            bar = bar.replace(trainable_bar, _paint(trainable_bar, _GREEN, color), 1)
+            cells[-2] = bar.replace(trainable_bar, _paint(trainable_bar, _GREEN, color), 1)
             if report.blocks[index - 1].batchnorm_frozen_updating:
-                batchnorm = _paint(batchnorm, _RED, color)
-        lines.append(f"{name}  {tensors}  {elements}  {bar}  {batchnorm}".rstrip())
+                cells[-1] = _paint(cells[-1], _RED, color)
+        lines.append("  ".join(cells).rstrip())
     if report.optimizer is not None:
-        lines.extend(("", _optimizer_line(report.optimizer, report.trainable_tensors, color)))
+        line = optimizer_text(report.optimizer, report.trainable_tensors)
+        lines.extend(("", _paint(line, _RED, color and bool(report.optimizer.trainable_missing))))
     lines.extend(_paint(f"warning: {warning}", _YELLOW, color) for warning in report.warnings)
     return "\n".join(lines)
 
 
-def _optimizer_line(coverage: OptimizerCoverage, trainable_tensors: int, color: bool) -> str:
+def optimizer_text(coverage: OptimizerCoverage, trainable_tensors: int) -> str:
+    """The optimizer line of the freeze map: a problem iff ``coverage.trainable_missing``."""
     groups = plural(coverage.param_groups, "param group")
     missing = coverage.trainable_missing
     if not missing:
         return f"optimizer: {groups}, all {trainable_tensors} trainable tensors covered"
-    return _paint(
+    return (
         f"optimizer: {groups}, {plural(len(missing), 'trainable tensor')} in no group,"
-        f" never updated ({format_names(missing)})",
-        _RED,
-        color,
+        f" never updated ({format_names(missing)})"
     )
 
 
@@ -355,26 +424,48 @@ def _paint(text: str, code: str, color: bool) -> str:
     return f"{code}{text}{_RESET}" if color and text else text
 
 
-def _summary(report: FreezeReport) -> str:
+def summary_text(report: FreezeReport) -> str:
+    """The first line of the freeze map: the totals, and adapter against base when there are
+    adapters."""
     model = report.model_name
     if report.wrappers:
         model += f" (inside {', '.join(report.wrappers)})"
-    share = report.trainable_numel / report.total_numel if report.total_numel else 0.0
-    return (
+    summary = (
         f"{model}: {report.trainable_tensors} of {report.total_tensors} tensors trainable"
         f" ({report.frozen_tensors} frozen), {report.trainable_numel:,} of"
-        f" {report.total_numel:,} elements ({share:.1%})"
+        f" {report.total_numel:,} elements ({share_text(report.trainable_numel, report.frozen_numel)})"
     )
+    if report.adapter_tensors:
+        summary += (
+            f"; adapters {plural(report.adapter_tensors, 'tensor')}"
+            f" ({report.adapter_numel:,} elements), base model"
+            f" {plural(report.total_tensors - report.adapter_tensors, 'tensor')}"
+            f" ({report.total_numel - report.adapter_numel:,} elements)"
+        )
+    return summary
 
 
-def _cells(block: BlockRow) -> tuple[str, str, str, str, str]:
-    return (
-        block.name,
+def share_text(trainable: int, frozen: int) -> str:
+    total = trainable + frozen
+    return f"{trainable / total if total else 0.0:.1%}"
+
+
+def number_headings(adapters: bool) -> tuple[str, ...]:
+    """The headings of :func:`block_cells`."""
+    adapter = ("adapter tensors/elements",) if adapters else ()
+    return ("tensors train/frozen", "elements train/frozen", *adapter)
+
+
+def block_cells(block: BlockRow, *, adapters: bool) -> tuple[str, ...]:
+    """A block's counts as every form of the freeze map shows them; the adapter column only for
+    a model with adapters."""
+    cells = (
         f"{block.trainable_tensors} / {block.frozen_tensors}",
         f"{human_count(block.trainable_numel)} / {human_count(block.frozen_numel)}",
-        _bar(block.trainable_numel, block.frozen_numel),
-        _batchnorm_cell(block),
     )
+    if adapters:
+        cells += (f"{block.adapter_tensors} / {human_count(block.adapter_numel)}",)
+    return cells
 
 
 def _bar(trainable: int, frozen: int) -> str:
@@ -388,7 +479,8 @@ def _bar(trainable: int, frozen: int) -> str:
     return "[" + "#" * filled + "." * (_BAR_WIDTH - filled) + "]"
 
 
-def _batchnorm_cell(block: BlockRow) -> str:
+def batchnorm_text(block: BlockRow) -> str:
+    """The BatchNorm modules of a block by state; a problem iff ``batchnorm_frozen_updating``."""
     if not block.batchnorm_modules:
         return "-"
     settled = block.batchnorm_frozen - block.batchnorm_frozen_updating
@@ -398,3 +490,56 @@ def _batchnorm_cell(block: BlockRow) -> str:
         (block.batchnorm_frozen_updating, "frozen but updating stats!"),
     ]
     return ", ".join(f"{count} {state}" for count, state in parts if count)
+
+
+def html_body(report: FreezeReport, depth: int) -> str:
+    """The HTML freeze map without its style: the same cells as the text map, each block of
+    depth 1 followed by its nested blocks down to ``depth``."""
+    adapters = bool(report.adapter_tensors)
+    headings = ("block", *number_headings(adapters), "trainable share", "batchnorm")
+    rows = [_html_row(row, level, adapters) for row, level in _nested(report, depth)]
+    parts = [f"<p><b>{html.escape(summary_text(report))}</b></p>", html.table(headings, rows)]
+    if report.optimizer is not None:
+        line = html.escape(optimizer_text(report.optimizer, report.trainable_tensors))
+        parts.append(html.paragraph(line, warning=bool(report.optimizer.trainable_missing)))
+    parts.extend(
+        html.paragraph(f"warning: {html.escape(warning)}", warning=True)
+        for warning in report.warnings
+    )
+    return "".join(parts)
+
+
+def _nested(report: FreezeReport, depth: int) -> list[tuple[BlockRow, int]]:
+    """Rows in tree order with their level (0 for depth 1); a block shallower than ``depth``
+    (``conv1`` at depth 2) appears once, at its own level."""
+    levels = [report.blocks_at(level) for level in range(1, depth + 1)]
+    ordered: list[tuple[BlockRow, int]] = []
+
+    def add(level: int, parent: str | None) -> None:
+        for row in levels[level]:
+            if parent is None or row.name.startswith(f"{parent}."):
+                ordered.append((row, level))
+                if level + 1 < depth:
+                    add(level + 1, row.name)
+
+    add(0, None)
+    return ordered
+
+
+def _html_row(block: BlockRow, level: int, adapters: bool) -> list[str]:
+    tensors, elements, *adapter = block_cells(block, adapters=adapters)
+    exact = f"{block.trainable_numel:,} / {block.frozen_numel:,} elements"
+    return [
+        html.cell(html.escape(block.name), level=level),
+        html.cell(tensors, numeric=True),
+        html.cell(elements, numeric=True, title=exact),
+        *(html.cell(text, numeric=True) for text in adapter),
+        html.cell(
+            html.bar(
+                block.trainable_numel,
+                block.frozen_numel,
+                share_text(block.trainable_numel, block.frozen_numel),
+            )
+        ),
+        html.cell(html.escape(batchnorm_text(block)), warning=bool(block.batchnorm_frozen_updating)),
+    ]

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ftlint.config import Settings
 
+if TYPE_CHECKING:
+    from ftlint.verify.pipeline import FileVerification
+
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-OUTPUT_FORMATS = ("text", "json")
+OUTPUT_FORMATS = ("text", "json", "markdown", "html", "github")
 
 
 def parse_pins(values: Sequence[str]) -> dict[str, object]:
@@ -48,13 +53,50 @@ def run_verify(
         )
         return EXIT_ERROR
     from ftlint.verify.pipeline import has_errors, verify_paths
-    from ftlint.verify.report import render_json, render_verify_text
 
     results = verify_paths(paths, settings, enabled, pins)
-    if output_format == "json":
-        click.echo(render_json(results))
-    else:
-        click.echo(render_verify_text(results, color=color), color=color)
+    _output(results, output_format, color)
     if has_errors(results):
         return EXIT_ERROR
     return EXIT_FINDINGS if any(result.diagnostics for result in results) else EXIT_CLEAN
+
+
+def _output(results: Sequence[FileVerification], output_format: str, color: bool) -> None:
+    from ftlint.verify.report import render_json, render_verify_text
+
+    if output_format == "json":
+        click.echo(render_json(results))
+    elif output_format == "markdown":
+        from ftlint.verify.markdown import render_verify_markdown
+
+        click.echo(render_verify_markdown(results), nl=False)
+    elif output_format == "html":
+        from ftlint.verify.html import render_verify_html
+
+        click.echo(render_verify_html(results), nl=False)
+    elif output_format == "github":
+        _github(results)
+    else:
+        click.echo(render_verify_text(results, color=color), color=color)
+
+
+def _github(results: Sequence[FileVerification]) -> None:
+    """Annotations on stdout, as ``ftlint check --output-format github`` prints them; and, in a
+    GitHub Actions job, the Markdown report appended to the job summary of the run's page."""
+    from ftlint.reporting import github_annotation, render_github
+    from ftlint.verify.markdown import render_verify_markdown
+
+    annotations = [
+        github_annotation("ftlint verify", r.display_path, f"could not verify: {r.error}")
+        for r in results
+        if r.error is not None
+    ]
+    diagnostics = [d for result in results for d in result.diagnostics]
+    if diagnostics:
+        annotations.append(render_github(diagnostics))
+    if annotations:
+        click.echo("\n".join(annotations))
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        with open(summary_path, "a", encoding="utf-8") as summary_file:
+            summary_file.write(render_verify_markdown(results))

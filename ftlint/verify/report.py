@@ -13,10 +13,17 @@ from ftlint.text import plural
 from ftlint.verify.pipeline import (
     FileVerification,
     ModelSummary,
+    ScenarioCounts,
     SimulationSummary,
     location_text,
 )
 from ftlint.verify.scenarios import bindings_label
+
+
+def scenario_label(scenario: ScenarioCounts) -> str:
+    """``train_backbone=True (as written)``; ``as written`` for a file without flags."""
+    label = bindings_label(scenario.bindings)
+    return label + (" (as written)" if scenario.as_written and scenario.bindings else "")
 
 
 def _model_json(model: ModelSummary) -> dict[str, object]:
@@ -69,10 +76,7 @@ def _model_text(model: ModelSummary, color: bool, style: Callable[..., str]) -> 
         f" {plural(model.total, 'tensor')}, {model.total_numel:,} elements"
     )
     lines = [heading]
-    labels = [
-        bindings_label(s.bindings) + (" (as written)" if s.as_written and s.bindings else "")
-        for s in model.scenarios
-    ]
+    labels = [scenario_label(scenario) for scenario in model.scenarios]
     width = max(map(len, labels))
     for label, scenario in zip(labels, model.scenarios):
         lines.append(

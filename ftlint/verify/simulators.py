@@ -19,17 +19,25 @@ from typing import Any
 from libcst.metadata import CodePosition, CodeRange
 
 from ftlint.sources import SourceFile
+from ftlint.text import align_columns
 from ftlint.verify.runtime_check import SimulatedCheck
 
 
 @dataclass(frozen=True)
 class SimulationTable:
-    """What a simulator shows beside its findings: ``text`` in the text output, ``data`` in JSON."""
+    """What a simulator shows beside its findings: a captioned table in the text, Markdown and
+    HTML outputs, ``data`` in JSON."""
 
     title: str  # "finetuning phases"
     row: int  # the row of the source it is about
-    text: str
+    caption: str  # what the table is of, e.g. the module and the callback
+    headings: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
     data: Mapping[str, Any]
+
+    @property
+    def text(self) -> str:
+        return f"{self.caption}\n{align_columns([self.headings, *self.rows])}"
 
 
 @dataclass(frozen=True)

@@ -256,7 +256,9 @@ def test_to_dict_is_json(seed_resnet50: nn.Module) -> None:
         "dtype": "torch.float32",
         "device": "meta",
         "in_optimizer": None,
+        "adapter": False,
     }
+    assert (data["adapter_tensors"], data["adapter_numel"]) == (0, 0)
     assert data["blocks"][3]["name"] == "layer2" and len(data["batchnorms"]) == 53
 
 
