@@ -13,7 +13,8 @@ __version__ = "0.1.0"
 __all__ = ["FreezeError", "FreezeReport", "__version__", "expect", "report"]
 
 if TYPE_CHECKING:
-    from ftlint.runtime import FreezeError, FreezeReport, expect, report
+    from ftlint.runtime.expect import FreezeError, expect
+    from ftlint.runtime.report import FreezeReport, report
 
 _RUNTIME_EXPORTS = {"FreezeError", "FreezeReport", "expect", "report"}
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import TYPE_CHECKING, Literal
 
-from ftlint.runtime.patterns import PatternSet, compile_patterns
 import ftlint.runtime.html as html
+from ftlint.runtime.patterns import PatternSet, compile_patterns
 from ftlint.runtime.report import FreezeReport, OptimizerCoverage, html_body, report
 from ftlint.text import format_names, plural
 

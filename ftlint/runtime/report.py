@@ -284,7 +284,7 @@ def _adapter_parameter_ids(model: nn.Module) -> set[int]:
     """
     from torch import nn
 
-    ids = set()
+    ids: set[int] = set()
     for module in model.modules():
         for attribute in getattr(module, "adapter_layer_names", ()):
             holder = getattr(module, attribute, None)
@@ -459,7 +459,7 @@ def number_headings(adapters: bool) -> tuple[str, ...]:
 def block_cells(block: BlockRow, *, adapters: bool) -> tuple[str, ...]:
     """A block's counts as every form of the freeze map shows them; the adapter column only for
     a model with adapters."""
-    cells = (
+    cells: tuple[str, ...] = (
         f"{block.trainable_tensors} / {block.frozen_tensors}",
         f"{human_count(block.trainable_numel)} / {human_count(block.frozen_numel)}",
     )
