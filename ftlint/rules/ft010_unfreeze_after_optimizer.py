@@ -405,6 +405,7 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
                             parameters)  # fmt: skip
 
     def visit_Return(self, node: cst.Return) -> None:
+        super().visit_Return(node)
         parameters = self._optimizer_parameters(node.value)
         if parameters is not None:
             self._add_build(node, None, parameters)
