@@ -517,12 +517,8 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
         if hook:
             optimizer = f"the optimizer of `{_CONFIGURE_OPTIMIZERS}()`"
         else:
-            line = self.position(build.node).start.line
-            optimizer = (
-                f"`{build.target}` (line {line})"
-                if build.target
-                else f"the optimizer (line {line})"
-            )
+            where = self.where(build.node)
+            optimizer = f"`{build.target}` ({where})" if build.target else f"the optimizer ({where})"
         parameters = build.parameters
         given = " and ".join(
             [f"the parameters of `{part}`" for part in parameters.parts]
