@@ -26,7 +26,7 @@ FIXTURES = REPO / "fixtures"
 ALL_CODES = {rule.code for rule in RULES}
 TEST_PROCESS = os.getpid()  # the pytest process: anything else is a worker
 
-# FT007-FT010 each run on all of these: reported at their own fixture's lines (FT009 on the seed
+# FT007-FT011 each run on all of these: reported at their own fixture's lines (FT009 on the seed
 # as well), silent on the others and on clean code.
 CROSS_CHECKED_FIXTURES = [
     *(FIXTURES / name for name in (
