@@ -58,6 +58,7 @@ class Binding:
     iterated: bool = False  # bound to an element of `value` (a `for` target), not to `value`
     defines: Scope | None = None  # the scope of the function a `def` binds its name to
     parameter: bool = False  # a parameter of the function whose scope holds it
+    annotation: cst.BaseExpression | None = None  # a parameter's annotation
 
     def expression(self) -> cst.BaseExpression | None:
         """The expression bound by a direct binding, through tuple literals on the right."""
@@ -373,13 +374,14 @@ class BindingTracker:
         iterated: bool = False,
         defines: Scope | None = None,
         parameter: bool = False,
+        annotation: cst.BaseExpression | None = None,
     ) -> None:
         site = self.site()
 
         def bind(node: cst.BaseExpression, path: tuple[int, ...]) -> None:
             if isinstance(node, cst.Name):
                 self.scope.bindings.setdefault(node.value, []).append(
-                    Binding(value, site, path, iterated, defines, parameter)
+                    Binding(value, site, path, iterated, defines, parameter, annotation)
                 )
             elif isinstance(node, (cst.Tuple, cst.List)):
                 for index, element in enumerate(node.elements):
@@ -418,7 +420,8 @@ class BindingTracker:
         )
         self._push(node, positional[0].name.value if is_method and positional else None)
         for param in (*positional, *params.kwonly_params):
-            self._bind(param.name, None, parameter=True)
+            annotation = None if param.annotation is None else param.annotation.annotation
+            self._bind(param.name, None, parameter=True, annotation=annotation)
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 self._bind(star.name, None)

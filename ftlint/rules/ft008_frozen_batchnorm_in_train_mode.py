@@ -539,7 +539,7 @@ class FrozenBatchnormInTrainMode(BindingTracker, Rule):
     ) -> None:
         code = self.file.module.code_for_node
         part, receiver = code(frozen.node), code(train.receiver)
-        frozen_in = self._called_in(frozen)
+        frozen_in = f" ({self._called_in(frozen)})" if frozen.via is not None else ""
         trained_at = ", ".join(filter(None, [self.where(train.call), self._called_in(trained)]))
         if freeze.selection is None:
             frozen_text = f"the BatchNorm layers of `{part}` ({model})"
@@ -547,8 +547,8 @@ class FrozenBatchnormInTrainMode(BindingTracker, Rule):
             frozen_text = freeze.selection.format(part=f"`{part}`")
         self.report(
             freeze.node,
-            f"this freezes {frozen_text} only through `requires_grad`"
-            f"{f' ({frozen_in})' if frozen_in else ''}, but `{receiver}.train()` ({trained_at}) puts "
+            f"this freezes {frozen_text} only through `requires_grad`{frozen_in}, but "
+            f"`{receiver}.train()` ({trained_at}) puts "
             "them back in train mode: their running mean and variance keep updating on every "
             "forward pass, so the frozen layers still change, and are evaluated with statistics "
             f"their weights were not trained with. After `{receiver}.train()`, call `.eval()` on "

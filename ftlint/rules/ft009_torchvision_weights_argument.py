@@ -134,6 +134,7 @@ class TorchvisionWeightsArgument(LegacyWeightsRule):
             return
         text, edits = reference
         if weights.keyword is None:  # passed by position: name it
-            self.report_with_fix(weights, message, f"weights={text}", edits, f"Use `weights={text}`")
+            named = f"weights={text}"
+            self.report_with_fix(weights, message, named, edits, f"Use `{named}`")
         else:
             self.report_with_fix(weights.value, message, text, edits, f"Use `{text}`")

@@ -517,8 +517,8 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
         if hook:
             optimizer = f"the optimizer of `{_CONFIGURE_OPTIMIZERS}()`"
         else:
-            where = self.where(build.node)
-            optimizer = f"`{build.target}` ({where})" if build.target else f"the optimizer ({where})"
+            optimizer = f"`{build.target}`" if build.target else "the optimizer"
+            optimizer += f" ({self.where(build.node)})"
         parameters = build.parameters
         given = " and ".join(
             [f"the parameters of `{part}`" for part in parameters.parts]
