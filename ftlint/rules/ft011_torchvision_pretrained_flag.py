@@ -49,8 +49,8 @@ class TorchvisionPretrainedFlag(LegacyWeightsRule):
     summary = "torchvision builder gets the `pretrained` flag deprecated since torchvision 0.13"
     fix = Applicability.SAFE
     default = False  # torchvision warns at run time: a migration aid, not a silent bug
-    # A legacy flag by name, or a bool by position.
-    required_tokens = ("pretrained", "(True", "(False")
+    # A legacy flag by name, or a bool by position (spaced or on its own line, so the bare word).
+    required_tokens = ("pretrained", "True", "False")
     candidate_pattern = "torchvision"  # builders are known by their import
 
     VALID = [

@@ -30,6 +30,12 @@ TRUE_POSITIVES = {
         a = torchvision.models.resnet50(use_pretrained)
         b = torchvision.models.resnet50(False)
         """, 3),
+    "positional-flag-on-its-own-line": ("""
+        import torchvision
+        model = torchvision.models.resnet50(
+            True,
+        )
+        """, 3),
 }  # fmt: skip
 
 TRAPS = {
