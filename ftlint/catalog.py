@@ -24,6 +24,7 @@ from ftlint.rules.ft007_name_substring_collision import NameSubstringCollision
 from ftlint.rules.ft008_frozen_batchnorm_in_train_mode import FrozenBatchnormInTrainMode
 from ftlint.rules.ft009_torchvision_weights_argument import TorchvisionWeightsArgument
 from ftlint.rules.ft010_unfreeze_after_optimizer import UnfreezeAfterOptimizer
+from ftlint.rules.ft011_torchvision_pretrained_flag import TorchvisionPretrainedFlag
 from ftlint.verify.checks.ft101_expectation_mismatch import ExpectationMismatch
 from ftlint.verify.checks.ft102_other_reading_differs import OtherReadingDiffers
 from ftlint.verify.checks.ft103_pattern_matches_nothing import PatternMatchesNothing
@@ -44,6 +45,7 @@ CHECKS: tuple[type[Check], ...] = (
     FrozenBatchnormInTrainMode,
     TorchvisionWeightsArgument,
     UnfreezeAfterOptimizer,
+    TorchvisionPretrainedFlag,
     ExpectationMismatch,
     OtherReadingDiffers,
     PatternMatchesNothing,

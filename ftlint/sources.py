@@ -74,6 +74,10 @@ class SourceFile:
         cell = self.cells[max(bisect_right(cell_starts, row) - 1, 0)]
         return cell.number, Location(row - cell.first_row + 1, column + 1)
 
+    def where(self, row: int) -> str:
+        """A row of ``text`` as users see it: ``line 12``, in a notebook ``cell 2, line 3``."""
+        cell, location = self.display(row, 0)
+        return location_text(cell, location.row)
 
     def context(self, row: int, radius: int = 1) -> list[tuple[int, str]]:
         """Lines around text row ``row`` as users see them: (displayed number, original text),
@@ -91,6 +95,11 @@ class SourceFile:
             in_cell = number - cell.first_row + 1
             shown.append((in_cell, cell.masked.get(in_cell, lines[number - 1])))
         return shown
+
+
+def location_text(cell: int | None, line: int) -> str:
+    """``line 12``, or in a notebook ``cell 2, line 3``."""
+    return f"line {line}" if cell is None else f"cell {cell}, line {line}"
 
 
 def read_source(path: Path, display_path: str) -> SourceFile:

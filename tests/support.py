@@ -18,7 +18,7 @@ from ftlint.config import Settings
 from ftlint.diagnostics import Diagnostic
 from ftlint.engine import analyze, lint_source
 from ftlint.rules.ft001_ambiguous_freeze_condition import AmbiguousFreezeCondition
-from ftlint.sources import SourceFile
+from ftlint.sources import SourceFile, read_source
 from ftlint.verify.instrument import Program, build_program
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,7 +26,7 @@ FIXTURES = REPO / "fixtures"
 ALL_CODES = {rule.code for rule in RULES}
 TEST_PROCESS = os.getpid()  # the pytest process: anything else is a worker
 
-# FT007-FT010 each run on all of these: reported at their own fixture's lines (FT009 on the seed
+# FT007-FT011 each run on all of these: reported at their own fixture's lines (FT009 on the seed
 # as well), silent on the others and on clean code.
 CROSS_CHECKED_FIXTURES = [
     *(FIXTURES / name for name in (
@@ -61,6 +61,24 @@ def python_source(text: str, path: str = "example.py") -> SourceFile:
 def lint_text(code: str, rules=RULES, path: str = "example.py") -> list[Diagnostic]:
     """Findings of ``rules`` on ``code`` (dedented), as the engine reports them."""
     return lint_source(python_source(code_text(code), path), rules)
+
+
+def lint_notebook(tmp_path: Path, rules, *cells: str) -> list[Diagnostic]:
+    """Findings of ``rules`` on a notebook of code ``cells`` (each dedented)."""
+    path = tmp_path / "finetune.ipynb"
+    path.write_text(
+        json.dumps(
+            {
+                "cells": [
+                    {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                     "source": code_text(cell).splitlines(keepends=True)}
+                    for cell in cells
+                ],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+            }
+        )
+    )  # fmt: skip
+    return lint_source(read_source(path, str(path)), rules)
 
 
 def rows(code: str, rule) -> list[int]:

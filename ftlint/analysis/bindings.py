@@ -34,6 +34,8 @@ class Scope:
     attributes: dict[str, list[Binding]] = field(default_factory=dict)
     # In a method: the name of its first parameter (`self`).
     self_name: str | None = None
+    # In a function: what its `return` statements return, in source order.
+    returns: list[Binding] = field(default_factory=list)
 
     @property
     def is_class(self) -> bool:
@@ -54,6 +56,9 @@ class Binding:
     site: Site  # where it was bound; names inside `value` resolve from here
     path: tuple[int, ...] = ()  # position in a tuple target: `b` in `a, (b, c) = ...` is (1, 0)
     iterated: bool = False  # bound to an element of `value` (a `for` target), not to `value`
+    defines: Scope | None = None  # the scope of the function a `def` binds its name to
+    parameter: bool = False  # a parameter of the function whose scope holds it
+    annotation: cst.BaseExpression | None = None  # a parameter's annotation
 
     def expression(self) -> cst.BaseExpression | None:
         """The expression bound by a direct binding, through tuple literals on the right."""
@@ -119,6 +124,19 @@ def iterated_method(
     return None
 
 
+@dataclass(frozen=True)
+class Placement:
+    """What a dotted path stands for at a site: ``resnet.fc`` at the call ``train(resnet)``
+    for ``model.fc`` in ``def train(model)``."""
+
+    node: cst.BaseExpression
+    site: Site
+    via: cst.Call | None = None  # the call that first led out of the path's own function
+
+
+# How many calls `BindingTracker.placements` follows out of a function.
+_CALL_DEPTH = 3
+
 # Decides an expression itself (names are already followed): (expression, its site) -> bool.
 DirectTest = Callable[[cst.BaseExpression, Site], bool]
 # Decides a loop variable: (the iterable, the variable's position in an element, site) -> bool.
@@ -130,8 +148,8 @@ class BindingTracker:
 
     Overriding rules must call ``super()`` in ``visit_FunctionDef``/``leave_FunctionDef``,
     ``visit_ClassDef``/``leave_ClassDef``, ``visit_Assign``, ``visit_AnnAssign``,
-    ``visit_AugAssign``, ``visit_For``, ``visit_With``, ``visit_NamedExpr`` and
-    ``visit_ExceptHandler``.
+    ``visit_AugAssign``, ``visit_For``, ``visit_With``, ``visit_NamedExpr``,
+    ``visit_ExceptHandler``, ``visit_Return`` and ``visit_Call``.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -140,7 +158,10 @@ class BindingTracker:
         self._order = 0
         # Every class defined in the file, by name: bases are followed through these.
         self.classes: dict[str, cst.ClassDef] = {}
-        self._following: set[int] = set()  # `self.<attr>` bindings being judged
+        self._following: set[int] = set()  # values (`self.<attr>`, returned) being judged
+        self._scopes: list[Scope] = [self.scope]
+        # Calls of plain names (`train_model(...)`), by name, with their sites.
+        self._calls: dict[str, list[tuple[cst.Call, Site]]] = {}
 
     def site(self) -> Site:
         self._order += 1
@@ -187,39 +208,180 @@ class BindingTracker:
                 source = element_source(binding.value, binding.path)
                 return source is not None and element(source[0], source[1], binding.site)
             value = binding.expression()
-            return value is not None and self.evident(value, binding.site, direct, element)
+            if value is None:  # `model, size = build(...)`: what `build` returns
+                returned = self.returned(binding.value, binding.site, binding.path)
+                return bool(returned) and all(
+                    self._follow(found, direct, element) for found in returned
+                )
+            return self.evident(value, binding.site, direct, element)
+        if isinstance(node, cst.Call):
+            returned = self.returned(node, site)
+            if returned:  # a function of this file: what it returns, not its name
+                return all(self._follow(found, direct, element) for found in returned)
         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
             owner = self.owner_class(node.value.value, site)
             assigned = [] if owner is None else owner.attributes.get(node.attr.value, [])
             assigned = [b for b in assigned if not is_name(b.value, "None")]
             if assigned:  # else an attribute of a base class: the rule decides
-                pending = [binding for binding in assigned if id(binding) not in self._following]
+                pending = [b for b in assigned if id(b.value) not in self._following]
                 return bool(pending) and all(
                     self._follow(binding, direct, element) for binding in pending
                 )
         return direct(node, site)
 
     def _follow(self, binding: Binding, direct: DirectTest, element: ElementTest) -> bool:
-        """Judge a ``self.<attr>`` value; while it is judged, it is no evidence for itself."""
-        self._following.add(id(binding))
+        """Judge a ``self.<attr>`` value or a returned value; while it is judged, it is no
+        evidence for itself."""
+        if binding.value is None or id(binding.value) in self._following:
+            return False
+        self._following.add(id(binding.value))
         try:
-            return binding.value is not None and self.evident(
-                binding.value, binding.site, direct, element
-            )
+            return self.evident(binding.value, binding.site, direct, element)
         finally:
-            self._following.discard(id(binding))
+            self._following.discard(id(binding.value))
+
+    # --- same-file calls -----------------------------------------------------------------
+
+    def called_function(self, call: cst.Call, site: Site) -> Scope | None:
+        """The scope of the function of this file that ``call`` (``f(...)``) calls at ``site``."""
+        if not isinstance(call.func, cst.Name):
+            return None
+        binding = self.lookup(call.func.value, site)
+        if binding is None and site.scope.parent is not None:
+            # A call in a function body runs after the module defined functions below it.
+            bindings = self.scope_of_module().bindings.get(call.func.value, [])
+            binding = bindings[-1] if bindings else None
+        return None if binding is None else binding.defines
+
+    def scope_of_module(self) -> Scope:
+        scope = self.scope
+        while scope.parent is not None:
+            scope = scope.parent
+        return scope
+
+    def returned(
+        self, value: cst.BaseExpression | None, site: Site, path: tuple[int, ...] = ()
+    ) -> list[Binding]:
+        """What ``value``, a call of a function of this file, returns (element ``path`` of a
+        returned tuple): one binding per ``return``, None values left out. Empty when ``value``
+        is no such call or some return gives no such element."""
+        if not isinstance(value, cst.Call):
+            return []
+        function = self.called_function(value, site)
+        if function is None:
+            return []
+        found = []
+        for returned in function.returns:
+            element = Binding(returned.value, returned.site, path).expression()
+            if element is None:
+                return []
+            if not is_name(element, "None"):
+                found.append(Binding(element, returned.site))
+        return found
+
+    def callers(self, function: Scope) -> list[tuple[cst.Call, Site]]:
+        """The calls of ``function`` (by its plain name) in this file, with their sites."""
+        if not isinstance(function.node, cst.FunctionDef):
+            return []
+        return [
+            (call, site)
+            for call, site in self._calls.get(function.node.name.value, [])
+            if self.called_function(call, site) is function
+        ]
+
+    def placements(self, node: cst.BaseExpression, site: Site) -> list[Placement]:
+        """Where ``node`` (a dotted path) at ``site`` is judged: itself, and what it stands for
+        in the callers of its function, followed through up to three calls. A parameter of a
+        function called in this file stands only for its arguments."""
+        found: list[Placement] = []
+        frontier = [Placement(node, site)]
+        for depth in range(_CALL_DEPTH + 1):
+            lifted_all: list[Placement] = []
+            for placement in frontier:
+                lifted = [
+                    Placement(expression, where, placement.via or call)
+                    for expression, where, call in self.at_callers(placement.node, placement.site)
+                    if depth < _CALL_DEPTH
+                ]
+                if not lifted or not self._is_parameter(placement.node, placement.site):
+                    found.append(placement)
+                lifted_all += lifted
+            frontier = lifted_all
+        return found
+
+    def _is_parameter(self, node: cst.BaseExpression, site: Site) -> bool:
+        root = _root(node)
+        binding = None if root is None else self.lookup(root.value, site)
+        return binding is not None and binding.parameter
+
+    def at_callers(
+        self, node: cst.BaseExpression, site: Site
+    ) -> list[tuple[cst.BaseExpression, Site, cst.Call]]:
+        """What ``node`` (a dotted path) stands for in the callers of the function it is used
+        in: ``model.fc`` in ``def train(model)`` is ``resnet.fc`` where ``train(resnet)`` is
+        called; ``net`` in a function that ends with ``return net`` is ``model`` where
+        ``model = build()`` is called. Empty when its root is neither a parameter nor returned,
+        or the function has no caller in this file."""
+        root = _root(node)
+        binding = None if root is None else self.lookup(root.value, site)
+        function = site.scope
+        if root is None or binding is None or binding.site.scope is not function:
+            return []
+        found: list[tuple[cst.BaseExpression, Site, cst.Call]] = []
+        for call, call_site in self.callers(function):
+            if binding.parameter:
+                argument = _argument(call, function, root.value)
+                if argument is not None:
+                    found.append((_with_root(node, argument), call_site, call))
+            else:
+                found += [
+                    (_with_root(node, target), target_site, call)
+                    for target, target_site in self._assigned_results(call, function, root.value)
+                ]
+        return found
+
+    def _assigned_results(
+        self, call: cst.Call, function: Scope, name: str
+    ) -> list[tuple[cst.Name, Site]]:
+        """The names a caller binds to what ``function`` returns in its variable ``name``:
+        ``model`` of ``model, size = build()`` when ``build`` ends with ``return net, 224``."""
+        positions: set[tuple[int, ...]] = set()
+        for returned in function.returns:
+            value = returned.value
+            if is_name(value, name):
+                positions.add(())
+            elif isinstance(value, cst.Tuple):
+                positions |= {
+                    (index,)
+                    for index, element in enumerate(value.elements)
+                    if is_name(element.value, name)
+                }
+        return [
+            # Judged right after the assignment: the name holds the result there.
+            (cst.Name(variable), Site(binding.site.scope, binding.site.order + 1))
+            for scope in self._scopes
+            for variable, bindings in scope.bindings.items()
+            for binding in bindings
+            if binding.value is call and binding.path in positions
+        ]
 
     # --- recording -----------------------------------------------------------------------
 
     def _bind(
-        self, target: cst.BaseExpression, value: cst.BaseExpression | None, iterated: bool = False
+        self,
+        target: cst.BaseExpression,
+        value: cst.BaseExpression | None,
+        iterated: bool = False,
+        defines: Scope | None = None,
+        parameter: bool = False,
+        annotation: cst.BaseExpression | None = None,
     ) -> None:
         site = self.site()
 
         def bind(node: cst.BaseExpression, path: tuple[int, ...]) -> None:
             if isinstance(node, cst.Name):
                 self.scope.bindings.setdefault(node.value, []).append(
-                    Binding(value, site, path, iterated)
+                    Binding(value, site, path, iterated, defines, parameter, annotation)
                 )
             elif isinstance(node, (cst.Tuple, cst.List)):
                 for index, element in enumerate(node.elements):
@@ -241,8 +403,10 @@ class BindingTracker:
         bind(target, ())
 
     def _push(self, node: cst.FunctionDef | cst.ClassDef, self_name: str | None = None) -> None:
-        self._bind(node.name, None)
-        self.scope = Scope(parent=self.scope, node=node, self_name=self_name)
+        scope = Scope(parent=self.scope, node=node, self_name=self_name)
+        self._bind(node.name, None, defines=scope if isinstance(node, cst.FunctionDef) else None)
+        self.scope = scope
+        self._scopes.append(scope)
 
     def _pop(self) -> None:
         assert self.scope.parent is not None
@@ -256,7 +420,8 @@ class BindingTracker:
         )
         self._push(node, positional[0].name.value if is_method and positional else None)
         for param in (*positional, *params.kwonly_params):
-            self._bind(param.name, None)
+            annotation = None if param.annotation is None else param.annotation.annotation
+            self._bind(param.name, None, parameter=True, annotation=annotation)
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 self._bind(star.name, None)
@@ -296,6 +461,44 @@ class BindingTracker:
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if node.name is not None:
             self._bind(node.name.name, None)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if isinstance(self.scope.node, cst.FunctionDef):
+            self.scope.returns.append(Binding(node.value, self.site()))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name):
+            self._calls.setdefault(node.func.value, []).append((node, self.site()))
+
+
+def _root(node: cst.BaseExpression) -> cst.Name | None:
+    """The name a dotted path starts from: ``model`` of ``model.backbone.body``."""
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return node if isinstance(node, cst.Name) else None
+
+
+def _with_root(node: cst.BaseExpression, root: cst.BaseExpression) -> cst.BaseExpression:
+    """``node``, a dotted path, starting from ``root`` instead of its name."""
+    if isinstance(node, cst.Attribute):
+        return node.with_changes(value=_with_root(node.value, root))
+    return root
+
+
+def _argument(call: cst.Call, function: Scope, parameter: str) -> cst.BaseExpression | None:
+    """The argument ``call`` passes to ``function``'s ``parameter``, when it is evident."""
+    assert isinstance(function.node, cst.FunctionDef)
+    params = function.node.params
+    positional = [param.name.value for param in (*params.posonly_params, *params.params)]
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            return None  # `f(*args)`: positions beyond it are unknown
+        if arg.keyword is not None:
+            if arg.keyword.value == parameter:
+                return arg.value
+        elif index < len(positional) and positional[index] == parameter:
+            return arg.value
+    return None
 
 
 def _enclosing(scope: Scope) -> Scope | None:

@@ -46,6 +46,10 @@ class Rule(Check, MetadataDependent):
     def position(self, node: cst.CSTNode) -> CodeRange:
         return self.get_metadata(PositionProvider, node)
 
+    def where(self, node: cst.CSTNode) -> str:
+        """Where ``node`` starts, as users see it: ``line 12``, in a notebook ``cell 2, line 3``."""
+        return self.file.source.where(self.position(node).start.line)
+
     def report(
         self,
         node: cst.CSTNode,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import cached_property
+
 import libcst as cst
 
 from ftlint.analysis.boolean import is_bare, or_operands, parenthesize_and_operands
@@ -10,10 +12,20 @@ from ftlint.analysis.freeze import (
     is_requires_grad_target,
     iterates_parameters,
 )
-from ftlint.analysis.nodes import one_line
+from ftlint.analysis.nodes import find_all, one_line
 from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
 from ftlint.rules.base import Rule
+
+
+def _defines_helper(node: cst.CSTNode) -> bool:
+    """A ``def``, or ``name = lambda ...``."""
+    return isinstance(node, cst.FunctionDef) or (
+        isinstance(node, cst.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0].target, cst.Name)
+        and isinstance(node.value, cst.Lambda)
+    )
 
 
 class _AmbiguousChains(cst.CSTVisitor):
@@ -41,7 +53,9 @@ class AmbiguousFreezeCondition(Rule):
     Flags a condition that mixes `or` and `and` without parentheses where it decides freezing:
     the test of an `if`/`elif`/ternary whose branch changes `requires_grad` (or calls `.eval()`,
     `.train()`, `requires_grad_()` or a freeze helper), the value given to `requires_grad`, and
-    the filter of a comprehension or `filter(lambda ...)` that selects parameters or their names.
+    the filter of a comprehension or `filter(lambda ...)` that selects parameters or their names;
+    also what a helper of this file returns (a lambda, a function defined once) when its result
+    is given to `requires_grad` (`p.requires_grad = trainable(name)`).
 
     ## Why is this bad?
     `and` binds tighter than `or`, and `not` tighter than both: `not a or b and c` is
@@ -248,6 +262,29 @@ class AmbiguousFreezeCondition(Rule):
     def visit_Assign(self, node: cst.Assign) -> None:
         if any(is_requires_grad_target(target.target) for target in node.targets):
             self._check(node.value, "`requires_grad` is set to True")
+            value = node.value
+            if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
+                # One indirection: `p.requires_grad = trainable(name)`, a helper of this file.
+                call = one_line(self.file.module.code_for_node(value), 60)
+                for result in self._helper_results.get(value.func.value, []):
+                    self._check(result, f"`requires_grad` is set to True through `{call}`")
+
+    @cached_property
+    def _helper_results(self) -> dict[str, list[cst.BaseExpression]]:
+        """What each function of this file defined once returns (a lambda's body, a ``def``'s
+        ``return`` values), by name."""
+        definitions: dict[str, list[list[cst.BaseExpression]]] = {}
+        for node in find_all(self.file.module, _defines_helper):
+            if isinstance(node, cst.FunctionDef):
+                returns = find_all(node.body, lambda n: isinstance(n, cst.Return))
+                results = [r.value for r in returns if isinstance(r, cst.Return) and r.value]
+                definitions.setdefault(node.name.value, []).append(results)
+            else:
+                assert isinstance(node, cst.Assign) and isinstance(node.value, cst.Lambda)
+                name = node.targets[0].target
+                assert isinstance(name, cst.Name)
+                definitions.setdefault(name.value, []).append([node.value.body])
+        return {name: found[0] for name, found in definitions.items() if len(found) == 1}
 
     def visit_Call(self, node: cst.Call) -> None:
         if is_freeze_call(node):

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from ftlint.analysis.nodes import find_all, is_name
+from ftlint.analysis.nodes import find_all, is_attribute, is_name
 from ftlint.analysis.tensors import consequence, literal_bool
 from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
@@ -94,8 +94,9 @@ class RequiresGradTypo(Rule):
     keeps `requires_grad=True` and trains. Assigning to `requires_grad_` only hides the method on
     that object. Nothing crashes; the model just fine-tunes layers you meant to freeze.
 
-    A misspelt name that the file also uses elsewhere (reads it, takes it as a parameter, names it
-    in a string) is taken as a deliberate attribute and not reported.
+    A misspelt name that the file also uses elsewhere as an attribute (reads it, takes it as a
+    parameter or keyword argument, names it in a string) is taken as a deliberate attribute and
+    not reported; a plain variable of that name is not.
 
     ## Example
     ```python
@@ -231,12 +232,16 @@ class RequiresGradTypo(Rule):
             )
 
     def _mentions(self, name: str) -> int:
-        """Mentions of ``name`` in the file's code and strings (not in its comments)."""
+        """Mentions of ``name`` as an attribute, a parameter, a keyword argument or in a string
+        (not in comments). A plain variable of that name is no mention: it says nothing about
+        an attribute (``require_grad = False`` beside ``x.require_grad = False``)."""
         word = re.compile(rf"\b{re.escape(name)}\b")
         mentions = find_all(
             self.file.module,
             lambda node: (
-                is_name(node, name)
+                is_attribute(node, name)
+                or (isinstance(node, cst.Param) and node.name.value == name)
+                or (isinstance(node, cst.Arg) and is_name(node.keyword, name))
                 or (
                     isinstance(node, (cst.SimpleString, cst.FormattedStringText))
                     and word.search(node.value) is not None

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
@@ -11,7 +12,11 @@ from ftlint.analysis.tensors import RequiresGradSetting, RequiresGradSettings
 from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
 from ftlint.rules.base import Rule
+from ftlint.rules.ft003_requires_grad_typo import TYPO_STEMS, is_requires_grad_typo
 from ftlint.triage import attribute_assigned
+
+if TYPE_CHECKING:
+    from ftlint.analysis.file import FileAnalysis
 
 # Iterators over submodules, and where the module sits in each element they yield.
 _MODULE_ITERATORS: dict[str, tuple[int, ...]] = {
@@ -49,8 +54,37 @@ _TORCHVISION_EXPORT = re.compile(
 _TORCHVISION_NON_MODELS = frozenset({"list_models", "get_model_builder"})
 _FEATURE_EXTRACTOR = "torchvision.models.feature_extraction.create_feature_extractor"
 _MODEL_FACTORIES = frozenset(
-    {"timm.create_model", "timm.models.create_model", "peft.get_peft_model", _FEATURE_EXTRACTOR}
+    {
+        "timm.create_model",
+        "timm.models.create_model",
+        "peft.get_peft_model",
+        _FEATURE_EXTRACTOR,
+        "torchvision.models.detection.backbone_utils.resnet_fpn_backbone",
+        "torchvision.models.detection.backbone_utils.mobilenet_backbone",
+    }
 )
+# Attributes of a model that hold sub-modules in the usual architectures (torchvision's
+# `features`/`classifier`/`layer4`, detection `backbone.body`, Hugging Face `encoder`), never
+# parameters or tensors.
+_SUBMODULES = frozenset(
+    {
+        "features", "classifier", "backbone", "body", "fpn", "fc", "head", "heads", "encoder",
+        "decoder", "embeddings", "blocks", "layers", "layer1", "layer2", "layer3", "layer4",
+        "stem", "neck", "transformer", "roi_heads", "rpn", "base_model", "lm_head",
+        "patch_embed", "vision_model", "text_model",
+    }
+)  # fmt: skip
+# Containers whose items are modules: `blocks[0]`.
+_MODULE_CONTAINERS = frozenset(
+    {"torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"}
+)
+_CONTAINER_ATTRIBUTES = frozenset({"features", "blocks", "layers", "layer", "h", "stages"})
+# Methods only modules have: a name they are called on holds a module
+# (`model.load_state_dict(state)`, `model.eval()`); tensors and optimizers have none of them.
+_MODULE_ONLY_METHODS = frozenset(
+    {"eval", "train", "named_parameters", "parameters", "named_modules", "modules", "children",
+     "named_children"}
+)  # fmt: skip
 # `AutoModelForCausalLM.from_pretrained(...)`, `UNet2DConditionModel.from_config(...)`; not
 # tokenizers, processors or configs.
 _PRETRAINED_MODEL = re.compile(
@@ -101,7 +135,16 @@ class ModuleRequiresGradAttribute(RequiresGradSettings, Rule):
       `*Model*/*For*.from_pretrained`/`from_config`, an `nn.*` layer or container, or a class of
       this file that subclasses `nn.Module`;
     - `self`, in an `nn.Module` subclass, or `self.<attr>` where every value the class assigns to
-      `<attr>` is such a module.
+      `<attr>` is such a module;
+    - a usual sub-module of such a module (`vgg.classifier`, `net.backbone.body`), an item of an
+      `nn.Sequential`/`ModuleList`/`ModuleDict` (`self.blocks[0]`), the result of a
+      `resnet_fpn_backbone(...)` or of a function of this file that returns a module;
+    - a parameter annotated as a module (`module: nn.Module`), or given one by a call in this
+      file, and a name the code calls a method only modules have on (`model.load_state_dict(...)`,
+      `model.eval()`).
+
+    A misspelt `requires_grad` on a module (`vgg.classifier.require_grad = False`) is both FT003
+    and FT004: the right spelling would do nothing either.
 
     ## Why is this bad?
     `requires_grad` is a tensor flag. A module accepts any attribute, so the assignment succeeds
@@ -132,8 +175,24 @@ class ModuleRequiresGradAttribute(RequiresGradSettings, Rule):
     name = "module-requires-grad-attribute"
     summary = "`requires_grad` assigned on a module, not on its parameters"
     fix = Applicability.UNSAFE
-    required_tokens = (".requires_grad",)
-    candidate_pattern = attribute_assigned("requires_grad")
+    # `requires_grad`, or a misspelling of it (FT003's), assigned as an attribute.
+    required_tokens = (".requires_grad", *TYPO_STEMS)
+    candidate_pattern = attribute_assigned(
+        rf"requires_grad|\w*(?:{'|'.join(map(re.escape, TYPO_STEMS))})\w*"
+    )
+
+    def __init__(self, file: FileAnalysis) -> None:
+        super().__init__(file)
+        # Misspelt `requires_grad` assignments (FT003's), with the name written.
+        self._misspelt: list[tuple[RequiresGradSetting, Site, str]] = []
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        super().visit_Assign(node)
+        for target in node.targets:
+            attribute = target.target
+            if isinstance(attribute, cst.Attribute) and is_requires_grad_typo(attribute.attr.value):
+                setting = RequiresGradSetting(node, attribute.value, node.value)
+                self._misspelt.append((setting, self.site(), attribute.attr.value))
 
     VALID = [
         Valid(
@@ -273,21 +332,36 @@ class ModuleRequiresGradAttribute(RequiresGradSettings, Rule):
     def leave_Module(self, original_node: cst.Module) -> None:
         if any(_defines_requires_grad(classdef) for classdef in self.classes.values()):
             return  # some module of this file honours `requires_grad` itself
-        for setting, site in self.settings:
+        settings = [(setting, site, "requires_grad") for setting, site in self.settings]
+        for setting, site, written in [*settings, *self._misspelt]:
             if self._is_module(setting.receiver, site) and not self._keeps_setting(setting, site):
-                self._report(setting)
+                self._report(setting, written)
 
     def _is_module(self, node: cst.BaseExpression, site: Site) -> bool:
-        return self.evident(node, site, self._module_itself, self._module_element)
+        """``node`` evidently holds a module, here or, for a function's parameter, in some call
+        of the function in this file (``freeze(model.backbone)``)."""
+        return any(
+            self.evident(placement.node, placement.site, self._module_itself, self._module_element)
+            for placement in self.placements(node, site)
+        )
 
     def _module_itself(self, node: cst.BaseExpression, site: Site) -> bool:
-        if isinstance(node, cst.Name):  # `self` (other names were followed already)
+        if isinstance(node, cst.Name):  # `self`, a parameter, a name bound to nothing known
             owner = self.owner_class(node.value, site)
-            return (
-                owner is not None
-                and isinstance(owner.node, cst.ClassDef)
-                and self._is_module_class(owner.node, set())
-            )
+            if owner is not None:
+                return isinstance(owner.node, cst.ClassDef) and self._is_module_class(
+                    owner.node, set()
+                )
+            binding = self.lookup(node.value, site)
+            annotation = None if binding is None else binding.annotation
+            if annotation is not None:  # `module: nn.Module`
+                qualified = self.file.imports.qualify(annotation)
+                return qualified is not None and is_module_class(qualified)
+            return self._used_as_module(node.value, site)
+        if isinstance(node, cst.Attribute) and node.attr.value in _SUBMODULES:
+            return self._is_module(node.value, site)  # `vgg.classifier`, `net.backbone.body`
+        if isinstance(node, cst.Subscript):  # `self.blocks[0]`
+            return self._is_container(node.value, site)
         receiver = method_call(node, *_RETURNING_SELF)
         if receiver is not None:
             return self._is_module(receiver, site)
@@ -298,6 +372,35 @@ class ModuleRequiresGradAttribute(RequiresGradSettings, Rule):
             return builds_model(qualified)
         local = self.classes.get(dotted_name(node.func) or "")
         return local is not None and self._is_module_class(local, set())
+
+    def _is_container(self, node: cst.BaseExpression, site: Site) -> bool:
+        """``node`` holds an ``nn.Sequential``/``ModuleList``/``ModuleDict``: built so, or a
+        model's attribute that is one in the usual architectures (``model.features``)."""
+
+        def container(value: cst.BaseExpression, _: Site) -> bool:
+            if isinstance(value, cst.Attribute) and value.attr.value in _CONTAINER_ATTRIBUTES:
+                return self._is_module(value.value, site)
+            return (
+                isinstance(value, cst.Call)
+                and self.file.imports.qualify(value.func) in _MODULE_CONTAINERS
+            )
+
+        return self.evident(node, site, container, lambda *_: False)
+
+    def _used_as_module(self, name: str, site: Site) -> bool:
+        """A name bound to nothing known (a parameter, an import) that the code of its scope
+        calls a method only modules have on: ``model.load_state_dict(...)``, ``model.eval()``."""
+        scope = site.scope.node or self.file.module
+        return bool(
+            find_all(
+                scope,
+                lambda node: (
+                    isinstance(node, cst.Call)
+                    and is_attribute(node.func, value=name)
+                    and node.func.attr.value in _MODULE_ONLY_METHODS
+                ),
+            )
+        )
 
     def _module_element(
         self, iterable: cst.BaseExpression, path: tuple[int, ...], site: Site
@@ -339,19 +442,21 @@ class ModuleRequiresGradAttribute(RequiresGradSettings, Rule):
         assignments = len(re.findall(rf"\b{receiver.value}\.requires_grad\s*=(?!=)", text))
         return mentions > assignments
 
-    def _report(self, setting: RequiresGradSetting) -> None:
+    def _report(self, setting: RequiresGradSetting, written: str) -> None:
         statement = setting.statement
         assert isinstance(statement, cst.Assign)
         code = self.file.module.code_for_node
         receiver, value = code(setting.receiver), code(statement.value)
+        # A misspelling is not the only problem: the right spelling would do nothing either.
+        even = "" if written == "requires_grad" else " (even spelt `requires_grad`)"
         call = cst.Call(
             func=cst.Attribute(value=setting.receiver, attr=cst.Name("requires_grad_")),
             args=[cst.Arg(statement.value)],
         )
         self.report(
             statement,
-            f"{setting.consequence}: `{receiver}` is an `nn.Module`, and `requires_grad` on a "
-            "module is a plain attribute that no parameter reads; call "
+            f"{setting.consequence}: `{receiver}` is an `nn.Module`, and `{written}` on a "
+            f"module is a plain attribute that no parameter reads{even}; call "
             f"`{receiver}.requires_grad_({value})` to set it on every parameter",
             replacement=(
                 cst.Expr(call, semicolon=statement.semicolon)

@@ -16,8 +16,12 @@ if TYPE_CHECKING:
 
 # A name ending in a ModuleList index from 1 to 9: `blocks.1` is a prefix of `blocks.10`-`.19`
 # (index 0 is safe: no index starts with 0, and two-digit indices need 100 blocks to collide).
-_SHORT_INDEX_END = re.compile(r"\.[1-9]$")
-_PATTERN_SHORT_INDEX_END = re.compile(r"\\?\.[1-9]$")  # `blocks\.1` or `blocks.1` in a regex
+# Blocks numbered with `_` (torchvision's ViT: `encoder_layer_0` ... `encoder_layer_11`) count
+# when the name says they are layers or blocks: `conv_1`, `bn_1` are hand-named pairs.
+_SHORT_INDEX_END = re.compile(r"\.[1-9]$|(?i:layers?|blocks?)_[1-9]$")
+_PATTERN_SHORT_INDEX_END = re.compile(r"\\?\.[1-9]$|(?i:layers?|blocks?)_[1-9]$")
+# The text before an f-string's index: `f"encoder.layer.{i}"`, `f"encoder_layer_{i}"`.
+_INDEX_PREFIX_END = re.compile(r"\.$|(?i:layers?|blocks?)_$")
 # Containers that never reach ten children: resolution stages (4 or 5 in every CNN and
 # hierarchical ViT), ResNet's `downsample` (a conv and its BatchNorm).
 _FEW_CHILDREN = frozenset({"stage", "stages", "downsample"})
@@ -55,7 +59,7 @@ def _ends_with_range_index(node: cst.FormattedString, ranges: set[str]) -> bool:
     *_, text, index = node.parts
     return (
         isinstance(text, cst.FormattedStringText)
-        and text.value.endswith(".")
+        and _INDEX_PREFIX_END.search(text.value) is not None
         and isinstance(index, cst.FormattedStringExpression)
         and index.format_spec is None
         and index.conversion is None
@@ -75,6 +79,7 @@ class NameSubstringCollision(Rule):
     ## What it does
     Flags a test of a parameter, module or state-dict name against a string that ends in a
     block index from 1 to 9 without a separator after it: `'encoder.layer.1' in name`,
+    `'encoder_layer_1' in name` (blocks numbered with `_` when named layers or blocks),
     `name.startswith('blocks.1')`, `name.find('h.1')`, `re.search(r'layers\\.1', name)`, an
     f-string such as `f'encoder.layer.{i}' in name` with `i` from `range(...)`, or a loop over a
     list of such strings. Only names that come from `named_parameters()`, `named_modules()`,
@@ -115,7 +120,7 @@ class NameSubstringCollision(Rule):
     # A string that ends in `.1`-`.9` (or an f-string in `.{i}`), tested with `in`, passed to a
     # call, or in a list or tuple.
     candidate_pattern = (
-        r"""(?:\.[1-9]|\.\{[^{}\n]*\})['"]{1,3}"""  # the end of the string
+        r"""(?:[._][1-9]|[._]\{[^{}\n]*\})['"]{1,3}"""  # the end of the string
         r"""(?:\s|\\|#[^\n]*)*(?:in\b|not\b|[,)\]}])"""  # what comes after it
     )
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from ftlint.analysis.bindings import BindingTracker, DirectTest, Site, method_call
+from ftlint.analysis.bindings import BindingTracker, DirectTest, Placement, Site, method_call
 from ftlint.analysis.data.torchvision_batchnorm import BATCHNORM_CHILDREN
 from ftlint.analysis.freeze import is_freeze_call, iterates_parameters
 from ftlint.analysis.imports import dotted_name
@@ -422,14 +422,13 @@ class FrozenBatchnormInTrainMode(BindingTracker, Rule):
 
     def visit_Expr(self, node: cst.Expr) -> None:
         setting = called_requires_grad(node)
-        if (
-            setting is not None
-            and setting.requested is False
-            and not self._is_loop_variable(setting.receiver)
-        ):
+        if setting is None or setting.requested is not False:
+            return
+        if not self._is_loop_variable(setting.receiver):
             self._freezes.append(_Freeze(node, setting.receiver, self.site()))
 
     def visit_Call(self, node: cst.Call) -> None:
+        super().visit_Call(node)
         receiver = method_call(node, "train", "eval")
         if receiver is None or self._is_loop_variable(receiver):
             return  # `m.eval()` on a loop variable is judged with its loop
@@ -481,24 +480,39 @@ class FrozenBatchnormInTrainMode(BindingTracker, Rule):
                 self._judge(freeze)
 
     def _judge(self, freeze: _Freeze) -> None:
-        part = self._object_path(freeze.part, freeze.site)
-        model = self._batchnorm_model(freeze.part, freeze.site)
-        if part is None or (freeze.selection is None and model is None):
-            return
-        train_receivers = {self._object_path(t.receiver, t.site) for t in self._train_calls}
-        if any(
-            self._reaches(node, site, part)
-            for node, site in self._evals
-            if self._object_path(node, site) not in train_receivers
-        ):
-            return  # the frozen part is put in eval mode on its own somewhere
-        for train in self._train_calls:
-            receiver = self._object_path(train.receiver, train.site)
-            if receiver is None or part[: len(receiver)] != receiver:
+        # A freeze or a mode switch in a function is judged where the function is called from:
+        # `set_parameter_requires_grad(model_ft, True)`, `train_model(model_conv, ...)`.
+        trains = [
+            (train, placement)
+            for train in self._train_calls
+            for placement in self.placements(train.receiver, train.site)
+        ]
+        evals = [p for node, site in self._evals for p in self.placements(node, site)]
+        train_receivers = {self._object_path(p.node, p.site) for _, p in trains}
+        for frozen in self.placements(freeze.part, freeze.site):
+            part = self._object_path(frozen.node, frozen.site)
+            model = self._batchnorm_model(frozen.node, frozen.site)
+            if part is None or (freeze.selection is None and model is None):
                 continue
-            if not any(self._reaches(node, train.site, part) for node in train.evals_after):
-                self._report(freeze, train, model)
-                return
+            if any(
+                self._reaches(p.node, p.site, part)
+                for p in evals
+                if self._object_path(p.node, p.site) not in train_receivers
+            ):
+                continue  # the frozen part is put in eval mode on its own somewhere
+            for train, placement in trains:
+                receiver = self._object_path(placement.node, placement.site)
+                if receiver is None or part[: len(receiver)] != receiver:
+                    continue
+                evals_after = [
+                    p
+                    for node in train.evals_after
+                    for p in self.placements(node, train.site)
+                    if p.via is placement.via  # in the same call as the `.train()`
+                ]
+                if not any(self._reaches(p.node, p.site, part) for p in evals_after):
+                    self._report(freeze, frozen, train, placement, model)
+                    return
 
     def _reaches(self, node: cst.BaseExpression, site: Site, part: tuple[str, ...]) -> bool:
         """Whether a mode switch of ``node`` reaches all or some of ``part``."""
@@ -508,19 +522,36 @@ class FrozenBatchnormInTrainMode(BindingTracker, Rule):
         shorter = min(len(part), len(other))
         return part[:shorter] == other[:shorter]
 
-    def _report(self, freeze: _Freeze, train: _TrainCall, model: str | None) -> None:
+    def _called_in(self, placement: Placement) -> str:
+        """The call through which a placement was reached: ``in `train_model(...)` called on
+        line 40``, empty for the path itself."""
+        if placement.via is None:
+            return ""
+        called = self.file.module.code_for_node(placement.via.func)
+        return f"in `{called}(...)` called on {self.where(placement.via)}"
+
+    def _report(
+        self,
+        freeze: _Freeze,
+        frozen: Placement,
+        train: _TrainCall,
+        trained: Placement,
+        model: str | None,
+    ) -> None:
         code = self.file.module.code_for_node
-        part, receiver = code(freeze.part), code(train.receiver)
+        part, receiver = code(frozen.node), code(train.receiver)
+        frozen_in = f" ({self._called_in(frozen)})" if frozen.via is not None else ""
+        trained_at = ", ".join(filter(None, [self.where(train.call), self._called_in(trained)]))
         if freeze.selection is None:
-            frozen = f"the BatchNorm layers of `{part}` ({model})"
+            frozen_text = f"the BatchNorm layers of `{part}` ({model})"
         else:
-            frozen = freeze.selection.format(part=f"`{part}`")
+            frozen_text = freeze.selection.format(part=f"`{part}`")
         self.report(
             freeze.node,
-            f"this freezes {frozen} only through `requires_grad`, but `{receiver}.train()` "
-            f"(line {self.position(train.call).start.line}) puts them back in train mode: their "
-            "running mean and variance keep updating on every forward pass, so the frozen "
-            "layers still change, and are evaluated with statistics their weights were not "
-            f"trained with. After `{receiver}.train()`, call `.eval()` on the frozen part (or "
-            "override `train()`), or build it with `FrozenBatchNorm2d`",
+            f"this freezes {frozen_text} only through `requires_grad`{frozen_in}, but "
+            f"`{receiver}.train()` ({trained_at}) puts "
+            "them back in train mode: their running mean and variance keep updating on every "
+            "forward pass, so the frozen layers still change, and are evaluated with statistics "
+            f"their weights were not trained with. After `{receiver}.train()`, call `.eval()` on "
+            "the frozen part (or override `train()`), or build it with `FrozenBatchNorm2d`",
         )

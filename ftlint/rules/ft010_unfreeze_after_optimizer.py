@@ -405,6 +405,7 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
                             parameters)  # fmt: skip
 
     def visit_Return(self, node: cst.Return) -> None:
+        super().visit_Return(node)
         parameters = self._optimizer_parameters(node.value)
         if parameters is not None:
             self._add_build(node, None, parameters)
@@ -516,12 +517,8 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
         if hook:
             optimizer = f"the optimizer of `{_CONFIGURE_OPTIMIZERS}()`"
         else:
-            line = self.position(build.node).start.line
-            optimizer = (
-                f"`{build.target}` (line {line})"
-                if build.target
-                else f"the optimizer (line {line})"
-            )
+            optimizer = f"`{build.target}`" if build.target else "the optimizer"
+            optimizer += f" ({self.where(build.node)})"
         parameters = build.parameters
         given = " and ".join(
             [f"the parameters of `{part}`" for part in parameters.parts]

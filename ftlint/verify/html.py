@@ -10,8 +10,9 @@ from html import escape
 from ftlint import __version__
 from ftlint.reporting import diagnostic_location, source_frame, summary
 from ftlint.runtime.html import STYLE, WARNING_STYLE, text_table
+from ftlint.sources import location_text
 from ftlint.text import plural
-from ftlint.verify.pipeline import FileVerification, ModelSummary, location_text
+from ftlint.verify.pipeline import FileVerification, ModelSummary
 from ftlint.verify.report import scenario_label
 
 __all__ = ["render_verify_html"]

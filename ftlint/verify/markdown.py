@@ -17,8 +17,9 @@ from ftlint.runtime.report import (
     share_text,
     summary_text,
 )
+from ftlint.sources import location_text
 from ftlint.text import plural
-from ftlint.verify.pipeline import FileVerification, ModelSummary, location_text
+from ftlint.verify.pipeline import FileVerification, ModelSummary
 from ftlint.verify.report import scenario_label
 
 __all__ = ["render_verify_markdown"]

@@ -78,21 +78,6 @@ class FileVerification:
     error: str | None = None  # why the file could not be verified
 
 
-def location_text(cell: int | None, line: int) -> str:
-    """``line 12``, or in a notebook ``cell 2, line 3``."""
-    return f"line {line}" if cell is None else f"cell {cell}, line {line}"
-
-
-def _where(source: SourceFile) -> Callable[[int], str]:
-    """Rows of the linted text as users see them."""
-
-    def where(row: int) -> str:
-        cell, location = source.display(row, 0)
-        return location_text(cell, location.row)
-
-    return where
-
-
 def _summaries(verification: Verification, source: SourceFile) -> list[ModelSummary]:
     summaries = []
     for key, target in verification.as_written.targets.items():
@@ -207,18 +192,17 @@ def _run(
     result: FileVerification,
 ) -> None:
     source = analysis.source
-    where = _where(source)
     simulators = load_simulators(source.text, SIMULATED_CHECKS)
     readings = OtherReadingDiffers in checks
     skipped: list[str] = []
     try:
-        verified, sandbox = _verified(analysis, readings, pins, simulators, where)
+        verified, sandbox = _verified(analysis, readings, pins, simulators, source.where)
     except VerifyError as error:
         if not simulators:
             raise
         # What runs only for the simulators (a Trainer asking for a GPU this machine lacks) must
         # not cost the file its verification: verify it as it would be without them.
-        verified, sandbox = _verified(analysis, readings, pins, [], where)
+        verified, sandbox = _verified(analysis, readings, pins, [], source.where)
         simulators, skipped = [], [f"simulations skipped: {error}"]
     for check in checks:
         for finding in check.find(verified):
@@ -229,7 +213,7 @@ def _run(
     notes = sorted(
         [*program.notes, *verification.as_written.execution.notes], key=lambda note: note.row
     )
-    result.notes = [f"{where(note.row)}: {note.text}" for note in notes] + skipped
+    result.notes = [f"{source.where(note.row)}: {note.text}" for note in notes] + skipped
     if not result.models:
         result.notes.append("no model found: nothing here builds a torch.nn.Module with parameters")
     result.notes += [

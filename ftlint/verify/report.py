@@ -9,13 +9,13 @@ from collections.abc import Callable, Sequence
 import click
 
 from ftlint.reporting import diagnostic_json, render_text, summary
+from ftlint.sources import location_text
 from ftlint.text import plural
 from ftlint.verify.pipeline import (
     FileVerification,
     ModelSummary,
     ScenarioCounts,
     SimulationSummary,
-    location_text,
 )
 from ftlint.verify.scenarios import bindings_label
 

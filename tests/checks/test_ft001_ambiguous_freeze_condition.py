@@ -9,7 +9,7 @@ import ast
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support import FIXTURES, check_json, python_source
+from support import FIXTURES, check_json, code_text, python_source
 
 from ftlint.diagnostics import Diagnostic
 from ftlint.engine import lint_source
@@ -143,3 +143,29 @@ def test_ft001_fix_keeps_the_ast_of_every_rule_example(example):
     outcome = fix_source(python_source(example.source), lint_ft001, unsafe=False)
     assert outcome.fixed
     assert_same_ast(example.source, outcome.source.text)
+
+
+def test_condition_of_a_helper_whose_result_sets_requires_grad_is_reported_in_the_helper():
+    code = """
+        trainable = lambda n: "head" in n or train_all and "layer4" in n
+
+        def describe(name):
+            return "fc" in name or verbose and "x" in name
+
+        def twice(name):
+            return "a" in name or b and c
+
+        def twice(name):
+            return True
+
+        for name, p in model.named_parameters():
+            p.requires_grad = trainable(name)
+            p.requires_grad = twice(name)
+        print(describe("fc"))
+        """
+    found = lint_ft001(python_source(code_text(code)))
+    assert [(d.location.row, d.message) for d in found] == [(1, (
+        "freeze condition mixes `or` and `and` without parentheses; Python reads it as "
+        '`"head" in n or (train_all and "layer4" in n)`, so `requires_grad` is set to True '
+        'through `trainable(name)` whenever `"head" in n` alone is true'
+    ))]  # fmt: skip

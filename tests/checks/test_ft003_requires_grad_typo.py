@@ -4,7 +4,7 @@ the CLI on its fixture."""
 from __future__ import annotations
 
 import pytest
-from support import FIXTURES, check_json, rows, where
+from support import FIXTURES, check_json, lint_text, rows, where
 
 from ftlint.rules.ft003_requires_grad_typo import RequiresGradTypo, is_requires_grad_typo
 
@@ -47,6 +47,11 @@ def test_real_and_unrelated_attributes_are_not_typos(name):
         parser.add_argument("--requires_grads", action="store_true")
         args.requires_grads = True
         """,
+        # Passed along by keyword: `Adapter(require_grad=...)` sets the class's own flag.
+        """
+        adapter = Adapter(require_grad=False)
+        adapter.require_grad = True
+        """,
         """
         ctx.needs_input_grad = (True, False)
         model.gradient_checkpointing = True
@@ -67,6 +72,31 @@ def test_ft003_reports_each_misspelt_assignment_and_chained_targets():
     a.weight.requiresgrad = b.weight.requires_grad = False
     """
     assert rows(code, RequiresGradTypo) == [2, 4, 5]
+
+
+def test_a_plain_variable_of_the_misspelt_name_proves_nothing_about_the_attribute():
+    # TorchFix's require_grad fixture, reduced: its three typos beside a local variable.
+    code = """
+    x = torch.zeros(1)
+    x.require_grad = False
+    x.require_grad = True
+    grad = random.choice([False, True])
+    x.require_grad = grad
+    x.requires_grad = False
+    require_grad = False
+    if require_grad:
+        pass
+    """
+    found = lint_text(code, [RequiresGradTypo])
+    reason = (
+        "`require_grad` is not `requires_grad`, so Python silently creates a new attribute and "
+        "the parameter keeps training as before; rename it to `requires_grad`"
+    )
+    assert [(d.location.row, d.message) for d in found] == [
+        (2, f"nothing is frozen: {reason}"),
+        (3, f"nothing is unfrozen: {reason}"),
+        (5, f"no parameter's `requires_grad` changes: {reason}"),
+    ]
 
 
 def test_cli_reports_its_fixture_at_its_lines_and_nothing_else():

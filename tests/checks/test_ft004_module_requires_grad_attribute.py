@@ -4,8 +4,9 @@ CLI on its fixture."""
 from __future__ import annotations
 
 import pytest
-from support import FIXTURES, check_json, rows, where
+from support import FIXTURES, check_json, lint_text, rows, where
 
+from ftlint.rules.ft003_requires_grad_typo import RequiresGradTypo
 from ftlint.rules.ft004_module_requires_grad_attribute import ModuleRequiresGradAttribute
 
 FIXTURE = "ft004_module_requires_grad_attribute.py"
@@ -174,3 +175,106 @@ def test_ft004_true_positives(code, row):
 def test_cli_reports_its_fixture_at_its_lines_and_nothing_else():
     status, findings = check_json(str(FIXTURES / FIXTURE))
     assert (status, where(findings)) == (1, [(FIXTURE, None, "FT004", row) for row in (15, 28)])
+
+
+# Receivers that are modules by type, not by a constructor in sight: each true positive (the
+# rows reported) beside the trap of the same shape that must stay silent.
+MODULES_BY_TYPE = {
+    "submodule-of-a-known-model": ("""
+        import torchvision
+        vgg = torchvision.models.vgg16(weights="DEFAULT")
+        vgg.classifier.requires_grad = False
+        vgg.classifier[6].weight.requires_grad = False
+        vgg.features.some_flag.requires_grad = False
+        """, [3]),
+    "builder-function": ("""
+        from torchvision.models.detection.backbone_utils import resnet_fpn_backbone
+        backbone = resnet_fpn_backbone(backbone_name="resnet50", weights=None)
+        backbone.requires_grad = False
+        backbone.body.conv1.weight.requires_grad = False
+        """, [3]),
+    "same-file-function-returning-a-module": ("""
+        import torch
+        import torch.nn as nn
+
+        def build_head():
+            return nn.Sequential(nn.Linear(2, 2))
+
+        def build_mask():
+            return torch.zeros(3)
+
+        head = build_head()
+        head.requires_grad = False
+        mask = build_mask()
+        mask.requires_grad = False
+        """, [11]),
+    "parameter-annotated-module": ("""
+        import torch
+        import torch.nn as nn
+
+        def freeze(module: nn.Module):
+            module.requires_grad = False
+
+        def detach(tensor: torch.Tensor):
+            tensor.requires_grad = False
+        """, [5]),
+    "item-of-a-module-list": ("""
+        import torch
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.blocks = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
+                self.blocks[0].requires_grad = False
+                self.scales = nn.ParameterList([nn.Parameter(torch.ones(1))])
+                self.scales[0].requires_grad = False
+        """, [8]),
+    "model-loaded-or-put-in-eval-mode": ("""
+        import torch
+
+        def restore(model, path):
+            model.load_state_dict(torch.load(path))
+            model.eval()
+            model.requires_grad = False
+
+        def restore_tensor(tensor, path):
+            tensor.copy_(torch.load(path))
+            tensor.requires_grad = False
+        """, [6]),
+    "parameter-given-a-module-by-its-caller": ("""
+        import torchvision
+
+        def freeze(part):
+            part.requires_grad = False
+
+        def mark(x):
+            x.requires_grad = False
+
+        model = torchvision.models.vgg16(weights="DEFAULT")
+        freeze(model.features)
+        mark(model.features[0].weight)
+        """, [4]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("code", "found"), MODULES_BY_TYPE.values(), ids=MODULES_BY_TYPE.keys())
+def test_modules_by_type_are_reported_and_their_traps_are_not(code, found):
+    assert rows(code, ModuleRequiresGradAttribute) == found
+
+
+def test_misspelt_attribute_on_a_module_is_ft003_and_ft004():
+    code = """
+        import torchvision
+        vgg = torchvision.models.vgg16(weights="DEFAULT")
+        vgg.classifier.require_grad = False
+        for p in vgg.features.parameters():
+            p.require_grad = False
+        """
+    found = lint_text(code, [RequiresGradTypo, ModuleRequiresGradAttribute])
+    assert [(d.code, d.location.row) for d in found] == [("FT004", 3), ("FT003", 3), ("FT003", 5)]
+    assert found[0].message == (
+        "nothing is frozen: `vgg.classifier` is an `nn.Module`, and `require_grad` on a module is "
+        "a plain attribute that no parameter reads (even spelt `requires_grad`); call "
+        "`vgg.classifier.requires_grad_(False)` to set it on every parameter"
+    )

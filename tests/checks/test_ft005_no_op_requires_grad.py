@@ -3,35 +3,19 @@ a fix, and the CLI on its fixture."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from support import FIXTURES, check_json, code_text, lint_text, rows, where
+from support import FIXTURES, check_json, code_text, lint_notebook, lint_text, rows, where
 
-from ftlint.engine import lint_source
 from ftlint.fixer import apply_fixes
 from ftlint.rules.ft005_no_op_requires_grad import NoOpRequiresGrad
-from ftlint.sources import read_source
 
 FIXTURE = "ft005_no_op_requires_grad.py"
 
 
 def notebook(tmp_path: Path, *cells: str) -> list:
-    path = tmp_path / "finetune.ipynb"
-    path.write_text(
-        json.dumps(
-            {
-                "cells": [
-                    {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-                     "source": code_text(cell).splitlines(keepends=True)}
-                    for cell in cells
-                ],
-                "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
-            }
-        )
-    )  # fmt: skip
-    return lint_source(read_source(path, str(path)), [NoOpRequiresGrad])
+    return lint_notebook(tmp_path, [NoOpRequiresGrad], *cells)
 
 
 def test_ft005_last_line_of_a_notebook_cell_is_displayed_not_a_no_op(tmp_path):

@@ -41,6 +41,16 @@ TRAPS = {
             if re.search(r"blocks\.1\b", name) or re.fullmatch(r"blocks\.2", name):
                 p.requires_grad = False
         """,
+    # Hand-named pairs numbered with `_`: not blocks of a list that reaches ten.
+    "underscore-index-of-a-pair": """
+        for name, p in model.named_parameters():
+            if "conv_1" in name or "bn_1" in name or "stage_2" in name:
+                p.requires_grad = False
+        """,
+    "underscore-index-with-separator": """
+        for name, p in vit.named_parameters():
+            p.requires_grad = "encoder_layer_1." in name or "encoder_layer_11" in name
+        """,
     "resnet-downsample-batchnorm": """
         for name, p in model.named_parameters():
             if "downsample.1" in name:
@@ -72,7 +82,28 @@ TRUE_POSITIVES = {
             if key.startswith("backbone.layers.1"):
                 print(key)
         """, 3),
+    "underscore-f-string-from-range": ("""
+        for name, p in vit.named_parameters():
+            for i in range(4):
+                if f"encoder_layer_{i}" in name:
+                    p.requires_grad = False
+        """, 3),
 }  # fmt: skip
+
+
+def test_underscore_index_of_torchvision_vit_is_reported_with_its_fix():
+    code = """
+        for name, p in vit.named_parameters():
+            if "encoder_layer_1" in name:
+                p.requires_grad = False
+        """
+    [found] = lint_text(code, [NameSubstringCollision])
+    assert (found.location.row, found.message) == (2, (
+        "`\"encoder_layer_1\" in name` may also match `encoder_layer_10`, `encoder_layer_11`, …: "
+        "on a model with more than ten such blocks, their parameters pass the test too and are "
+        "frozen or trained along with the one meant. End the prefix with its separator: "
+        "`\"encoder_layer_1.\"`"
+    ))  # fmt: skip
 
 
 @pytest.mark.parametrize("code", TRAPS.values(), ids=TRAPS.keys())

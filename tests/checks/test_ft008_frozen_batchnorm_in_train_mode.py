@@ -4,7 +4,7 @@ generated table of torchvision's BatchNorm families, and the real CLI on the fix
 from __future__ import annotations
 
 import pytest
-from support import CROSS_CHECKED_FIXTURES, check_json, lint_text, where
+from support import CROSS_CHECKED_FIXTURES, check_json, lint_notebook, lint_text, where
 
 from ftlint.analysis.data.torchvision_batchnorm import BATCHNORM_CHILDREN
 from ftlint.rules.ft008_frozen_batchnorm_in_train_mode import FrozenBatchnormInTrainMode
@@ -83,6 +83,56 @@ TRAPS = {
         model.apply(set_bn_eval)
         train_one_epoch(model)
         """,
+    # Across functions: the helper freezes the teacher, the training loop trains the student.
+    "helper-freezes-another-model": """
+        from torchvision.models import resnet18, resnet50
+
+        def freeze(model):
+            for p in model.parameters():
+                p.requires_grad = False
+
+        def train_model(model, loader):
+            model.train()
+
+        teacher = resnet50(weights="DEFAULT")
+        freeze(teacher)
+        teacher.eval()
+        student = resnet18()
+        train_model(student, loader)
+        """,
+    "helper-puts-frozen-part-back-in-eval": """
+        from torchvision.models import resnet50
+
+        def train_model(model, loader):
+            for epoch in range(3):
+                model.train()
+                model.eval()
+                model.fc.train()
+
+        net = resnet50(weights="DEFAULT")
+        for p in net.parameters():
+            p.requires_grad = False
+        train_model(net, loader)
+        """,
+    "returned-model-without-batchnorm": """
+        from torchvision.models import vit_b_16
+
+        def set_parameter_requires_grad(model, feature_extracting):
+            if feature_extracting:
+                for param in model.parameters():
+                    param.requires_grad = False
+
+        def build():
+            net = vit_b_16(weights="DEFAULT")
+            set_parameter_requires_grad(net, True)
+            return net
+
+        def train_model(model):
+            model.train()
+
+        model = build()
+        train_model(model)
+        """,
     "head-only-loop": """
         from torchvision.models import resnet50
         model = resnet50(weights="DEFAULT")
@@ -125,7 +175,94 @@ TRUE_POSITIVES = {
         model.eval()
         model.train()
         """, 3),
+    # The PyTorch fine-tuning tutorial: a helper freezes what a builder returns, a function trains.
+    "tutorial-helpers": ("""
+        from torchvision import models
+
+        def train_model(model, dataloaders, criterion, optimizer, num_epochs=25):
+            for epoch in range(num_epochs):
+                for phase in ["train", "val"]:
+                    if phase == "train":
+                        model.train()
+                    else:
+                        model.eval()
+            return model
+
+        def set_parameter_requires_grad(model, feature_extracting):
+            if feature_extracting:
+                for param in model.parameters():
+                    param.requires_grad = False
+
+        def initialize_model(num_classes, feature_extract, use_pretrained=True):
+            model_ft = models.resnet18(weights="DEFAULT")
+            set_parameter_requires_grad(model_ft, feature_extract)
+            return model_ft, 224
+
+        model, input_size = initialize_model(2, True)
+        model = train_model(model, dataloaders, criterion, optimizer)
+        """, 14),
 }  # fmt: skip
+
+# The PyTorch transfer-learning tutorial: frozen at the top level, trained in `train_model`.
+TRANSFER_LEARNING_TUTORIAL = """
+    import torch.nn as nn
+    import torchvision
+
+    def train_model(model, criterion, optimizer, scheduler, num_epochs=25):
+        for epoch in range(num_epochs):
+            for phase in ["train", "val"]:
+                if phase == "train":
+                    model.train()
+                else:
+                    model.eval()
+        return model
+
+    model_conv = torchvision.models.resnet18(weights="IMAGENET1K_V1")
+    for param in model_conv.parameters():
+        param.requires_grad = False
+    model_conv.fc = nn.Linear(model_conv.fc.in_features, 2)
+    model_conv = train_model(model_conv, criterion, optimizer_conv, exp_lr_scheduler)
+    """
+EFFECT = (
+    "puts them back in train mode: their running mean and variance keep updating on every "
+    "forward pass, so the frozen layers still change, and are evaluated with statistics their "
+    "weights were not trained with. After `model.train()`, call `.eval()` on the frozen part (or "
+    "override `train()`), or build it with `FrozenBatchNorm2d`"
+)
+
+
+def test_model_trained_in_a_function_is_followed_from_its_call():
+    [found] = lint_text(TRANSFER_LEARNING_TUTORIAL, [FrozenBatchnormInTrainMode])
+    assert (found.location.row, found.message) == (14, (
+        "this freezes the BatchNorm layers of `model_conv` (resnet18) only through "
+        "`requires_grad`, but `model.train()` (line 8, in `train_model(...)` called on line 17) "
+        + EFFECT
+    ))  # fmt: skip
+
+
+def test_helper_freeze_names_the_call_it_freezes_through():
+    code, line = TRUE_POSITIVES["tutorial-helpers"]
+    [found] = lint_text(code, [FrozenBatchnormInTrainMode])
+    assert (found.location.row, found.message) == (line, (
+        "this freezes the BatchNorm layers of `model` (resnet18) only through `requires_grad` "
+        "(in `set_parameter_requires_grad(...)` called on line 19), but `model.train()` (line 7, "
+        "in `train_model(...)` called on line 23) " + EFFECT
+    ))  # fmt: skip
+
+
+def test_notebook_message_names_the_cell_and_line_of_train(tmp_path):
+    [found] = lint_notebook(tmp_path, [FrozenBatchnormInTrainMode], """
+        from torchvision.models import resnet50
+        model = resnet50(weights="DEFAULT")
+        model.requires_grad_(False)
+        """, """
+        for epoch in range(3):
+            model.train()
+        """)  # fmt: skip
+    assert (found.cell, found.location.row, found.message) == (1, 3, (
+        "this freezes the BatchNorm layers of `model` (resnet50) only through `requires_grad`, "
+        "but `model.train()` (cell 2, line 2) " + EFFECT
+    ))  # fmt: skip
 
 
 @pytest.mark.parametrize("code", TRAPS.values(), ids=TRAPS.keys())

@@ -1,19 +1,19 @@
-"""FT009 beyond its own examples: traps that must stay silent, further true positives, fixes
-that keep the weights loaded today, the generated weights tables, and the real CLI on the
-fixtures."""
+"""FT009 beyond its own examples: traps that must stay silent (for FT011 too), further true
+positives, fixes that keep the weights loaded today, the generated weights tables, and the real
+CLI on the fixtures."""
 
 from __future__ import annotations
 
 import importlib.util
 import sys
 
-import libcst as cst
 import pytest
 from support import CROSS_CHECKED_FIXTURES, REPO, check_json, code_text, lint_text, where
 
 from ftlint.analysis.data.torchvision_weights import LEGACY_WEIGHTS, WEIGHTS_ENUMS
 from ftlint.fixer import apply_fixes
 from ftlint.rules.ft009_torchvision_weights_argument import TorchvisionWeightsArgument
+from ftlint.rules.ft011_torchvision_pretrained_flag import TorchvisionPretrainedFlag
 
 TRAPS = {
     "members-strings-none": """
@@ -38,25 +38,22 @@ TRAPS = {
 }  # fmt: skip
 
 TRUE_POSITIVES = {
-    "quantize-not-a-literal": ("""
-        from torchvision.models.quantization import resnet50
-        model = resnet50(pretrained=True, quantize=args.quantize)
-        """, 2),
-    "dunder-dict-builder": ("""
-        import torchvision.models as models
-        model = models.__dict__[args.arch](pretrained=True)
-        """, 2),
     "backbone-enum-class": ("""
         from torchvision.models import ResNet50_Weights
         from torchvision.models.detection import maskrcnn_resnet50_fpn
         model = maskrcnn_resnet50_fpn(weights_backbone=ResNet50_Weights, num_classes=3)
         """, 3),
+    "quantize-not-a-literal": ("""
+        from torchvision.models.quantization import ResNet50_QuantizedWeights, resnet50
+        model = resnet50(weights=ResNet50_QuantizedWeights, quantize=args.quantize)
+        """, 2),
 }  # fmt: skip
 
 
 @pytest.mark.parametrize("code", TRAPS.values(), ids=TRAPS.keys())
-def test_trap_stays_silent(code):
-    assert lint_text(code, [TorchvisionWeightsArgument]) == []
+@pytest.mark.parametrize("rule", [TorchvisionWeightsArgument, TorchvisionPretrainedFlag])
+def test_trap_stays_silent(code, rule):
+    assert lint_text(code, [rule]) == []
 
 
 @pytest.mark.parametrize(("code", "line"), TRUE_POSITIVES.values(), ids=TRUE_POSITIVES.keys())
@@ -65,72 +62,18 @@ def test_true_positive_is_reported_once(code, line):
     assert found == [("FT009", line)]
 
 
-def _fixed(code: str) -> str:
-    """``code`` after one pass of FT009's fixes."""
+def test_ft009_fix_names_the_member_of_the_enum_the_builder_loads():
+    code = """
+        from torchvision.models.quantization import ResNet50_QuantizedWeights, resnet50
+        model = resnet50(weights=ResNet50_QuantizedWeights)
+        """
     text = code_text(code)
-    return apply_fixes(text, lint_text(text, [TorchvisionWeightsArgument]), unsafe=True)[0]
-
-
-@pytest.mark.parametrize(
-    ("code", "expected"),
-    [
-        pytest.param(
-            """
-            import torchvision
-            model = torchvision.models.resnet50(pretrained=True)
-            """,
-            "model = torchvision.models.resnet50(weights=torchvision.models.ResNet50_Weights.IMAGENET1K_V1)",
-            id="through-the-imported-package",
-        ),
-        pytest.param(
-            """
-            from torchvision.models.quantization import ResNet50_QuantizedWeights, resnet50
-            model = resnet50(weights=ResNet50_QuantizedWeights)
-            """,
-            "from torchvision.models import ResNet50_Weights\nmodel = resnet50(weights=ResNet50_Weights.IMAGENET1K_V1)",
-            id="quantized-builder-loads-the-float-enum",
-        ),
-        pytest.param(
-            """
-            from torchvision.models.detection import fasterrcnn_resnet50_fpn
-            model = fasterrcnn_resnet50_fpn(pretrained=False, pretrained_backbone=False)
-            """,
-            "model = fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None)",
-            id="both-flags-off",
-        ),
-        pytest.param(
-            """
-            from torchvision.models.optical_flow import raft_large
-            model = raft_large(pretrained=True)
-            """,
-            "from torchvision.models.optical_flow import Raft_Large_Weights\nmodel = raft_large(weights=Raft_Large_Weights.C_T_SKHT_V2)",
-            id="legacy-member-is-not-imagenet",
-        ),
-    ],
-)  # fmt: skip
-def test_ft009_fix_keeps_the_weights_loaded_today(code, expected):
-    assert expected in _fixed(code)
-
-
-def test_ft009_two_fixes_needing_one_import_do_not_import_it_twice():
-    code = """
-        from torchvision.models.detection import fasterrcnn_resnet50_fpn
-        a = fasterrcnn_resnet50_fpn(pretrained=True)
-        b = fasterrcnn_resnet50_fpn(pretrained=True)
-        """
-    fixed = _fixed(code)
-    assert fixed.count("import FasterRCNN_ResNet50_FPN_Weights") == 1
-    cst.parse_module(fixed)
-
-
-def test_ft009_without_an_import_to_follow_offers_no_fix():
-    code = """
-        def build():
-            from torchvision.models.detection import fasterrcnn_resnet50_fpn
-            return fasterrcnn_resnet50_fpn(pretrained=True)
-        """
-    (diagnostic,) = lint_text(code, [TorchvisionWeightsArgument])
-    assert diagnostic.fix is None
+    fixed, _ = apply_fixes(text, lint_text(text, [TorchvisionWeightsArgument]), unsafe=True)
+    assert fixed == (
+        "from torchvision.models.quantization import ResNet50_QuantizedWeights, resnet50\n"
+        "from torchvision.models import ResNet50_Weights\n"
+        "model = resnet50(weights=ResNet50_Weights.IMAGENET1K_V1)\n"
+    )
 
 
 def test_every_legacy_member_names_a_known_enum_member():
@@ -155,9 +98,6 @@ def test_cli_reports_its_fixture_at_its_lines_and_nothing_on_the_others_or_clean
     status, findings = check_json("--select", "FT009", *map(str, CROSS_CHECKED_FIXTURES))
     assert (status, where(findings)) == (1, [
         ("ft009_torchvision_weights_argument.py", None, "FT009", 10),
-        ("ft009_torchvision_weights_argument.py", None, "FT009", 11),
-        ("ft009_torchvision_weights_argument.py", None, "FT009", 12),
-        ("ft009_torchvision_weights_argument.py", None, "FT009", 18),
         ("seed_backbone_freezing.ipynb", 1, "FT009", 5),
         ("seed_backbone_freezing.py", None, "FT009", 6),
     ])  # fmt: skip

@@ -4,7 +4,7 @@ real CLI on the fixtures."""
 from __future__ import annotations
 
 import pytest
-from support import CROSS_CHECKED_FIXTURES, check_json, lint_text, where
+from support import CROSS_CHECKED_FIXTURES, check_json, lint_notebook, lint_text, where
 
 from ftlint.rules.ft010_unfreeze_after_optimizer import UnfreezeAfterOptimizer
 
@@ -109,3 +109,20 @@ def test_cli_reports_its_fixture_at_its_lines_and_nothing_on_the_others_or_clean
     assert (status, where(findings)) == (1, [
         ("ft010_unfreeze_after_optimizer.py", None, "FT010", 23),
     ])  # fmt: skip
+
+
+def test_notebook_message_names_the_cell_and_line_of_the_optimizer(tmp_path):
+    [found] = lint_notebook(tmp_path, [UnfreezeAfterOptimizer], """
+        for p in model.backbone.parameters():
+            p.requires_grad = False
+        optimizer = torch.optim.AdamW(filter(lambda p: p.requires_grad, model.parameters()), lr=1e-3)
+        """, """
+        for p in model.backbone.parameters():
+            p.requires_grad = True
+        """)  # fmt: skip
+    assert (found.cell, found.location.row, found.message) == (2, 2, (
+        "`p.requires_grad = True` makes the parameters of `model.backbone` trainable after "
+        "`optimizer` (cell 1, line 3) was built from only those of `model` trainable then: they "
+        "get gradients, but the optimizer never updates them. Add them with "
+        "`optimizer.add_param_group({'params': ...})`, or build the optimizer after unfreezing"
+    ))  # fmt: skip
