@@ -27,7 +27,9 @@ TOKEN_TYPES: frozenset[type[cst.CSTNode]] = frozenset(
     kind
     for module in (_op, _whitespace)
     for kind in vars(module).values()
-    if isinstance(kind, type) and issubclass(kind, cst.CSTNode) and kind.__module__ == module.__name__
+    if isinstance(kind, type)
+    and issubclass(kind, cst.CSTNode)
+    and kind.__module__ == module.__name__
 ) | {
     cst.LeftParen,
     cst.RightParen,

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
-
 _EXPRESSION_TYPES = frozenset(
     kind
     for kind in vars(cst).values()
