@@ -78,19 +78,23 @@ def main() -> None:
 @click.option("--select", multiple=True, help="Rule codes or prefixes to enable (comma-separated).")
 @click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
 @click.option("--extend-select", multiple=True, help="Rule codes to enable on top of `select`.")
-@click.option(
-    "--output-format", type=click.Choice(FORMATS), default="text", show_default=True
-)
+@click.option("--output-format", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of findings.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings and nothing else.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes, then report what remains.")
 @click.option(
-    "--unsafe-fixes", is_flag=True, help="Also apply (with --fix/--diff) fixes that change behaviour."
+    "--unsafe-fixes",
+    is_flag=True,
+    help="Also apply (with --fix/--diff) fixes that change behaviour.",
 )
 @click.option("--diff", is_flag=True, help="Print the fixes as a diff instead of writing them.")
 @click.option(
-    "-j", "--jobs", type=click.IntRange(min=1), default=default_jobs, show_default="the cores",
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=default_jobs,
+    show_default="the cores",
     help="Processes to check files with.",
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache of results.")
@@ -98,6 +102,12 @@ def main() -> None:
     "--config",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A pyproject.toml ([tool.ftlint]) or ftlint.toml to use instead of discovery.",
+)
+@click.option(
+    "--max-file-size",
+    metavar="SIZE",
+    help="Report larger files (FT901) instead of analysing them, e.g. 4MB; default 1MB, or "
+    "`max-file-size` in the settings. Analysis needs about 0.55 GB of memory per MB.",
 )
 def check(
     paths: tuple[Path, ...],
@@ -114,10 +124,21 @@ def check(
     jobs: int,
     no_cache: bool,
     config: Path | None,
+    max_file_size: str | None,
 ) -> None:
     """Lint PATHS (default: the current directory) for risky freeze code."""
     targets = list(paths) or [Path(".")]
     settings, enabled = resolve_settings(config, targets, select, ignore, extend_select)
+    if max_file_size is not None:
+        from ftlint.config import parse_size
+
+        try:
+            settings.max_file_size = parse_size(max_file_size)
+        except ValueError:
+            raise click.BadParameter(
+                f"{max_file_size!r} is not a size such as 1048576, 512KB or 4MB",
+                param_hint="--max-file-size",
+            ) from None
     cache = None if no_cache else ResultCache.for_project(settings.root)
     result = check_paths(targets, settings, enabled, jobs=jobs, cache=cache)
     fixed = 0
@@ -131,7 +152,9 @@ def check(
             # As ruff: the diff alone on stdout (it can be piped to `patch`), exit 1 if non-empty.
             click.echo("".join(report.diffs), nl=False)
             remaining = report.result.diagnostics
-            click.echo(diff_summary(remaining, fixed=report.fixed, unsafe_fixes=unsafe_fixes), err=True)
+            click.echo(
+                diff_summary(remaining, fixed=report.fixed, unsafe_fixes=unsafe_fixes), err=True
+            )
             changes = EXIT_FINDINGS if report.diffs and not exit_zero else EXIT_CLEAN
             sys.exit(exit_code(remaining, exit_zero=True) or changes)
         result, fixed = report.result, report.fixed

@@ -53,6 +53,31 @@ class _Dispatcher(cst.CSTVisitor):
                     internal_error(self._analysis.source, f"rule {rule.code}", error)
                 )
 
+    def run(self, module: cst.Module) -> None:
+        """Traverse ``module`` once, calling the rules' hooks in libcst's order (see
+        ``ftlint.walk``: the same calls as ``module.visit(self)``, at a fraction of the cost)."""
+        from ftlint.walk import TOKEN_TYPE_NAMES, TOKEN_TYPES, walk
+
+        hooked = {name.partition("_")[2] for rule in self._rules for name in dir(rule)}
+        entering: dict[type, bool] = {}
+        leaving: dict[type, bool] = {}
+
+        def enter(node: cst.CSTNode) -> None:
+            kind = type(node)
+            if kind not in entering:
+                entering[kind] = bool(self._handlers("visit_", node))
+            if entering[kind]:
+                self._call("visit_", node)
+
+        def leave(node: cst.CSTNode) -> None:
+            kind = type(node)
+            if kind not in leaving:
+                leaving[kind] = bool(self._handlers("leave_", node))
+            if leaving[kind]:
+                self._call("leave_", node)
+
+        walk(module, enter, leave, skip=frozenset() if hooked & TOKEN_TYPE_NAMES else TOKEN_TYPES)
+
     def on_visit(self, node: cst.CSTNode) -> bool:
         self._call("visit_", node)
         return True
@@ -216,7 +241,7 @@ def analyze(source: SourceFile, rules: Sequence[type[Rule]]) -> FileAnalysis | D
         instances.append(instance)
     try:
         with _deep_trees():
-            module.visit(_Dispatcher(instances, analysis))
+            _Dispatcher(instances, analysis).run(module)
     except RecursionError as error:
         analysis.errors.append(internal_error(source, "the traversal", error))
     return analysis

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ftlint.cache import ResultCache, catalog_index
-from ftlint.config import Settings
+from ftlint.config import DEFAULT_MAX_FILE_SIZE, Settings, format_size
 from ftlint.diagnostics import Diagnostic, Location
 from ftlint.discovery import discover
 from ftlint.input_checks import InternalError, UnreadableFile
@@ -78,6 +78,20 @@ def _about_file(code: str, message: str, shown: str) -> Diagnostic:
     return Diagnostic(code, message, shown, Location(1, 1), Location(1, 1))
 
 
+def _too_large(task: _Task, size: int, limit: int) -> _Outcome:
+    message = (
+        f"file too large to analyse: {format_size(size)}, over max-file-size ({format_size(limit)})"
+        "; not checked. Raise `max-file-size` in [tool.ftlint] or pass --max-file-size "
+        "(analysis needs about 0.55 GB of memory per MB)"
+    )
+    return _Outcome([_about_file(UnreadableFile.code, message, task.shown)])
+
+
+def exhaustive_mode() -> bool:
+    """FTLINT_EXHAUSTIVE=1: every rule on every file, no triage and no cache (the oracle)."""
+    return os.environ.get("FTLINT_EXHAUSTIVE", "") not in ("", "0")
+
+
 @dataclass(frozen=True)
 class _Task:
     path: Path
@@ -99,6 +113,9 @@ class _Checker:
     rules: tuple[type[Rule], ...] | None  # None: the catalog's, imported once a file needs them
     cache: ResultCache | None
     tokens: TokenScan
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    # Every rule on every file, no triage: the oracle the triage must agree with (FTLINT_EXHAUSTIVE=1).
+    exhaustive: bool = False
 
     def check(self, task: _Task) -> _Outcome:
         try:
@@ -124,7 +141,7 @@ class _Checker:
             cached = self.cache.load(key, task.shown)
             if cached is not None:
                 return _Outcome(cached, self._source(task) if cached else None)
-        if task.path.suffix in _PYTHON_SUFFIXES:
+        if task.path.suffix in _PYTHON_SUFFIXES and not self.exhaustive:
             triages = self.tokens.passing(raw, triages)
         return self._lint(task, triages, key, raw)
 
@@ -140,7 +157,14 @@ class _Checker:
                 source = read_source(task.path, task.shown)
             except SourceError as error:
                 return _Outcome([_about_file(UnreadableFile.code, str(error), task.shown)])
-            codes = set(admitted(source.text, triages))
+            if self.exhaustive:
+                codes = {triage.code for triage in triages}
+            else:
+                codes = set(admitted(source.text, triages))
+            # Only parsing costs memory in proportion to the file (libcst: ~0.55 GB per MB), so
+            # only a file that passes triage can be too large.
+            if codes and len(source.raw) > self.max_file_size:
+                return _too_large(task, len(source.raw), self.max_file_size)
             if codes:
                 from ftlint.engine import run_rules  # libcst: only for files that pass triage
 
@@ -226,7 +250,15 @@ def check_paths(
     else:
         triages = tuple(RuleTriage.of(rule) for rule in rules)
         available = set(catalog.codes) | {rule.code for rule in rules}
-    checker = _Checker(triages, None if rules is None else tuple(rules), cache, TokenScan(triages))
+    exhaustive = exhaustive_mode()
+    checker = _Checker(
+        triages,
+        None if rules is None else tuple(rules),
+        None if exhaustive else cache,
+        TokenScan(triages),
+        settings.max_file_size,
+        exhaustive,
+    )
     tasks = [
         _Task(path, display_path(path), frozenset(enabled - settings.ignored_for(path, available)))
         for path in discover(paths, settings)

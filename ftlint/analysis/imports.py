@@ -8,6 +8,12 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
+_EXPRESSION_TYPES = frozenset(
+    kind
+    for kind in vars(cst).values()
+    if isinstance(kind, type) and issubclass(kind, cst.BaseExpression)
+)
+
 
 def dotted_name(node: cst.CSTNode) -> str | None:
     """``a.b.c`` for a Name/Attribute chain, else None."""
@@ -24,8 +30,18 @@ class ImportMap:
 
     @classmethod
     def from_module(cls, module: cst.Module) -> ImportMap:
+        from ftlint.walk import TOKEN_TYPES, walk
+
         collector = _ImportCollector()
-        module.visit(collector)
+
+        def enter(node: cst.CSTNode) -> None:
+            if isinstance(node, cst.Import):
+                collector.visit_Import(node)
+            elif isinstance(node, cst.ImportFrom):
+                collector.visit_ImportFrom(node)
+
+        # Imports are statements, and no expression holds a statement.
+        walk(module, enter, skip=TOKEN_TYPES | _EXPRESSION_TYPES)
         return cls(collector.bindings)
 
     def qualify(self, node: cst.CSTNode) -> str | None:

@@ -48,9 +48,9 @@ def find_all(node: object, predicate: Callable[[cst.CSTNode], bool]) -> list[cst
     in source order; none when ``node`` is not a node (``None``, a sentinel)."""
     if not isinstance(node, cst.CSTNode):
         return []
-    finder = _Finder(predicate)
-    node.visit(finder)
-    return finder.found
+    from ftlint.walk import find_all as walk_find_all
+
+    return walk_find_all(node, predicate)
 
 
 def one_line(code: str, limit: int | None = 160) -> str:
