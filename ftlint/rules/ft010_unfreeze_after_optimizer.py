@@ -34,6 +34,35 @@ _TRAINING_HOOK = re.compile(
     r"^(on_train|on_validation|on_epoch|training_step|on_before_|on_after_)"
 )
 _CONFIGURE_OPTIMIZERS = "configure_optimizers"
+# Calls whose names mention optimizers but build none: Lightning's accessors and steps.
+_NOT_BUILDS = frozenset(
+    {"optimizers", "optimizer_step", "optimizer_zero_grad", "lr_schedulers", "zero_grad"}
+)
+# Lightning callbacks: their training hooks run after `configure_optimizers`, and get the
+# LightningModule as their third parameter (`on_train_epoch_start(self, trainer, pl_module)`).
+_LIGHTNING_PACKAGES = ("lightning.pytorch", "lightning", "pytorch_lightning")
+_LIGHTNING_CALLBACKS = frozenset(
+    f"{package}.{module}{name}"
+    for package in _LIGHTNING_PACKAGES
+    for module in ("", "callbacks.", "callbacks.callback.", "callbacks.finetuning.")
+    for name in ("Callback", "BaseFinetuning", "BackboneFinetuning")
+)
+_CALLBACK_HOOK = re.compile(rf"{_TRAINING_HOOK.pattern}|^finetune_function$")
+_PL_MODULE_POSITION = 2
+# transformers' `TrainerCallback`: every hook but `on_init_end` runs after `Trainer.train()` built
+# its optimizer in `create_optimizer()`, from the parameters that required grad then.
+_HF_CALLBACKS = frozenset(
+    {"transformers.TrainerCallback", "transformers.trainer_callback.TrainerCallback"}
+)
+_HF_HOOKS = frozenset(
+    {
+        "on_train_begin", "on_epoch_begin", "on_epoch_end", "on_step_begin", "on_step_end",
+        "on_substep_end", "on_pre_optimizer_step", "on_optimizer_step", "on_evaluate", "on_log",
+        "on_save", "on_prediction_step",
+    }
+)  # fmt: skip
+# What replaces the optimizer `Trainer.create_optimizer()` would build.
+_HF_OWN_OPTIMIZER = re.compile(r"\boptimizers\s*=|\bdef\s+create_optimizer")
 # Builtins that pass parameters through: `list(model.head.parameters())`, `chain(a, b)`.
 _PASS_THROUGH = frozenset({"list", "tuple", "iter", "chain"})
 _MAX_NAME_HOPS = 4
@@ -86,6 +115,20 @@ class _Unfreeze:
     part: Part | None
     order: int
     loops: frozenset[int]
+    via: str = ""  # for a helper's call: where the helper unfreezes
+    shown: Part | None = None  # the part as the code names it, when `part` was rebased
+
+
+@dataclass
+class _Call:
+    """A call of a plain name, with the dotted paths of its arguments."""
+
+    name: str
+    node: cst.CSTNode
+    positional: list[str | None]
+    keywords: dict[str, str | None]
+    order: int
+    loops: frozenset[int]
 
 
 @dataclass
@@ -97,6 +140,18 @@ class _Flow:
     unfreezes: list[_Unfreeze] = field(default_factory=list)
     loops: list[int] = field(default_factory=list)
     references: set[str] = field(default_factory=set)  # dotted names it uses: `self.optimizer`
+    parameters: list[str] = field(default_factory=list)  # positional, then keyword-only
+    calls: list[_Call] = field(default_factory=list)
+
+    def rebased(self, part: Part | None, replacements: dict[str, str | None]) -> Part | None:
+        """``part`` with its root replaced: a parameter by the caller's argument."""
+        if part is None:
+            return None
+        root, dot, rest = part.path.partition(".")
+        if root not in replacements:
+            return part
+        new_root = replacements[root]
+        return None if new_root is None else Part(new_root + dot + rest, part.exact)
 
 
 @dataclass
@@ -107,6 +162,7 @@ class _Owner:
     builds: list[_Build] = field(default_factory=list)
     configured: list[_Build] = field(default_factory=list)  # by `configure_optimizers`
     borrowing: list[_Flow] = field(default_factory=list)
+    kind: str | None = None  # "lightning-callback" or "hf-callback"
 
 
 def _mentions_requires_grad(node: cst.CSTNode) -> bool:
@@ -157,9 +213,11 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
     name = "unfreeze-after-optimizer"
     summary = "Parameters unfrozen after the optimizer was built without them are never updated"
     required_tokens = ("requires_grad = True", "requires_grad=True", "requires_grad_(")
-    # And an optimizer built: a call whose name `_OPTIMIZER_CLASS` or `_OPTIMIZER_FACTORY` matches.
+    # And an optimizer built: a call whose name `_OPTIMIZER_CLASS` or `_OPTIMIZER_FACTORY` matches,
+    # or a transformers callback (the `Trainer` builds the optimizer).
     candidate_pattern = (
         rf"(?:{_OPTIMIZER_CLASS.pattern.removeprefix('^')}|(?i:optimizer))\w*[\s\\]*\("
+        r"|TrainerCallback"
     )
 
     VALID = [
@@ -271,6 +329,11 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
         self._owners: list[_Owner] = [_Owner()]
         self._order = 0
         self._adds_param_groups = "add_param_group" in file.source.text
+        self._class_kinds: dict[str, str | None] = {}
+        self._configured: list[_Build] = []  # every class's `configure_optimizers` builds
+        self._callback_hooks: list[tuple[str, _Flow]] = []  # (kind, hook) judged at the end
+        self._all_flows: list[_Flow] = []
+        self._helpers: dict[str, _Flow] = {}  # module-level functions, by name
 
     def _unaliased(self, node: cst.BaseExpression) -> str | None:
         """``node``'s dotted path with aliases followed: ``head`` after ``head = model.fc`` is
@@ -386,6 +449,8 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
             if given is not None:
                 self._collect(given, found, hops=0)
             return found
+        if name in _NOT_BUILDS:
+            return None
         return _Parameters(unknown=True) if _OPTIMIZER_FACTORY.search(name) else None
 
     def _add_build(self, node: cst.CSTNode, target: str | None, parameters: _Parameters) -> None:
@@ -450,9 +515,40 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
         if name is not None:
             self._flows[-1].references.add(name)
 
+    def visit_Call(self, node: cst.Call) -> None:
+        super().visit_Call(node)
+        if not isinstance(node.func, cst.Name):
+            return
+        flow = self._flows[-1]
+        positional = [
+            self._unaliased(arg.value) for arg in node.args if arg.keyword is None and not arg.star
+        ]
+        keywords = {
+            arg.keyword.value: self._unaliased(arg.value) for arg in node.args if arg.keyword
+        }
+        flow.calls.append(
+            _Call(node.func.value, node, positional, keywords, self._next(),
+                  frozenset(flow.loops))
+        )  # fmt: skip
+
+    def _class_kind(self, node: cst.ClassDef) -> str | None:
+        """Whether the class is a Lightning or a transformers callback, by its bases."""
+        for base in node.bases:
+            qualified = self.file.imports.qualify(base.value)
+            if qualified in _LIGHTNING_CALLBACKS:
+                return "lightning-callback"
+            if qualified in _HF_CALLBACKS:
+                return "hf-callback"
+            local = self._class_kinds.get(dotted_name(base.value) or "")
+            if local is not None:
+                return local
+        return None
+
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         super().visit_ClassDef(node)
-        self._owners.append(_Owner())
+        kind = self._class_kind(node)
+        self._class_kinds[node.name.value] = kind
+        self._owners.append(_Owner(kind=kind))
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         super().leave_ClassDef(original_node)
@@ -460,23 +556,104 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         super().visit_FunctionDef(node)
-        self._flows.append(_Flow(node.name.value))
+        params = node.params
+        names = [p.name.value for p in (*params.posonly_params, *params.params)]
+        self._flows.append(
+            _Flow(node.name.value, parameters=names + [p.name.value for p in params.kwonly_params])
+        )
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         super().leave_FunctionDef(original_node)
         flow, owner = self._flows.pop(), self._owners[-1]
+        self._all_flows.append(flow)
         self._judge_flow(flow)
         owner.builds += flow.builds
         if flow.name == _CONFIGURE_OPTIMIZERS and self.scope.is_class:
             owner.configured += flow.builds
-        if flow.unfreezes and not flow.builds:
+            self._configured += flow.builds
+        hook = (owner.kind == "lightning-callback" and _CALLBACK_HOOK.match(flow.name)) or (
+            owner.kind == "hf-callback" and flow.name in _HF_HOOKS
+        )
+        if flow.unfreezes and not flow.builds and hook and owner.kind is not None:
+            self._callback_hooks.append((owner.kind, flow))
+        elif flow.unfreezes and not flow.builds:
             owner.borrowing.append(flow)
+        if len(self._flows) == 1 and len(self._owners) == 1:
+            self._helpers[flow.name] = flow
 
     def leave_Module(self, original_node: cst.Module) -> None:
         flow, owner = self._flows.pop(), self._owners.pop()
+        self._all_flows.append(flow)
         self._judge_flow(flow)
         owner.builds += flow.builds
         self._judge_borrowing(owner)
+        for caller in self._all_flows:
+            self._judge_helper_calls(caller)
+        for kind, hook in self._callback_hooks:
+            if kind == "hf-callback":
+                self._judge_hf_hook(hook)
+            else:
+                self._judge_lightning_callback(hook)
+
+    def _judge_helper_calls(self, caller: _Flow) -> None:
+        """Calls of same-file helpers that unfreeze (and build no optimizer), as unfreezes at
+        the call: the helper's parameters stand for the caller's arguments."""
+        unfreezes: list[_Unfreeze] = []
+        for call in caller.calls:
+            helper = self._helpers.get(call.name)
+            if helper is None or helper is caller or helper.builds or not helper.unfreezes:
+                continue
+            replacements: dict[str, str | None] = dict.fromkeys(helper.parameters)
+            replacements.update(zip(helper.parameters, call.positional, strict=False))
+            replacements.update(
+                (name, path) for name, path in call.keywords.items() if name in replacements
+            )
+            for unfreeze in helper.unfreezes:
+                code = one_line(self.file.module.code_for_node(unfreeze.node), None)
+                unfreezes.append(
+                    _Unfreeze(call.node, helper.rebased(unfreeze.part, replacements), call.order,
+                              call.loops, f" (`{call.name}()` runs `{code}`, "
+                              f"{self.where(unfreeze.node)})")
+                )  # fmt: skip
+        if unfreezes:
+            self._judge_flow(_Flow(caller.name, builds=caller.builds, unfreezes=unfreezes))
+
+    def _judge_lightning_callback(self, hook: _Flow) -> None:
+        """A Lightning callback's training hook that unfreezes parts of its `pl_module`: the
+        optimizer in effect is the one of a `configure_optimizers` of this file."""
+        if not self._configured or len(hook.parameters) <= _PL_MODULE_POSITION:
+            return
+        trainer, pl_module = hook.parameters[1], hook.parameters[_PL_MODULE_POSITION]
+        replacements: dict[str, str | None] = {pl_module: "self"}
+        for unfreeze in hook.unfreezes:
+            part = unfreeze.part
+            for accessor in ("lightning_module", "model"):
+                prefix = f"{trainer}.{accessor}"
+                if part is not None and is_within(part.path, prefix):
+                    part = Part("self" + part.path.removeprefix(prefix), part.exact)
+            rebased = _Unfreeze(unfreeze.node, hook.rebased(part, replacements), unfreeze.order,
+                                unfreeze.loops, shown=unfreeze.part)  # fmt: skip
+            self._judge(rebased, self._configured, hook=True)
+
+    def _judge_hf_hook(self, hook: _Flow) -> None:
+        """A transformers callback's hook that unfreezes: `Trainer.create_optimizer()` gave the
+        optimizer only the parameters that required grad then (unless the file hands the
+        Trainer an optimizer of its own or overrides `create_optimizer`)."""
+        if self._adds_param_groups or _HF_OWN_OPTIMIZER.search(self.file.source.text):
+            return
+        for unfreeze in hook.unfreezes:
+            code = one_line(self.file.module.code_for_node(unfreeze.node), None)
+            part = unfreeze.part
+            what = "parameters" if part is None else f"parameters of `{part.path}`"
+            self.report(
+                unfreeze.node,
+                f"`{code}` in `{hook.name}()` makes {what} trainable after the transformers "
+                "`Trainer` built its optimizer (`Trainer.create_optimizer()`, before "
+                "`on_train_begin`) from only the parameters that required grad then: they get "
+                "gradients, but the optimizer never updates them. Unfreeze before "
+                "`trainer.train()`, or add them with `kwargs['optimizer'].add_param_group("
+                "{'params': ...})`",
+            )
 
     # Verdict.
 
@@ -524,12 +701,12 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
             [f"the parameters of `{part}`" for part in parameters.parts]
             + [f"those of `{part}` trainable then" for part in parameters.filtered_parts]
         )
-        part = unfreeze.part
+        part = unfreeze.shown or unfreeze.part
         what = "parameters" if part is None else f"parameters of `{part.path}`"
         variable = build.target or "optimizer"
         self.report(
             unfreeze.node,
-            f"`{statement}` makes {'the ' if part and part.exact else ''}{what} trainable after "
+            f"`{statement}`{unfreeze.via} makes {'the ' if part and part.exact else ''}{what} trainable after "
             f"{optimizer} was built from only {given}: they get gradients, but the optimizer "
             f"never updates them. Add them with `{variable}.add_param_group({{'params': ...}})`"
             + (" (Lightning's `BaseFinetuning.unfreeze_and_add_param_group` does both)" if hook
