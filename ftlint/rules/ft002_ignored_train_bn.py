@@ -22,6 +22,8 @@ BASE_FINETUNING = frozenset(f"{module}.BaseFinetuning" for module in _MODULES)
 # `BackboneFinetuning.__init__`'s parameters before `train_bn`, for positional calls.
 _TRAIN_BN_POSITION = 6
 _DEFAULT_UNFREEZE_EPOCH = "10"
+# `unfreeze_and_add_param_group(modules, optimizer, lr, initial_denom_lr, train_bn)`.
+_UNFREEZE_TRAIN_BN_POSITION = 4
 
 
 @dataclass
@@ -31,6 +33,29 @@ class _ClassInfo:
     freeze_calls: list[cst.Call] = field(default_factory=list)  # in freeze_before_training
     overrides_freeze_before_training: bool = False
     stores_train_bn: bool = False
+    accepts_train_bn: bool = False  # its `__init__` has a `train_bn` parameter
+    # `train_bn` values its `unfreeze_and_add_param_group(...)` calls pass, with the calls.
+    unfreeze_train_bn: list[tuple[cst.Call, cst.BaseExpression]] = field(default_factory=list)
+
+
+def _train_bn_argument(call: cst.Call, position: int) -> cst.Arg | None:
+    """The argument that gives ``train_bn``: its keyword, or the positional one at ``position``."""
+    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "train_bn":
+            return arg
+    return positional[position] if len(positional) > position else None
+
+
+def _unfreeze_calls(node: cst.ClassDef) -> list[tuple[cst.Call, cst.BaseExpression]]:
+    """``self.unfreeze_and_add_param_group(...)`` calls that pass ``train_bn``, with its value."""
+    found = []
+    for call in find_all(node, lambda n: is_call(n) and is_attribute(n.func, "unfreeze_and_add_param_group")):
+        assert isinstance(call, cst.Call)
+        arg = _train_bn_argument(call, _UNFREEZE_TRAIN_BN_POSITION)
+        if arg is not None:
+            found.append((call, arg.value))
+    return found
 
 
 def _passes_train_bn(call: cst.Call) -> bool:
@@ -258,7 +283,14 @@ class IgnoredTrainBn(Rule):
                 ),
             )
         )
+        info.unfreeze_train_bn = _unfreeze_calls(node)
         for statement in node.body.body:
+            if isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__":
+                params = statement.params
+                info.accepts_train_bn = any(
+                    param.name.value == "train_bn"
+                    for param in (*params.posonly_params, *params.params, *params.kwonly_params)
+                )
             if isinstance(statement, cst.FunctionDef) and (
                 statement.name.value == "freeze_before_training"
             ):
@@ -309,11 +341,72 @@ class IgnoredTrainBn(Rule):
             ancestry = self._ancestry(name)
             is_finetuning = any(a in BACKBONE_FINETUNING | BASE_FINETUNING for a in ancestry)
             stores = info.stores_train_bn or any(a in BACKBONE_FINETUNING for a in ancestry)
-            if not (is_finetuning and stores):
+            if not is_finetuning:
                 continue
             for call in info.freeze_calls:
-                if call.args and not _passes_train_bn(call):
+                if not call.args:
+                    continue
+                if not _passes_train_bn(call) and stores:
                     self._report_freeze_call(call)
+                elif not _passes_train_bn(call):
+                    self._check_unfreeze_mismatch(call, info)
+                else:
+                    self._check_hard_coded(name, call, info)
+
+    def _accepts_train_bn(self, name: str) -> bool:
+        return any(
+            info.accepts_train_bn
+            for info in map(self._classes.get, self._ancestry(name))
+            if info is not None
+        )
+
+    def _check_hard_coded(self, name: str, call: cst.Call, info: _ClassInfo) -> None:
+        """``self.freeze(..., train_bn=True)`` in a class that takes a ``train_bn`` argument."""
+        arg = _train_bn_argument(call, 1)
+        if arg is None or not is_name(arg.value, "True") or not self._accepts_train_bn(name):
+            return
+        code = one_line(self.file.module.code_for_node(call), None)
+        modules = one_line(self.file.module.code_for_node(call.args[0].value), None)
+        fixed = None
+        if info.stores_train_bn:
+            fixed = call.with_deep_changes(arg, value=cst.parse_expression("self.train_bn"))
+        self.report(
+            call,
+            f"`{code}` hard-codes `train_bn=True` although `{name}` takes a `train_bn` argument: "
+            f"the BatchNorm layers of `{modules}` stay trainable and keep updating their running "
+            "statistics during the frozen phase even when `train_bn=False` is passed. Pass "
+            + ("`train_bn=self.train_bn`" if info.stores_train_bn else "the class's `train_bn`"),
+            replacement=fixed,
+            fix_message="Pass `train_bn=self.train_bn`" if fixed is not None else "",
+        )
+
+    def _check_unfreeze_mismatch(self, call: cst.Call, info: _ClassInfo) -> None:
+        """``self.freeze(modules)`` (BatchNorm left trainable) in a class whose unfreezing passes
+        a ``train_bn`` that is not the literal ``True``."""
+        given = [
+            (unfreeze, value) for unfreeze, value in info.unfreeze_train_bn
+            if not is_name(value, "True")
+        ]  # fmt: skip
+        if not given:
+            return
+        unfreeze, value = given[0]
+        module = self.file.module
+        code = one_line(module.code_for_node(call), None)
+        modules = one_line(module.code_for_node(call.args[0].value), None)
+        value_code = one_line(module.code_for_node(value), None)
+        fixable = is_name(value, "False") or (
+            isinstance(value, cst.Attribute) and is_name(value.value, "self")
+        )
+        self.report(
+            call,
+            f"`{code}` does not pass `train_bn`, so `freeze()` defaults to `train_bn=True`: the "
+            f"BatchNorm layers of `{modules}` stay trainable and keep updating their running "
+            "statistics during the frozen phase, although unfreezing passes "
+            f"`train_bn={value_code}` (`unfreeze_and_add_param_group`, {self.where(unfreeze)}). "
+            f"Pass `train_bn={value_code}` here too",
+            replacement=self._with_train_bn(call, value_code) if fixable else None,
+            fix_message=f"Pass `train_bn={value_code}`" if fixable else "",
+        )
 
     def _check_construction(self, call: cst.Call) -> None:
         name = self._base_name(call.func)
@@ -345,25 +438,28 @@ class IgnoredTrainBn(Rule):
 
     def _report_freeze_call(self, call: cst.Call) -> None:
         code = one_line(self.file.module.code_for_node(call), None)
-        fixed = call.with_changes(
+        self.report(
+            call,
+            f"`{code}` ignores `self.train_bn`: `freeze()` defaults to `train_bn=True`, so "
+            "BatchNorm layers stay trainable, and keep updating running statistics, during the "
+            "frozen phase whatever `train_bn` says. Pass `train_bn=self.train_bn`",
+            replacement=self._with_train_bn(call, "self.train_bn"),
+            fix_message="Pass `train_bn=self.train_bn`",
+        )
+
+    @staticmethod
+    def _with_train_bn(call: cst.Call, value: str) -> cst.Call:
+        return call.with_changes(
             args=[
                 *call.args[:-1],
                 call.args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
                 cst.Arg(
                     keyword=cst.Name("train_bn"),
-                    value=cst.parse_expression("self.train_bn"),
+                    value=cst.parse_expression(value),
                     equal=cst.AssignEqual(
                         whitespace_before=cst.SimpleWhitespace(""),
                         whitespace_after=cst.SimpleWhitespace(""),
                     ),
                 ),
             ]
-        )
-        self.report(
-            call,
-            f"`{code}` ignores `self.train_bn`: `freeze()` defaults to `train_bn=True`, so "
-            "BatchNorm layers stay trainable, and keep updating running statistics, during the "
-            "frozen phase whatever `train_bn` says. Pass `train_bn=self.train_bn`",
-            replacement=fixed,
-            fix_message="Pass `train_bn=self.train_bn`",
         )
