@@ -50,7 +50,9 @@ def _train_bn_argument(call: cst.Call, position: int) -> cst.Arg | None:
 def _unfreeze_calls(node: cst.ClassDef) -> list[tuple[cst.Call, cst.BaseExpression]]:
     """``self.unfreeze_and_add_param_group(...)`` calls that pass ``train_bn``, with its value."""
     found = []
-    for call in find_all(node, lambda n: is_call(n) and is_attribute(n.func, "unfreeze_and_add_param_group")):
+    for call in find_all(
+        node, lambda n: is_call(n) and is_attribute(n.func, "unfreeze_and_add_param_group")
+    ):
         assert isinstance(call, cst.Call)
         arg = _train_bn_argument(call, _UNFREEZE_TRAIN_BN_POSITION)
         if arg is not None:
@@ -94,7 +96,10 @@ class IgnoredTrainBn(Rule):
     - `BackboneFinetuning(..., train_bn=False)`, or a subclass that does not override
       `freeze_before_training` or whose override still calls `super().freeze_before_training`;
     - a `BaseFinetuning`/`BackboneFinetuning` subclass that stores a `train_bn` but whose
-      `freeze_before_training` calls `self.freeze(...)` without passing it.
+      `freeze_before_training` calls `self.freeze(...)` without passing it, or passes a
+      hard-coded `train_bn=True` while its `__init__` takes a `train_bn` argument;
+    - a subclass whose `freeze_before_training` calls `self.freeze(...)` without `train_bn`
+      while its `unfreeze_and_add_param_group(...)` passes one (other than `True`).
 
     ## Why is this bad?
     `BaseFinetuning.freeze(modules, train_bn=True)` leaves BatchNorm layers trainable unless told
@@ -175,6 +180,19 @@ class IgnoredTrainBn(Rule):
             from mylib import BackboneFinetuning
 
             finetuning = BackboneFinetuning(train_bn=False)
+            """
+        ),
+        # No `train_bn` to honour: `True` in both phases, on purpose.
+        Valid(
+            """
+            from lightning.pytorch.callbacks import BaseFinetuning
+
+            class Milestone(BaseFinetuning):
+                def freeze_before_training(self, pl_module):
+                    self.freeze(pl_module.backbone, train_bn=True)
+
+                def finetune_function(self, pl_module, epoch, optimizer):
+                    self.unfreeze_and_add_param_group(pl_module.backbone, optimizer, train_bn=True)
             """
         ),
     ]
@@ -261,6 +279,38 @@ class IgnoredTrainBn(Rule):
                             pl_module.backbone, optimizer, train_bn=self.train_bn
                         )
             """,
+        ),
+        # A hard-coded `train_bn=True` where the class takes the user's `train_bn`.
+        Invalid(
+            """
+            from lightning.pytorch.callbacks import BaseFinetuning
+
+            class Milestone(BaseFinetuning):
+                def __init__(self, milestone=5, train_bn=False):
+                    super().__init__()
+                    self.train_bn = train_bn
+
+                def freeze_before_training(self, pl_module):
+                    self.freeze(pl_module.backbone, train_bn=True)
+            """,
+            line=9,
+            message_contains="hard-codes `train_bn=True` although `Milestone` takes",
+        ),
+        # `train_bn` passed when unfreezing, not when freezing.
+        Invalid(
+            """
+            from lightning.pytorch.callbacks import BaseFinetuning
+
+            class Milestone(BaseFinetuning):
+                def freeze_before_training(self, pl_module):
+                    self.freeze(pl_module.backbone)
+
+                def finetune_function(self, pl_module, epoch, optimizer):
+                    if epoch == 5:
+                        self.unfreeze_and_add_param_group(pl_module.backbone, optimizer, train_bn=False)
+            """,
+            line=5,
+            message_contains="although unfreezing passes `train_bn=False`",
         ),
     ]
 

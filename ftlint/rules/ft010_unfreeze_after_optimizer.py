@@ -177,7 +177,15 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
     function or training loop (or, in a LightningModule, in a training hook after
     `configure_optimizers`): from the then-trainable ones (`filter(lambda p: p.requires_grad,
     ...)`, a comprehension filtered on `requires_grad`) or from other sub-modules'
-    `.parameters()`; with no `add_param_group` and no new optimizer afterwards.
+    `.parameters()`; with no `add_param_group` and no new optimizer afterwards. Also followed:
+    a same-file helper function that unfreezes, called after the optimizer was built; a Lightning
+    `Callback` training hook (`on_train_epoch_start(self, trainer, pl_module)`) that unfreezes
+    parts of `pl_module` when this file's `configure_optimizers` is so limited; and a
+    transformers `TrainerCallback` hook (every one but `on_init_end`) that unfreezes, since
+    `Trainer.create_optimizer()` gives the optimizer only the parameters that require grad
+    before `on_train_begin` (unless the file passes `optimizers=` or overrides
+    `create_optimizer`). Changing the learning rate of existing param groups does not add the
+    unfrozen parameters to any of them.
 
     ## Why is this bad?
     An optimizer updates only the parameters it was given when it was built. Parameters
@@ -267,6 +275,33 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
             model.fc.requires_grad_(True)
             """
         ),
+        # The callback rebuilds the optimizers after unfreezing.
+        Valid(
+            """
+            import lightning as L
+            from lightning.pytorch.callbacks import Callback
+
+            class Classifier(L.LightningModule):
+                def configure_optimizers(self):
+                    return torch.optim.Adam(filter(lambda p: p.requires_grad, self.parameters()))
+
+            class Unfreeze(Callback):
+                def on_train_epoch_start(self, trainer, pl_module):
+                    if trainer.current_epoch == 3:
+                        pl_module.backbone.requires_grad_(True)
+                        trainer.strategy.setup_optimizers(trainer)
+            """
+        ),
+        # `on_init_end` runs in `Trainer.__init__`, before the optimizer is built.
+        Valid(
+            """
+            from transformers import TrainerCallback
+
+            class UnfreezeEncoder(TrainerCallback):
+                def on_init_end(self, args, state, control, model=None, **kwargs):
+                    model.encoder.requires_grad_(True)
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -319,6 +354,71 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
             """,
             line=9,
             message_contains="the optimizer of `configure_optimizers()`",
+        ),
+        # A Lightning callback's hook, on the LightningModule of this file.
+        Invalid(
+            """
+            import lightning as L
+            from lightning.pytorch.callbacks import Callback
+
+            class Classifier(L.LightningModule):
+                def configure_optimizers(self):
+                    return torch.optim.Adam(filter(lambda p: p.requires_grad, self.parameters()))
+
+            class Unfreeze(Callback):
+                def on_train_epoch_start(self, trainer, pl_module):
+                    if trainer.current_epoch == 3:
+                        pl_module.backbone.requires_grad_(True)
+            """,
+            line=11,
+            message_contains="parameters of `pl_module.backbone` trainable",
+        ),
+        # A transformers callback: the Trainer's optimizer holds what required grad.
+        Invalid(
+            """
+            from transformers import TrainerCallback
+
+            class UnfreezeEncoder(TrainerCallback):
+                def on_epoch_begin(self, args, state, control, model=None, **kwargs):
+                    if state.epoch >= 1:
+                        for p in model.encoder.parameters():
+                            p.requires_grad = True
+            """,
+            line=7,
+            message_contains="`Trainer.create_optimizer()`",
+        ),
+        # A helper called from the training loop.
+        Invalid(
+            """
+            def unfreeze(net):
+                for p in net.backbone.parameters():
+                    p.requires_grad = True
+
+            optimizer = torch.optim.AdamW(filter(lambda p: p.requires_grad, model.parameters()))
+            for epoch in range(20):
+                if epoch == 5:
+                    unfreeze(model)
+                train_one_epoch(model, optimizer)
+            """,
+            line=8,
+            message_contains="`unfreeze(model)` (`unfreeze()` runs `p.requires_grad = True`, line 3)",
+        ),
+        # "Phase 2" only lowers the learning rate of the existing param groups.
+        Invalid(
+            """
+            import lightning as L
+
+            class Classifier(L.LightningModule):
+                def configure_optimizers(self):
+                    return torch.optim.Adam(filter(lambda p: p.requires_grad, self.parameters()))
+
+                def on_train_epoch_start(self):
+                    if self.current_epoch == 3:
+                        self.backbone.requires_grad_(True)
+                        for group in self.optimizers().param_groups:
+                            group["lr"] = 1e-5
+            """,
+            line=9,
         ),
     ]
 
