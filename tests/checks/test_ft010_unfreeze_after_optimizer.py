@@ -126,3 +126,139 @@ def test_notebook_message_names_the_cell_and_line_of_the_optimizer(tmp_path):
         "get gradients, but the optimizer never updates them. Add them with "
         "`optimizer.add_param_group({'params': ...})`, or build the optimizer after unfreezing"
     ))  # fmt: skip
+
+
+LIGHTNING_MODULE = """
+    import torch
+    import lightning as L
+    from lightning.pytorch.callbacks import BaseFinetuning, Callback
+
+    class Classifier(L.LightningModule):
+        def configure_optimizers(self):
+            return torch.optim.Adam({params}, lr=1e-3)
+"""
+FILTERED = "filter(lambda p: p.requires_grad, self.parameters())"
+CALLBACK_HOOK = """
+    class Unfreeze(Callback):
+        def on_train_epoch_start(self, trainer, pl_module):
+            if trainer.current_epoch == 5:
+                pl_module.backbone.requires_grad_(True)
+"""
+HF_CALLBACK = """
+    from transformers import Trainer, TrainerCallback
+
+    class UnfreezeEncoder(TrainerCallback):
+        def {hook}(self, args, state, control, model=None, **kwargs):
+            for p in model.encoder.parameters():
+                p.requires_grad = True
+"""
+HELPER = """
+    def unfreeze_backbone(net):
+        for p in net.backbone.parameters():
+            p.requires_grad = True
+
+    optimizer = torch.optim.AdamW({params}, lr=1e-3)
+    for epoch in range(20):
+        if epoch == 5:
+            unfreeze_backbone(model)
+        train_one_epoch(model, optimizer)
+"""
+
+
+def _messages(code):
+    return [(d.location.row, d.message) for d in lint_text(code, [UnfreezeAfterOptimizer])]
+
+
+def test_lightning_callback_hook_after_filtered_configure_optimizers():
+    assert _messages(LIGHTNING_MODULE.format(params=FILTERED) + CALLBACK_HOOK) == [(12, (
+        "`pl_module.backbone.requires_grad_(True)` makes the parameters of `pl_module.backbone` "
+        "trainable after the optimizer of `configure_optimizers()` was built from only those of "
+        "`self` trainable then: they get gradients, but the optimizer never updates them. Add "
+        "them with `optimizer.add_param_group({'params': ...})` (Lightning's "
+        "`BaseFinetuning.unfreeze_and_add_param_group` does both)"
+    ))]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        LIGHTNING_MODULE.format(params="self.parameters()") + CALLBACK_HOOK,
+        LIGHTNING_MODULE.format(params=FILTERED)
+        + CALLBACK_HOOK
+        + "            trainer.strategy.setup_optimizers(trainer)\n",
+        LIGHTNING_MODULE.format(params=FILTERED) + """
+    class Unfreeze(BaseFinetuning):
+        def freeze_before_training(self, pl_module):
+            self.freeze(pl_module.backbone)
+
+        def finetune_function(self, pl_module, epoch, optimizer):
+            if epoch == 5:
+                self.unfreeze_and_add_param_group(pl_module.backbone, optimizer)
+""",
+        CALLBACK_HOOK,  # no `configure_optimizers` in sight
+    ],
+    ids=["all-parameters", "setup-optimizers", "unfreeze-and-add-param-group", "no-module"],
+)
+def test_lightning_callback_traps(code):
+    assert _messages(code) == []
+
+
+def test_hf_trainer_callback_hook():
+    assert _messages(HF_CALLBACK.format(hook="on_epoch_begin")) == [(6, (
+        "`p.requires_grad = True` in `on_epoch_begin()` makes parameters of `model.encoder` "
+        "trainable after the transformers `Trainer` built its optimizer "
+        "(`Trainer.create_optimizer()`, before `on_train_begin`) from only the parameters that "
+        "required grad then: they get gradients, but the optimizer never updates them. Unfreeze "
+        "before `trainer.train()`, or add them with "
+        "`kwargs['optimizer'].add_param_group({'params': ...})`"
+    ))]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        HF_CALLBACK.format(hook="on_init_end"),
+        HF_CALLBACK.format(hook="on_epoch_begin")
+        + "    optimizer = torch.optim.AdamW(model.parameters())\n"
+        + "    trainer = Trainer(model=model, optimizers=(optimizer, None))\n",
+        HF_CALLBACK.format(hook="on_epoch_begin")
+        + "            kwargs['optimizer'].add_param_group({'params': model.encoder.parameters()})\n",
+    ],
+    ids=["on-init-end", "own-optimizer-over-all-parameters", "add-param-group"],
+)
+def test_hf_trainer_callback_traps(code):
+    assert _messages(code) == []
+
+
+def test_helper_called_from_the_training_loop():
+    assert _messages(HELPER.format(params=FILTERED.replace("self", "model"))) == [(8, (
+        "`unfreeze_backbone(model)` (`unfreeze_backbone()` runs `p.requires_grad = True`, line "
+        "3) makes the parameters of `model.backbone` trainable after `optimizer` (line 5) was "
+        "built from only those of `model` trainable then: they get gradients, but the optimizer "
+        "never updates them. Add them with `optimizer.add_param_group({'params': ...})`, or "
+        "build the optimizer after unfreezing"
+    ))]  # fmt: skip
+
+
+def test_helper_traps():
+    assert _messages(HELPER.format(params="model.parameters()")) == []
+    rebuilt = HELPER.format(params=FILTERED.replace("self", "model")) + (
+        "        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)\n"
+    )
+    assert _messages(rebuilt) == []
+
+
+def test_phase_two_that_only_changes_learning_rates():
+    phase_two = """
+        optimizer = torch.optim.AdamW(filter(lambda p: p.requires_grad, model.parameters()))
+        train(model, optimizer, epochs=5)
+        for p in model.backbone.parameters():
+            p.requires_grad = True
+        for group in optimizer.param_groups:
+            group["lr"] = 1e-5
+        train(model, optimizer, epochs=5)
+    """
+    assert [row for row, _ in _messages(phase_two)] == [4]
+    assert _messages(phase_two.replace("group[\"lr\"] = 1e-5", (
+        "optimizer.add_param_group({'params': model.backbone.parameters()})"
+    )).replace("for group in optimizer.param_groups:\n", "if True:\n")) == []  # fmt: skip
