@@ -417,15 +417,19 @@ class IgnoredTrainBn(Rule):
             return
         code = one_line(self.file.module.code_for_node(call), None)
         modules = one_line(self.file.module.code_for_node(call.args[0].value), None)
+        # `self.train_bn` exists: the class sets it, or it is Lightning's BackboneFinetuning.
+        has_attribute = bool(
+            find_all(info.node, lambda n: is_attribute(n, "train_bn", "self"))
+        ) or any(a in BACKBONE_FINETUNING for a in self._ancestry(name))
         fixed = None
-        if info.stores_train_bn:
+        if has_attribute:
             fixed = call.with_deep_changes(arg, value=cst.parse_expression("self.train_bn"))
         self.report(
             call,
             f"`{code}` hard-codes `train_bn=True` although `{name}` takes a `train_bn` argument: "
             f"the BatchNorm layers of `{modules}` stay trainable and keep updating their running "
             "statistics during the frozen phase even when `train_bn=False` is passed. Pass "
-            + ("`train_bn=self.train_bn`" if info.stores_train_bn else "the class's `train_bn`"),
+            + ("`train_bn=self.train_bn`" if has_attribute else "the class's `train_bn`"),
             replacement=fixed,
             fix_message="Pass `train_bn=self.train_bn`" if fixed is not None else "",
         )
@@ -471,7 +475,9 @@ class IgnoredTrainBn(Rule):
             train_bn = positional[_TRAIN_BN_POSITION]
         if not is_name(train_bn, "False"):
             return
-        epoch = keywords.get("unfreeze_backbone_at_epoch") or (positional[0] if positional else None)
+        epoch = keywords.get("unfreeze_backbone_at_epoch") or (
+            positional[0] if positional else None
+        )
         epoch_text = (
             self.file.module.code_for_node(epoch) if epoch is not None else _DEFAULT_UNFREEZE_EPOCH
         )
@@ -502,7 +508,9 @@ class IgnoredTrainBn(Rule):
         return call.with_changes(
             args=[
                 *call.args[:-1],
-                call.args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                call.args[-1].with_changes(
+                    comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+                ),
                 cst.Arg(
                     keyword=cst.Name("train_bn"),
                     value=cst.parse_expression(value),

@@ -143,3 +143,63 @@ def test_cli_passes_the_custom_freeze_once_it_passes_train_bn(tmp_path):
     twin = tmp_path / CUSTOM.name
     twin.write_text(text.replace(FORGETFUL_FREEZE, FREEZE_WITH_TRAIN_BN))
     assert check_json("--select", "FT002", str(twin)) == (0, [])
+
+
+CUSTOM_CALLBACK = """
+    from lightning.pytorch.callbacks import BaseFinetuning
+
+    class Milestone(BaseFinetuning):
+        def __init__(self{init}):
+            super().__init__()
+
+        def freeze_before_training(self, pl_module):
+            self.freeze(pl_module.backbone{freeze})
+
+        def finetune_function(self, pl_module, epoch, optimizer):
+            self.unfreeze_and_add_param_group(pl_module.backbone, optimizer{unfreeze})
+"""
+
+
+def _ft002(init="", freeze="", unfreeze=""):
+    code = CUSTOM_CALLBACK.format(init=init, freeze=freeze, unfreeze=unfreeze)
+    return [(d.location.row, d.message) for d in lint_text(code, [IgnoredTrainBn])]
+
+
+def test_hard_coded_train_bn_true_while_the_class_takes_train_bn():
+    assert _ft002(init=", train_bn=False", freeze=", train_bn=True") == [(8, (
+        "`self.freeze(pl_module.backbone, train_bn=True)` hard-codes `train_bn=True` although "
+        "`Milestone` takes a `train_bn` argument: the BatchNorm layers of `pl_module.backbone` "
+        "stay trainable and keep updating their running statistics during the frozen phase even "
+        "when `train_bn=False` is passed. Pass the class's `train_bn`"
+    ))]  # fmt: skip
+
+
+def test_train_bn_passed_when_unfreezing_but_not_when_freezing():
+    assert _ft002(unfreeze=", train_bn=False") == [(8, (
+        "`self.freeze(pl_module.backbone)` does not pass `train_bn`, so `freeze()` defaults to "
+        "`train_bn=True`: the BatchNorm layers of `pl_module.backbone` stay trainable and keep "
+        "updating their running statistics during the frozen phase, although unfreezing passes "
+        "`train_bn=False` (`unfreeze_and_add_param_group`, line 11). Pass `train_bn=False` here "
+        "too"
+    ))]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("init", "freeze", "unfreeze"),
+    [
+        ("", ", train_bn=True", ", train_bn=True"),
+        ("", ", True", ""),
+        ("", "", ", train_bn=True"),
+        (", train_bn=False", ", train_bn=self.train_bn", ", train_bn=self.train_bn"),
+        (", bn=False", ", train_bn=self.bn", ", train_bn=self.bn"),
+    ],
+    ids=[
+        "no-train-bn-argument-consistent",
+        "no-train-bn-argument-positional",
+        "unfreeze-passes-the-default",
+        "train-bn-in-both",
+        "own-name-in-both",
+    ],
+)
+def test_custom_callback_traps(init, freeze, unfreeze):
+    assert _ft002(init, freeze, unfreeze) == []
