@@ -139,7 +139,8 @@ class ModuleRequiresGradAttribute(RequiresGradSettings, Rule):
     - a usual sub-module of such a module (`vgg.classifier`, `net.backbone.body`), an item of an
       `nn.Sequential`/`ModuleList`/`ModuleDict` (`self.blocks[0]`), the result of a
       `resnet_fpn_backbone(...)` or of a function of this file that returns a module;
-    - a parameter annotated as a module (`module: nn.Module`), or given one by a call in this
+    - a parameter or a `self` attribute annotated as a module (`module: nn.Module`,
+      `self.encoder: nn.Module = ...`), or given one by a call in this
       file, and a name the code calls a method only modules have on (`model.load_state_dict(...)`,
       `model.eval()`).
 
@@ -340,10 +341,42 @@ class ModuleRequiresGradAttribute(RequiresGradSettings, Rule):
     def _is_module(self, node: cst.BaseExpression, site: Site) -> bool:
         """``node`` evidently holds a module, here or, for a function's parameter, in some call
         of the function in this file (``freeze(model.backbone)``)."""
+        if self._annotated_as_module(node, site):
+            return True
         return any(
             self.evident(placement.node, placement.site, self._module_itself, self._module_element)
             for placement in self.placements(node, site)
         )
+
+    def _annotated_as_module(self, node: cst.BaseExpression, site: Site) -> bool:
+        """``self.encoder`` of a class that annotates the attribute as a module, in its body
+        (``encoder: nn.Module``) or where it assigns it (``self.encoder: nn.Module = ...``)."""
+        if not (isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name)):
+            return False
+        owner = self.owner_class(node.value.value, site)
+        if owner is None or not isinstance(owner.node, cst.ClassDef):
+            return False
+        name, instance = node.attr.value, node.value.value
+        in_body = [
+            statement
+            for line in owner.node.body.body
+            if isinstance(line, cst.SimpleStatementLine)
+            for statement in line.body
+            if isinstance(statement, cst.AnnAssign) and is_name(statement.target, name)
+        ]
+        in_methods = find_all(
+            owner.node,
+            lambda found: isinstance(found, cst.AnnAssign)
+            and is_attribute(found.target, name, value=instance),
+        )
+        return any(
+            isinstance(found, cst.AnnAssign) and self._names_module(found.annotation.annotation)
+            for found in [*in_body, *in_methods]
+        )
+
+    def _names_module(self, annotation: cst.BaseExpression) -> bool:
+        qualified = self.file.imports.qualify(annotation)
+        return qualified is not None and is_module_class(qualified)
 
     def _module_itself(self, node: cst.BaseExpression, site: Site) -> bool:
         if isinstance(node, cst.Name):  # `self`, a parameter, a name bound to nothing known
@@ -355,8 +388,7 @@ class ModuleRequiresGradAttribute(RequiresGradSettings, Rule):
             binding = self.lookup(node.value, site)
             annotation = None if binding is None else binding.annotation
             if annotation is not None:  # `module: nn.Module`
-                qualified = self.file.imports.qualify(annotation)
-                return qualified is not None and is_module_class(qualified)
+                return self._names_module(annotation)
             return self._used_as_module(node.value, site)
         if isinstance(node, cst.Attribute) and node.attr.value in _SUBMODULES:
             return self._is_module(node.value, site)  # `vgg.classifier`, `net.backbone.body`

@@ -255,6 +255,31 @@ MODULES_BY_TYPE = {
         freeze(model.features)
         mark(model.features[0].weight)
         """, [4]),
+    "attribute-annotated-module": ("""
+        import torch
+        import torch.nn as nn
+
+        class Model(nn.Module):
+            head: nn.Module
+            scale: torch.Tensor
+
+            def __init__(self, config):
+                super().__init__()
+                self.encoder: nn.Module = build_encoder(config)
+                self.head = build_head(config)
+                self.scale = make_scale(config)
+                self.bias: torch.Tensor = make_bias(config)
+
+            def freeze(self):
+                self.encoder.requires_grad = False
+                self.head.requires_grad = False
+                self.scale.requires_grad = False
+                self.bias.requires_grad = False
+
+            def local(self):
+                scale: nn.Module = make_scale(None)
+                self.scale.requires_grad = False
+        """, [16, 17]),
 }  # fmt: skip
 
 
