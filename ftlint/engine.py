@@ -17,7 +17,7 @@ from libcst.metadata import ProviderT
 
 from ftlint.analysis.file import FileAnalysis
 from ftlint.diagnostics import Diagnostic, Location
-from ftlint.input_checks import InternalError, UnparsableFile
+from ftlint.input_checks import REPORT, InternalError, UnparsableFile
 from ftlint.rules.base import Rule
 from ftlint.sources import SourceFile
 from ftlint.triage import BOOLEAN_OPERATOR, RuleTriage, admitted
@@ -73,8 +73,7 @@ def internal_error(source: SourceFile, culprit: str, error: BaseException) -> Di
     """FT902 for ``source``: ``culprit`` (a rule code, or what else failed) raised ``error``."""
     return Diagnostic(
         InternalError.code,
-        f"internal error in {culprit} on this file ({type(error).__name__}: {error}); "
-        "please report it. Other rules still ran.",
+        f"internal error in {culprit} on this file ({type(error).__name__}: {error}); {REPORT}",
         source.display_path,
         Location(1, 1),
         Location(1, 1),
@@ -168,7 +167,7 @@ def _beyond_libcst(source: SourceFile, row: int, why: str) -> Diagnostic:
     return Diagnostic(
         InternalError.code,
         f"ftlint cannot check this file, which Python accepts: {why}; no rule ran on it. If it "
-        "is real code, please report it with the file.",
+        f"is real code, {REPORT}",
         source.display_path,
         location,
         location,

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from ftlint.check import Check, Command, Invalid, Valid
 
+# How every FT902 message ends: an internal error is a bug to report, with what triggers it.
+REPORT = "please report it with the file at https://github.com/ftlint/ftlint/issues"
+
 
 class InputCheck(Check):
     """Reported by the machinery that reads and parses files (``ftlint.sources``,

@@ -7,6 +7,7 @@ Only files that pass triage (``ftlint.triage``) import the engine, and with it l
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -17,11 +18,15 @@ from ftlint.cache import ResultCache, catalog_index
 from ftlint.config import Settings
 from ftlint.diagnostics import Diagnostic, Location
 from ftlint.discovery import discover
-from ftlint.input_checks import InternalError, UnreadableFile
+from ftlint.input_checks import REPORT, InternalError, UnreadableFile
 from ftlint.sources import SourceError, SourceFile, read_source
 from ftlint.triage import RuleTriage, TokenScan, admitted
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.context import BaseContext
+    from multiprocessing.process import BaseProcess
+
     from ftlint.rules.base import Rule
 
 # Below this many files, checking them costs less than starting worker processes: a file no
@@ -106,7 +111,7 @@ class _Checker:
         except Exception as error:  # noqa: BLE001 - an ftlint bug on one file must not end the run
             message = (
                 f"internal error in ftlint while checking this file ({type(error).__name__}: "
-                f"{error}); please report it. No rule ran on this file."
+                f"{error}); no rule ran on this file; {REPORT}"
             )
             return _Outcome([_about_file(InternalError.code, message, task.shown)])
 
@@ -176,12 +181,61 @@ def _check_in_worker(tasks: list[_Task]) -> list[_Outcome]:
     return [_worker_checker.check(task) for task in tasks]
 
 
-def _lost(task: _Task, error: BaseException) -> _Outcome:
+def _lost(task: _Task, why: str) -> _Outcome:
     message = (
-        f"internal error: the worker process checking this file stopped ({error}); please "
-        "report it, or run with --jobs 1 to see the error."
+        f"internal error: the process checking this file stopped ({why}); no rule ran on this "
+        f"file; {REPORT}"
     )
     return _Outcome([_about_file(InternalError.code, message, task.shown)])
+
+
+def _check_alone(checker: _Checker, task: _Task, connection: Connection) -> None:
+    connection.send(checker.check(task))
+    connection.close()
+
+
+def _stopped(exit_code: int | None) -> str:
+    if exit_code is not None and exit_code < 0:
+        return f"killed by {signal.Signals(-exit_code).name}"
+    return f"exit code {exit_code}"
+
+
+def _isolated(
+    checker: _Checker, tasks: list[_Task], jobs: int, context: BaseContext
+) -> list[_Outcome]:
+    """Outcomes of ``tasks``, each checked in a process of its own, ``jobs`` at a time: when a
+    file kills its process (a crash in native code, the out-of-memory killer), only that file
+    is lost."""
+    from multiprocessing.connection import wait
+
+    if context.get_start_method() == "fork":
+        import ftlint.engine  # noqa: F401 - forked children then start with libcst imported
+
+    outcomes: dict[int, _Outcome] = {}
+    running: dict[int, tuple[BaseProcess, Connection]] = {}
+    pending = list(enumerate(tasks))[::-1]
+    while pending or running:
+        while pending and len(running) < jobs:
+            index, task = pending.pop()
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(target=_check_alone, args=(checker, task, sender))
+            process.start()
+            sender.close()
+            running[index] = (process, receiver)
+        ready = set(wait([process.sentinel for process, _ in running.values()]
+                         + [receiver for _, receiver in running.values()]))  # fmt: skip
+        for index, (process, receiver) in list(running.items()):
+            if process.sentinel not in ready and receiver not in ready:
+                continue
+            try:
+                outcomes[index] = receiver.recv()  # read before joining: a big result blocks
+            except EOFError:
+                process.join()
+                outcomes[index] = _lost(tasks[index], _stopped(process.exitcode))
+            process.join()
+            receiver.close()
+            del running[index]
+    return [outcomes[index] for index in range(len(tasks))]
 
 
 def _check_all(checker: _Checker, tasks: list[_Task], jobs: int) -> Iterable[_Outcome]:
@@ -194,19 +248,27 @@ def _check_all(checker: _Checker, tasks: list[_Task], jobs: int) -> Iterable[_Ou
 
     # Forked workers start in milliseconds with ftlint already imported; macOS and Windows
     # cannot fork safely, and spawn there.
-    context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
     chunks = [tasks[start : start + _CHUNK_FILES] for start in range(0, len(tasks), _CHUNK_FILES)]
-    outcomes: list[_Outcome] = []
+    done: list[list[_Outcome] | None] = []
     with ProcessPoolExecutor(
         min(jobs, len(chunks)), mp_context=context, initializer=_start_worker, initargs=(checker,)
     ) as pool:
         futures = [pool.submit(_check_in_worker, chunk) for chunk in chunks]
-        for chunk, future in zip(chunks, futures):
+        for future in futures:
             try:
-                outcomes.extend(future.result())
-            except BrokenProcessPool as error:
-                outcomes.extend(_lost(task, error) for task in chunk)
-    return outcomes
+                done.append(future.result())
+            except BrokenProcessPool:
+                # A worker died: every chunk not finished yet fails with it, whichever file
+                # killed it. Check their files again, one process each.
+                done.append(None)
+    lost = [task for chunk, outcomes in zip(chunks, done) if outcomes is None for task in chunk]
+    rechecked = iter(_isolated(checker, lost, jobs, context))
+    return [
+        outcome
+        for chunk, outcomes in zip(chunks, done)
+        for outcome in (outcomes if outcomes is not None else (next(rechecked) for _ in chunk))
+    ]
 
 
 def check_paths(
