@@ -148,6 +148,13 @@ def _mask_magics(lines: list[str]) -> dict[int, str]:
     return masked
 
 
+def _field(table: dict, key: str) -> dict:
+    """``table[key]`` when it is a table, else an empty one: Jupyter's metadata is optional, and
+    other tools write it as null or worse."""
+    value = table.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _read_notebook(path: Path, display_path: str, raw: bytes) -> SourceFile:
     try:
         notebook = json.loads(raw.decode("utf-8-sig"))
@@ -155,7 +162,7 @@ def _read_notebook(path: Path, display_path: str, raw: bytes) -> SourceFile:
         raise SourceError(f"invalid notebook: not valid JSON ({error})") from error
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise SourceError("invalid notebook: no `cells` list")
-    language = notebook.get("metadata", {}).get("language_info", {}).get("name", "python")
+    language = _field(_field(notebook, "metadata"), "language_info").get("name", "python")
     cells: list[CellSpan] = []
     parts: list[str] = []
     row = 1

@@ -44,6 +44,20 @@ AMBIGUOUS_FREEZE = (
     "        p.requires_grad = False\n"
 )
 
+# Metadata Jupyter leaves out, or other tools write as null, a list or a string.
+ODD_METADATA = [
+    None, [], "python", {"language_info": None}, {"language_info": []},
+    {"language_info": "python"},
+]  # fmt: skip
+
+
+def seed_notebook_with_metadata(directory: Path, metadata: object) -> Path:
+    """The seed notebook, with ``metadata`` instead of its own, in ``directory``."""
+    notebook = json.loads((FIXTURES / "seed_backbone_freezing.ipynb").read_text())
+    path = directory / "seed_backbone_freezing.ipynb"
+    path.write_text(json.dumps({**notebook, "metadata": metadata}))
+    return path
+
 
 # --- in-process linting ----------------------------------------------------------------------
 

@@ -5,8 +5,16 @@ tests/checks/.)"""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from support import AMBIGUOUS_FREEZE, check_json
+import pytest
+from support import (
+    AMBIGUOUS_FREEZE,
+    FIXTURES,
+    ODD_METADATA,
+    check_json,
+    seed_notebook_with_metadata,
+)
 
 
 def test_pep263_encoding_is_honoured(tmp_path):
@@ -60,3 +68,14 @@ def test_notebook_magics_do_not_break_parsing(tmp_path):
     (tmp_path / "magic.ipynb").write_text(json.dumps(notebook))
     code, findings = check_json(tmp_path)
     assert [(f["code"], f["cell"], f["location"]["row"]) for f in findings] == [("FT001", 3, 3)]
+
+
+@pytest.mark.parametrize("metadata", ODD_METADATA)
+def test_notebook_metadata_of_any_shape_is_read_as_absent(tmp_path, metadata):
+    def named(run: tuple[int, list[dict]]) -> tuple[int, list[dict]]:
+        code, findings = run
+        return code, [{**f, "filename": Path(f["filename"]).name} for f in findings]
+
+    expected = named(check_json(FIXTURES / "seed_backbone_freezing.ipynb"))
+    assert named(check_json(seed_notebook_with_metadata(tmp_path, metadata))) == expected
+    assert expected[0] == 1
