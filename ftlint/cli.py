@@ -58,6 +58,8 @@ def resolve_settings(
         settings = load_settings(config, paths)
         if select:
             settings.select = _split_codes(select)
+            if not settings.select:
+                raise click.UsageError("--select names no code; `ftlint rules` lists them")
         settings.ignore = settings.ignore + _split_codes(ignore)
         extend = [*extend_select, *(index.verify_defaults if verify and not select else ())]
         settings.extend_select = settings.extend_select + _split_codes(extend)
