@@ -19,7 +19,7 @@ from ftlint.config import Settings
 from ftlint.diagnostics import Diagnostic, Location
 from ftlint.discovery import discover
 from ftlint.input_checks import REPORT, InternalError, UnreadableFile
-from ftlint.sources import SourceError, SourceFile, read_source
+from ftlint.sources import SourceError, SourceFile, read_bytes, read_source
 from ftlint.triage import RuleTriage, TokenScan, admitted
 
 if TYPE_CHECKING:
@@ -120,9 +120,9 @@ class _Checker:
         if not triages:
             return _Outcome([])
         try:
-            raw = task.path.read_bytes()
-        except OSError:
-            return self._lint(task, triages, None, None)  # read_source says why it cannot read
+            raw = read_bytes(task.path)
+        except SourceError as error:
+            return _Outcome([_about_file(UnreadableFile.code, str(error), task.shown)])
         key = None
         if self.cache is not None:
             key = self.cache.key(raw, task.path.suffix, task.codes)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import stat
 import tokenize
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -92,11 +94,36 @@ class SourceFile:
         return shown
 
 
-def read_source(path: Path, display_path: str) -> SourceFile:
+_KINDS = {
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFDIR: "a directory",
+}
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of the regular file at ``path``. Anything else is refused unread: reading a FIFO
+    or a device would wait for a writer, or never end. Opened without blocking, then checked, so
+    that nothing can swap the file in between."""
     try:
-        raw = path.read_bytes()
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
         raise SourceError(f"cannot read file: {error.strerror or error}") from error
+    with os.fdopen(descriptor, "rb") as handle:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            kind = _KINDS.get(stat.S_IFMT(mode), "a special file")
+            raise SourceError(f"cannot read file: it is {kind}, not a regular file")
+        try:
+            return handle.read()
+        except OSError as error:
+            raise SourceError(f"cannot read file: {error.strerror or error}") from error
+
+
+def read_source(path: Path, display_path: str) -> SourceFile:
+    raw = read_bytes(path)
     if path.suffix == ".ipynb":
         return _read_notebook(path, display_path, raw)
     encoding, text = decode_python(raw)
