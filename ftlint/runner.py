@@ -19,7 +19,7 @@ from ftlint.config import Settings
 from ftlint.diagnostics import Diagnostic, Location
 from ftlint.discovery import discover
 from ftlint.input_checks import REPORT, InternalError, UnreadableFile
-from ftlint.sources import SourceError, SourceFile, read_bytes, read_source
+from ftlint.sources import SourceError, SourceFile, read_bytes, read_source, wide_encoding
 from ftlint.triage import RuleTriage, TokenScan, admitted
 
 if TYPE_CHECKING:
@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 POOL_MIN_FILES = 64
 # Files per task sent to a worker: enough to amortise the round trip, few enough to balance.
 _CHUNK_FILES = 16
-# Files whose bytes triage can scan before decoding them (see TokenScan); not notebooks, JSON
-# where a token's characters may be escaped.
+# Files whose bytes triage can scan before decoding them (see TokenScan), unless UTF-16/32; not
+# notebooks, JSON where a token's characters may be escaped.
 _PYTHON_SUFFIXES = frozenset({".py", ".pyi"})
 
 
@@ -129,7 +129,7 @@ class _Checker:
             cached = self.cache.load(key, task.shown)
             if cached is not None:
                 return _Outcome(cached, self._source(task) if cached else None)
-        if task.path.suffix in _PYTHON_SUFFIXES:
+        if task.path.suffix in _PYTHON_SUFFIXES and wide_encoding(raw) is None:
             triages = self.tokens.passing(raw, triages)
         return self._lint(task, triages, key, raw)
 

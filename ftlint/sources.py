@@ -7,6 +7,7 @@ that libcst can parse them; ``cells`` maps rows of that text back to cells.
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import os
@@ -130,8 +131,32 @@ def read_source(path: Path, display_path: str) -> SourceFile:
     return SourceFile(path, display_path, text, raw, encoding)
 
 
+# UTF-16 and UTF-32 with a byte order mark, as Windows editors save "Unicode" text: the BOM leaves
+# no doubt about the text, so it is read (the interpreter only reads ASCII-compatible encodings).
+# UTF-32's marks first: UTF-32-LE's starts with UTF-16-LE's.
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def wide_encoding(raw: bytes) -> str | None:
+    """The encoding of bytes that start with a UTF-16 or UTF-32 byte order mark (that codec
+    reads and writes the mark), or None: ASCII text is not ASCII bytes in them."""
+    return next((encoding for bom, encoding in _WIDE_BOMS if raw.startswith(bom)), None)
+
+
 def decode_python(raw: bytes) -> tuple[str, str]:
-    """Decode bytes as the interpreter would; returns (encoding, text without BOM)."""
+    """Decode bytes as the interpreter would, or by their UTF-16/32 byte order mark; returns
+    (encoding, text without BOM)."""
+    wide = wide_encoding(raw)
+    if wide is not None:
+        try:
+            return wide, raw.decode(wide)
+        except UnicodeDecodeError as error:
+            raise SourceError(f"cannot decode file as {wide}: {error}") from error
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
     except SyntaxError as error:
