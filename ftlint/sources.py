@@ -21,6 +21,18 @@ from pathlib import Path
 from ftlint.diagnostics import Location
 
 
+# A line of source as Python reads it: it ends at "\n", "\r\n" or "\r" only. str.splitlines also
+# splits at form feeds, U+2028 and other separators, which Python reads as whitespace or as
+# characters of a string.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def python_lines(text: str, *, keepends: bool = False) -> list[str]:
+    """``text`` split into lines where Python splits it."""
+    lines = _LINE.findall(text)
+    return lines if keepends else [line.rstrip("\r\n") for line in lines]
+
+
 class SourceError(Exception):
     """The file cannot be turned into Python text; the message says why."""
 
@@ -66,7 +78,7 @@ class SourceFile:
         return starts[min(row, len(starts)) - 1] + column
 
     def lines(self) -> list[str]:
-        return self.text.splitlines()
+        return python_lines(self.text)
 
     def display(self, row: int, column: int) -> tuple[int | None, Location]:
         """Map a 1-based row and 0-based column of ``text`` to (cell, location users see)."""
@@ -80,7 +92,7 @@ class SourceFile:
     def context(self, row: int, radius: int = 1) -> list[tuple[int, str]]:
         """Lines around text row ``row`` as users see them: (displayed number, original text),
         within the same notebook cell and with blanked magics restored."""
-        lines = self.text.splitlines()
+        lines = self.lines()
         first, last = max(row - radius, 1), min(row + radius, len(lines))
         if self.cells is None:
             return [(number, lines[number - 1]) for number in range(first, last + 1)]
@@ -222,7 +234,7 @@ def _read_notebook(path: Path, display_path: str, raw: bytes) -> SourceFile:
         for index, cell in enumerate(notebook["cells"]):
             if not isinstance(cell, dict) or cell.get("cell_type") != "code":
                 continue
-            lines = _cell_source(cell).splitlines()
+            lines = python_lines(_cell_source(cell))
             masked = _mask_magics(lines)
             cells.append(CellSpan(len(cells) + 1, index, row, len(lines), masked))
             parts.extend(line + "\n" for line in lines)
