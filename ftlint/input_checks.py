@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from ftlint.check import Check, Command, Invalid, Valid
 
+ISSUES_URL = "https://github.com/ftlint/ftlint/issues"
 # How every FT902 message ends: an internal error is a bug to report, with what triggers it.
-REPORT = "please report it with the file at https://github.com/ftlint/ftlint/issues"
+REPORT = f"please report it with the file at {ISSUES_URL}"
 
 
 class InputCheck(Check):

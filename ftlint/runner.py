@@ -78,7 +78,7 @@ def rules_for(path: Path, settings: Settings, enabled: set[str]) -> list[type[Ru
     return [rule for rule in _catalog_rules() if rule.code in selected]
 
 
-def _about_file(code: str, message: str, shown: str) -> Diagnostic:
+def about_file(code: str, message: str, shown: str) -> Diagnostic:
     """A diagnostic about the file as a whole (it cannot be read, or checking it failed)."""
     return Diagnostic(code, message, shown, Location(1, 1), Location(1, 1))
 
@@ -113,7 +113,7 @@ class _Checker:
                 f"internal error in ftlint while checking this file ({type(error).__name__}: "
                 f"{error}); no rule ran on this file; {REPORT}"
             )
-            return _Outcome([_about_file(InternalError.code, message, task.shown)])
+            return _Outcome([about_file(InternalError.code, message, task.shown)])
 
     def _check(self, task: _Task) -> _Outcome:
         triages = [triage for triage in self.triages if triage.code in task.codes]
@@ -122,7 +122,7 @@ class _Checker:
         try:
             raw = read_bytes(task.path)
         except SourceError as error:
-            return _Outcome([_about_file(UnreadableFile.code, str(error), task.shown)])
+            return _Outcome([about_file(UnreadableFile.code, str(error), task.shown)])
         key = None
         if self.cache is not None:
             key = self.cache.key(raw, task.path.suffix, task.codes)
@@ -144,7 +144,7 @@ class _Checker:
             try:
                 source = read_source(task.path, task.shown)
             except SourceError as error:
-                return _Outcome([_about_file(UnreadableFile.code, str(error), task.shown)])
+                return _Outcome([about_file(UnreadableFile.code, str(error), task.shown)])
             codes = set(admitted(source.text, triages))
             if codes:
                 from ftlint.engine import run_rules  # libcst: only for files that pass triage
@@ -186,7 +186,7 @@ def _lost(task: _Task, why: str) -> _Outcome:
         f"internal error: the process checking this file stopped ({why}); no rule ran on this "
         f"file; {REPORT}"
     )
-    return _Outcome([_about_file(InternalError.code, message, task.shown)])
+    return _Outcome([about_file(InternalError.code, message, task.shown)])
 
 
 def _check_alone(checker: _Checker, task: _Task, connection: Connection) -> None:

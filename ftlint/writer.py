@@ -21,7 +21,8 @@ from ftlint.config import Settings
 from ftlint.engine import lint_source
 from ftlint.fixer import applicable, dominant_newline, fix_source
 from ftlint.reporting import _location_text
-from ftlint.runner import CheckResult, rules_for
+from ftlint.input_checks import REPORT, InternalError
+from ftlint.runner import CheckResult, about_file, rules_for
 from ftlint.sources import SourceError, SourceFile, python_lines, read_source
 
 
@@ -186,6 +187,12 @@ def fix_files(
         except (SourceError, NotWritten) as error:
             report.warnings.append(f"{filename}: {error}; not fixed")
             kept.extend(d for d in result.diagnostics if d.filename == filename)
+            continue
+        except Exception as error:  # noqa: BLE001 - an ftlint bug on one file must not end the run
+            why = f"internal error while fixing this file ({type(error).__name__}: {error})"
+            report.warnings.append(f"{filename}: {why}; not fixed")
+            kept.extend(d for d in result.diagnostics if d.filename == filename)
+            kept.append(about_file(InternalError.code, f"{why}; {REPORT}", filename))
             continue
         report.fixed += outcome.fixed
         report.result.sources[filename] = outcome.source
