@@ -19,7 +19,7 @@ from ftlint.config import Settings
 from ftlint.diagnostics import Diagnostic, Location
 from ftlint.discovery import discover
 from ftlint.input_checks import REPORT, InternalError, UnreadableFile
-from ftlint.sources import SourceError, SourceFile, read_bytes, read_source, wide_encoding
+from ftlint.sources import SourceError, SourceFile, read_bytes, read_source, wide_bom
 from ftlint.triage import RuleTriage, TokenScan, admitted
 
 if TYPE_CHECKING:
@@ -129,7 +129,7 @@ class _Checker:
             cached = self.cache.load(key, task.shown)
             if cached is not None:
                 return _Outcome(cached, self._source(task) if cached else None)
-        if task.path.suffix in _PYTHON_SUFFIXES and wide_encoding(raw) is None:
+        if task.path.suffix in _PYTHON_SUFFIXES and wide_bom(raw) is None:
             triages = self.tokens.passing(raw, triages)
         return self._lint(task, triages, key, raw)
 

@@ -147,28 +147,30 @@ def read_source(path: Path, display_path: str) -> SourceFile:
 # no doubt about the text, so it is read (the interpreter only reads ASCII-compatible encodings).
 # UTF-32's marks first: UTF-32-LE's starts with UTF-16-LE's.
 _WIDE_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
 
-def wide_encoding(raw: bytes) -> str | None:
-    """The encoding of bytes that start with a UTF-16 or UTF-32 byte order mark (that codec
-    reads and writes the mark), or None: ASCII text is not ASCII bytes in them."""
-    return next((encoding for bom, encoding in _WIDE_BOMS if raw.startswith(bom)), None)
+def wide_bom(raw: bytes) -> tuple[bytes, str] | None:
+    """The UTF-16 or UTF-32 byte order mark ``raw`` starts with and the codec of the bytes after
+    it (fixes write both back, in that byte order), or None: in those encodings ASCII text is
+    not ASCII bytes."""
+    return next(((bom, codec) for bom, codec in _WIDE_BOMS if raw.startswith(bom)), None)
 
 
 def decode_python(raw: bytes) -> tuple[str, str]:
     """Decode bytes as the interpreter would, or by their UTF-16/32 byte order mark; returns
     (encoding, text without BOM)."""
-    wide = wide_encoding(raw)
+    wide = wide_bom(raw)
     if wide is not None:
+        bom, codec = wide
         try:
-            return wide, raw.decode(wide)
+            return codec, raw[len(bom) :].decode(codec)
         except UnicodeDecodeError as error:
-            raise SourceError(f"cannot decode file as {wide}: {error}") from error
+            raise SourceError(f"cannot decode file as {codec}: {error}") from error
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
     except SyntaxError as error:

@@ -23,7 +23,7 @@ from ftlint.fixer import applicable, dominant_newline, fix_source
 from ftlint.reporting import _location_text
 from ftlint.input_checks import REPORT, InternalError
 from ftlint.runner import CheckResult, about_file, rules_for
-from ftlint.sources import SourceError, SourceFile, python_lines, read_source
+from ftlint.sources import SourceError, SourceFile, python_lines, read_source, wide_bom
 
 
 class NotWritten(Exception):
@@ -112,9 +112,11 @@ def render(original: SourceFile, fixed: SourceFile) -> bytes:
     """The bytes to write for ``fixed``, a fixed version of ``original``."""
     if original.notebook is not None:
         return _notebook_bytes(original, fixed)
+    wide = wide_bom(original.raw)
     try:
-        # `utf-8-sig` writes the BOM back; line breaks were kept in the text.
-        return fixed.text.encode(original.encoding)
+        # `utf-8-sig` writes its BOM back, a UTF-16/32 one is written here; line breaks were kept
+        # in the text.
+        return (wide[0] if wide else b"") + fixed.text.encode(original.encoding)
     except UnicodeEncodeError as error:
         raise NotWritten(f"the fix needs characters {original.encoding} cannot encode") from error
 

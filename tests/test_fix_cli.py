@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import codecs
 import json
 import os
 import shutil
@@ -198,3 +199,19 @@ def test_notebook_fix_changes_only_the_fixed_source_bytes(tmp_path, cell):
         "",
     )
     assert path.read_bytes() == odd_notebook(cell.format(model=WEIGHTS_MEMBER)).encode()
+
+
+@pytest.mark.parametrize(
+    ("bom", "codec"),
+    [(codecs.BOM_UTF16_BE, "utf-16-be"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+     (codecs.BOM_UTF32_BE, "utf-32-be")],
+)  # fmt: skip
+def test_a_wide_file_is_fixed_in_its_own_encoding_and_byte_order(tmp_path, bom, codec):
+    path = tmp_path / "wide.py"
+    path.write_bytes(bom + FREEZE.replace("\n", "\r\n").encode(codec))
+    result = run_ftlint("check", "--fix", str(path))
+    fixed = FREEZE.replace("if not tune or 'fc' not in name and 'bn' not in name:", FIXED_CONDITION)
+    assert (result.returncode, path.read_bytes()) == (
+        0,
+        bom + fixed.replace("\n", "\r\n").encode(codec),
+    )
