@@ -106,7 +106,7 @@ def _python_parse(source: SourceFile) -> ast.Module | SyntaxError | None:
         return None
 
 
-def libcst_depth(tree: ast.AST) -> tuple[int, int]:
+def _libcst_depth(tree: ast.AST) -> tuple[int, int]:
     """The deepest nesting libcst builds for ``tree``, and a row where it is reached: a level per
     node, and a k-operand `and`/`or` chain's first operands k - 1 levels below it. Iterative:
     the tree may be deeper than Python's recursion limit."""
@@ -132,7 +132,7 @@ def _too_deep(source: SourceFile, tree: ast.Module) -> Diagnostic | None:
     """FT902 naming the limit when libcst would nest ``tree`` deeper than :data:`MAX_DEPTH`."""
     if len(BOOLEAN_OPERATOR.findall(source.text)) < _CHAIN_WALK_FROM:
         return None
-    depth, row = libcst_depth(tree)
+    depth, row = _libcst_depth(tree)
     if depth <= MAX_DEPTH:
         return None
     return _beyond_libcst(

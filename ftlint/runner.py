@@ -134,7 +134,7 @@ class _Checker:
         return self._lint(task, triages, key, raw)
 
     def _lint(
-        self, task: _Task, triages: list[RuleTriage], key: str | None, raw: bytes | None
+        self, task: _Task, triages: list[RuleTriage], key: str | None, raw: bytes
     ) -> _Outcome:
         """Read the source, triage it finely, lint it; cache the result under ``key``, the key
         of ``raw``, unless the file changed since ``raw`` was read."""
@@ -227,14 +227,17 @@ def _isolated(
         for index, (process, receiver) in list(running.items()):
             if process.sentinel not in ready and receiver not in ready:
                 continue
+            # Read before joining: a child whose result fills the pipe waits for it to be read.
             try:
-                outcomes[index] = receiver.recv()  # read before joining: a big result blocks
-            except EOFError:
-                process.join()
-                outcomes[index] = _lost(tasks[index], _stopped(process.exitcode))
+                outcome: _Outcome | None = receiver.recv()
+            except EOFError:  # it stopped without sending one: it died
+                outcome = None
             process.join()
             receiver.close()
             del running[index]
+            if outcome is None:
+                outcome = _lost(tasks[index], _stopped(process.exitcode))
+            outcomes[index] = outcome
     return [outcomes[index] for index in range(len(tasks))]
 
 

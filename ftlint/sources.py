@@ -20,7 +20,6 @@ from pathlib import Path
 
 from ftlint.diagnostics import Location
 
-
 # A line of source as Python reads it: it ends at "\n", "\r\n" or "\r" only. str.splitlines also
 # splits at form feeds, U+2028 and other separators, which Python reads as whitespace or as
 # characters of a string.

@@ -20,8 +20,8 @@ from pathlib import Path
 from ftlint.config import Settings
 from ftlint.engine import lint_source
 from ftlint.fixer import applicable, dominant_newline, fix_source
-from ftlint.reporting import _location_text
 from ftlint.input_checks import REPORT, InternalError
+from ftlint.reporting import _location_text
 from ftlint.runner import CheckResult, about_file, rules_for
 from ftlint.sources import SourceError, SourceFile, python_lines, read_source, wide_bom
 

@@ -143,7 +143,7 @@ def run_batch(directory: Path, jobs: int, timeout: float) -> list[tuple[Path, st
     command = [sys.executable, "-m", "ftlint", "check", "--fix", "--unsafe-fixes", "--no-cache",
                "--output-format", "json", "--jobs", str(jobs), str(directory)]  # fmt: skip
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False,
                                 cwd=REPO, env={**os.environ, "NO_COLOR": "1"})  # fmt: skip
     except subprocess.TimeoutExpired:
         return [(directory, f"no answer within {timeout:.0f} s")]
@@ -153,7 +153,8 @@ def run_batch(directory: Path, jobs: int, timeout: float) -> list[tuple[Path, st
     try:
         findings = json.loads(result.stdout)
     except ValueError:
-        return [*failures, (directory, f"no JSON on stdout: {result.stdout[-500:]!r}")]
+        why = f"no JSON on stdout (exit {result.returncode}): {result.stderr[-2000:]}"
+        return [*failures, (directory, why)]
     for finding in findings:
         if finding["code"] == "FT902" and not finding["message"].startswith(PARSER_LIMIT):
             failures.append((Path(finding["filename"]), f"FT902: {finding['message']}"))

@@ -34,8 +34,10 @@ def test_an_internal_error_in_a_command_exits_2_with_a_report_link(monkeypatch):
     assert (result.exit_code, result.stdout, result.stderr) == (
         2,
         "",
-        "ftlint: internal error in `ftlint check x.py` (RuntimeError: injected); please report it "
-        f"with the command and its files at {ISSUES_URL}\n",
+        (
+            "ftlint: internal error in `ftlint check x.py` (RuntimeError: injected); please report it "
+            f"with the command and its files at {ISSUES_URL}\n"
+        ),
     )
 
 

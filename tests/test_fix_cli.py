@@ -179,13 +179,17 @@ def odd_notebook(fixed_cell: str) -> str:
 @pytest.mark.parametrize(
     "cell",
     [
-        '[ "from torchvision.models import resnet50, ResNet50_Weights\\r\\n",'
-        '   "{model}\\r\\n",   "# caf\\u00e9" ]',
+        (
+            '[ "from torchvision.models import resnet50, ResNet50_Weights\\r\\n",'
+            '   "{model}\\r\\n",   "# caf\\u00e9" ]'
+        ),
         '["from torchvision.models import resnet50, ResNet50_Weights\\n", "{model}"]',
         '"from torchvision.models import resnet50, ResNet50_Weights\\r\\n{model}\\r\\n"',
         # Python reads U+2028 in a string and a form feed as no line break: FT009 is on row 4.
-        '["from torchvision.models import resnet50, ResNet50_Weights\\n", '
-        '"NOTE = \\"a\\u2028b\\"\\n", "\\f\\n", "{model}\\n"]',
+        (
+            '["from torchvision.models import resnet50, ResNet50_Weights\\n", '
+            '"NOTE = \\"a\\u2028b\\"\\n", "\\f\\n", "{model}\\n"]'
+        ),
     ],
     ids=["crlf-lines", "lf-lines", "one-string", "u2028-and-form-feed"],
 )

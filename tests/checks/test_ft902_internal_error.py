@@ -99,8 +99,10 @@ def test_a_worker_that_dies_is_an_internal_error_not_a_crash():
     assert result.files > 0
     assert {d.code for d in result.diagnostics} == {InternalError.code}
     assert {d.message for d in result.diagnostics} == {
-        "internal error: the process checking this file stopped (exit code 3); no rule ran on "
-        f"this file; {REPORT}"
+        (
+            "internal error: the process checking this file stopped (exit code 3); no rule ran on "
+            f"this file; {REPORT}"
+        )
     }
     assert len({Path(d.filename) for d in result.diagnostics}) == result.files
 
@@ -115,8 +117,10 @@ def test_a_worker_crash_loses_only_the_file_that_caused_it(monkeypatch, chunk_fi
         (
             culprit,
             InternalError.code,
-            "internal error: the process checking this file stopped (killed by SIGSEGV); no rule "
-            f"ran on this file; {REPORT}",
+            (
+                "internal error: the process checking this file stopped (killed by SIGSEGV); no rule "
+                f"ran on this file; {REPORT}"
+            ),
         )
     ]
     checked = {d.filename for d in result.diagnostics if d.code == "FT993"}
@@ -137,31 +141,37 @@ def _concatenation(strings: int) -> str:
         # libcst's native parser segfaulted from ~8,000 pairs; its traversal raised from ~3,600.
         (
             _chain(8_000),
-            "libcst, the parser ftlint uses, would nest the `and`/`or` chain here 8,003 levels "
-            "deep; ftlint stops at 3,000, as deeper ones crash it",
+            (
+                "libcst, the parser ftlint uses, would nest the `and`/`or` chain here 8,003 levels "
+                "deep; ftlint stops at 3,000, as deeper ones crash it"
+            ),
         ),
         (
             _chain(3_600),
-            "libcst, the parser ftlint uses, would nest the `and`/`or` chain here 3,603 levels "
-            "deep; ftlint stops at 3,000, as deeper ones crash it",
+            (
+                "libcst, the parser ftlint uses, would nest the `and`/`or` chain here 3,603 levels "
+                "deep; ftlint stops at 3,000, as deeper ones crash it"
+            ),
         ),
         # libcst refuses it as a syntax error, which CPython does not agree with.
         (
             _concatenation(20_000),
-            "an implicit concatenation of 20,000 strings; libcst, the parser ftlint uses, parses "
-            "at most 3,000",
+            (
+                "an implicit concatenation of 20,000 strings; libcst, the parser ftlint uses, parses "
+                "at most 3,000"
+            ),
         ),
     ],
 )
-def test_code_python_accepts_past_libcst_limits_is_one_diagnostic_naming_the_limit(
-    expression, why
-):
+def test_code_python_accepts_past_libcst_limits_is_one_diagnostic_naming_the_limit(expression, why):
     [diagnostic] = lint_with_a_finding_after(f"y = {expression}")
     assert (diagnostic.code, diagnostic.location.row, diagnostic.message) == (
         InternalError.code,
         1,
-        f"ftlint cannot check this file, which Python accepts: {why}; no rule ran on it. If it "
-        f"is real code, {REPORT}",
+        (
+            f"ftlint cannot check this file, which Python accepts: {why}; no rule ran on it. If it "
+            f"is real code, {REPORT}"
+        ),
     )
 
 
