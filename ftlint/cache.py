@@ -28,7 +28,7 @@ from ftlint.triage import RuleTriage
 
 ENVIRONMENT_VARIABLE = "FTLINT_CACHE_DIR"
 PROJECT_DIRECTORY = ".ftlint_cache"
-_FORMAT = 2  # bump when the layout of entries changes
+_FORMAT = 3  # bump when the layout of entries changes
 
 
 @lru_cache(maxsize=1)
@@ -125,20 +125,30 @@ def _write_atomically(path: Path, content: bytes) -> None:
             os.unlink(temporary)
 
 
+def _index_digest(index: Any) -> str:
+    """The seal a stored index carries: a hash of this build and of the index's content. An index
+    edited, truncated or copied from another build does not match it and is rebuilt: a wrong one
+    would silently switch checks off."""
+    content = json.dumps(index, sort_keys=True)
+    return hashlib.sha256(f"{build_id()}:{content}".encode()).hexdigest()
+
+
 def catalog_index() -> CatalogIndex:
-    """The catalog's codes and triage, from the user cache when this build stored it there,
-    else from the catalog (importing the rules), stored for next time."""
+    """The catalog's codes and triage, from the user cache when this build stored it there and it
+    is intact, else from the catalog (importing the rules), stored for next time."""
     override = os.environ.get(ENVIRONMENT_VARIABLE)
     path = Path(override) if override else _user_directory()
     path = path / build_id() / "rules.json"
-    data = _read_json(path)
-    if data is not None:
+    stored = _read_json(path)
+    if isinstance(stored, dict) and stored.get("digest") == _index_digest(stored.get("index")):
         try:
-            return CatalogIndex.from_json(data)
+            return CatalogIndex.from_json(stored["index"])
         except (KeyError, TypeError):
             pass
     catalog = CatalogIndex.from_catalog()
-    _write_atomically(path, json.dumps(catalog.to_json()).encode())
+    index = catalog.to_json()
+    content = {"digest": _index_digest(index), "index": index}
+    _write_atomically(path, json.dumps(content).encode())
     return catalog
 
 

@@ -12,7 +12,7 @@ from ftlint import __version__
 from ftlint.cache import ResultCache, catalog_index
 from ftlint.config import ConfigError, Settings, load_settings
 from ftlint.diagnostics import Diagnostic
-from ftlint.input_checks import InternalError, UnreadableFile
+from ftlint.input_checks import ISSUES_URL, InternalError, UnreadableFile
 from ftlint.reporting import (
     FORMATS,
     diff_summary,
@@ -59,6 +59,8 @@ def resolve_settings(
         settings = load_settings(config, paths)
         if select:
             settings.select = _split_codes(select)
+            if not settings.select:
+                raise click.UsageError("--select names no code; `ftlint rules` lists them")
         settings.ignore = settings.ignore + _split_codes(ignore)
         extend = [*extend_select, *(index.verify_defaults if verify and not select else ())]
         settings.extend_select = settings.extend_select + _split_codes(extend)
@@ -67,7 +69,26 @@ def resolve_settings(
         raise click.UsageError(str(error)) from error
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Guarded(click.Group):
+    """Commands whose unexpected exceptions are an internal error: exit 2 with what failed and
+    how to report it, never a traceback nor exit 1 (Python's for an uncaught exception)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:  # noqa: BLE001 - the contract: exit 2, a message, no traceback
+            command = " ".join(["ftlint", *sys.argv[1:]])
+            click.echo(
+                f"ftlint: internal error in `{command}` ({type(error).__name__}: {error}); "
+                f"please report it with the command and its files at {ISSUES_URL}",
+                err=True,
+            )
+            sys.exit(EXIT_ERROR)
+
+
+@click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ftlint")
 def main() -> None:
     """ftlint: catch freeze code that silently trains the wrong parameters."""

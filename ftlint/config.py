@@ -17,7 +17,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-from ftlint.selection import resolve_codes
+from ftlint.selection import UnknownRuleError, resolve_codes
 
 
 class ConfigError(Exception):
@@ -75,7 +75,14 @@ class Settings:
     source: Path | None = None  # the file the settings came from
 
     def enabled_codes(self, available: Iterable[str], defaults: Iterable[str]) -> set[str]:
+        """The codes on for every file; raises UnknownRuleError for any code the settings name,
+        ``per-file-ignores`` included (applied file by file, once the run is under way)."""
         codes = set(available)
+        for pattern, ignored in self.per_file_ignores.items():
+            try:
+                resolve_codes(ignored, codes)
+            except UnknownRuleError as error:
+                raise UnknownRuleError(f"{self.source}: per-file-ignores `{pattern}`: {error}")
         selected = defaults if self.select is None else self.select
         enabled = resolve_codes(selected, codes) | resolve_codes(self.extend_select, codes)
         return enabled - resolve_codes(self.ignore, codes)
@@ -121,7 +128,7 @@ def _load(path: Path) -> dict[str, Any]:
         with path.open("rb") as handle:
             document: dict[str, Any] = tomllib.load(handle)
             return document
-    except (OSError, tomllib.TOMLDecodeError) as error:
+    except (OSError, ValueError) as error:  # TOMLDecodeError, and UnicodeDecodeError (not UTF-8)
         raise ConfigError(f"{path}: cannot read configuration: {error}") from error
 
 

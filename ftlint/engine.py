@@ -5,7 +5,9 @@
 from __future__ import annotations
 
 import ast
+import io
 import sys
+import tokenize
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -15,10 +17,10 @@ from libcst.metadata import ProviderT
 
 from ftlint.analysis.file import FileAnalysis
 from ftlint.diagnostics import Diagnostic, Location
-from ftlint.input_checks import InternalError, UnparsableFile
+from ftlint.input_checks import REPORT, InternalError, UnparsableFile
 from ftlint.rules.base import Rule
 from ftlint.sources import SourceFile
-from ftlint.triage import RuleTriage, admitted
+from ftlint.triage import BOOLEAN_OPERATOR, RuleTriage, admitted
 
 
 class _Dispatcher(cst.CSTVisitor):
@@ -98,8 +100,7 @@ def internal_error(source: SourceFile, culprit: str, error: BaseException) -> Di
     """FT902 for ``source``: ``culprit`` (a rule code, or what else failed) raised ``error``."""
     return Diagnostic(
         InternalError.code,
-        f"internal error in {culprit} on this file ({type(error).__name__}: {error}); "
-        "please report it. Other rules still ran.",
+        f"internal error in {culprit} on this file ({type(error).__name__}: {error}); {REPORT}",
         source.display_path,
         Location(1, 1),
         Location(1, 1),
@@ -109,20 +110,97 @@ def internal_error(source: SourceFile, culprit: str, error: BaseException) -> Di
 # CPython refuses some code for its nesting alone; libcst's native parser has no such guard and
 # overflows its stack on it, which kills the process instead of raising.
 _TOO_NESTED = "too many nested parentheses"
+# libcst nests what CPython keeps flat: an `and`/`or` chain of n operands is n levels deep, as is an
+# implicit concatenation of n strings. Its native parser refuses more than 3,000 adjacent strings
+# and kills the process (a stack overflow) on chains of ~8,000 operands; its traversal needs
+# Python frames for each level. Deeper code is refused with this limit named, before parsing.
+MAX_DEPTH = 3_000
+# Below this many `and`/`or` keywords no chain can take a file CPython accepts past the depth at
+# which libcst crashes (CPython refuses other nesting past ~3,000 levels): no depth walk needed.
+_CHAIN_WALK_FROM = 1_000
 
 
-def _python_syntax_error(source: SourceFile) -> SyntaxError | None:
-    """CPython's verdict on the text: its SyntaxError, or None when it parses (or when only
-    libcst can judge it). Nesting past CPython's recursion limit counts as too nested."""
+def _python_parse(source: SourceFile) -> ast.Module | SyntaxError | None:
+    """CPython's verdict on the text: its tree, its SyntaxError, or None when only libcst can
+    judge it. Nesting past CPython's recursion limit counts as too nested."""
     try:
-        ast.parse(source.text)
+        return ast.parse(source.text)
     except (RecursionError, MemoryError):
         return SyntaxError(_TOO_NESTED)
     except SyntaxError as error:
         return error
     except ValueError:
         return None
-    return None
+
+
+def _libcst_depth(tree: ast.AST) -> tuple[int, int]:
+    """The deepest nesting libcst builds for ``tree``, and a row where it is reached: a level per
+    node, and a k-operand `and`/`or` chain's first operands k - 1 levels below it. Iterative:
+    the tree may be deeper than Python's recursion limit."""
+    deepest, row = 0, 1
+    stack: list[tuple[ast.AST, int, int]] = [(tree, 0, 1)]
+    while stack:
+        node, depth, row_above = stack.pop()
+        here = getattr(node, "lineno", row_above)
+        if depth > deepest:
+            deepest, row = depth, here
+        if isinstance(node, ast.BoolOp):
+            size = len(node.values)
+            stack.extend(
+                (value, depth + size - max(index, 1), here)
+                for index, value in enumerate(node.values)
+            )
+        else:
+            stack.extend((child, depth + 1, here) for child in ast.iter_child_nodes(node))
+    return deepest, row
+
+
+def _too_deep(source: SourceFile, tree: ast.Module) -> Diagnostic | None:
+    """FT902 naming the limit when libcst would nest ``tree`` deeper than :data:`MAX_DEPTH`."""
+    if len(BOOLEAN_OPERATOR.findall(source.text)) < _CHAIN_WALK_FROM:
+        return None
+    depth, row = _libcst_depth(tree)
+    if depth <= MAX_DEPTH:
+        return None
+    return _beyond_libcst(
+        source,
+        row,
+        f"libcst, the parser ftlint uses, would nest the `and`/`or` chain here {depth:,} levels "
+        f"deep; ftlint stops at {MAX_DEPTH:,}, as deeper ones crash it",
+    )
+
+
+def _longest_string_run(text: str) -> tuple[int, int]:
+    """The most string literals that follow one another (an implicit concatenation), and the row
+    where that run starts; (0, 1) when the text does not tokenize."""
+    longest, row = 0, 1
+    run, start = 0, 1
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.STRING:
+                run, start = run + 1, start if run else token.start[0]
+                if run > longest:
+                    longest, row = run, start
+            elif token.type not in (tokenize.NL, tokenize.COMMENT):  # inside brackets
+                run = 0
+    except (tokenize.TokenError, SyntaxError):
+        return 0, 1
+    return longest, row
+
+
+def _beyond_libcst(source: SourceFile, row: int, why: str) -> Diagnostic:
+    """FT902: Python accepts the file, libcst cannot parse it; ``why`` names the limit."""
+    cell, location = source.display(row, 0)
+    return Diagnostic(
+        InternalError.code,
+        f"ftlint cannot check this file, which Python accepts: {why}; no rule ran on it. If it "
+        f"is real code, {REPORT}",
+        source.display_path,
+        location,
+        location,
+        cell=cell,
+        noqa_row=row,
+    )
 
 
 def _syntax_error(source: SourceFile, row: int, column: int, message: str) -> Diagnostic:
@@ -139,16 +217,25 @@ def _syntax_error(source: SourceFile, row: int, column: int, message: str) -> Di
 
 
 def _parse_failure(
-    source: SourceFile, error: cst.ParserSyntaxError, python_error: SyntaxError | None
+    source: SourceFile, error: cst.ParserSyntaxError, python: ast.Module | SyntaxError | None
 ) -> Diagnostic:
     """Python's own message and location when it agrees the code is invalid (libcst's point past
-    the error); libcst's when only libcst rejects it (newer syntax)."""
-    if python_error is not None:
-        row = python_error.lineno or error.raw_line
-        column = max((python_error.offset or 1) - 1, 0)
-        return _syntax_error(source, row, column, python_error.msg)
+    the error); libcst's when Python cannot judge it; FT902 when Python accepts the code."""
     message = str(error.message).splitlines()[0]
-    return _syntax_error(source, error.raw_line, error.raw_column, message)
+    if isinstance(python, SyntaxError):
+        row = python.lineno or error.raw_line
+        column = max((python.offset or 1) - 1, 0)
+        return _syntax_error(source, row, column, python.msg)
+    if python is None:
+        return _syntax_error(source, error.raw_line, error.raw_column, message)
+    strings, row = _longest_string_run(source.text)
+    if strings > MAX_DEPTH:
+        why = (
+            f"an implicit concatenation of {strings:,} strings; libcst, the parser ftlint uses, "
+            f"parses at most {MAX_DEPTH:,}"
+        )
+        return _beyond_libcst(source, row, why)
+    return _beyond_libcst(source, error.raw_line, f"libcst, the parser ftlint uses, says {message}")
 
 
 class _LazyMetadata(Mapping[cst.CSTNode, object]):
@@ -211,8 +298,8 @@ def run_rules(source: SourceFile, rules: Sequence[type[Rule]]) -> list[Diagnosti
 
 def analyze(source: SourceFile, rules: Sequence[type[Rule]]) -> FileAnalysis | Diagnostic:
     """The analysis of ``source`` with the findings of ``rules``, or why it could not be parsed."""
-    python_error = _python_syntax_error(source)
-    if python_error is not None and python_error.msg == _TOO_NESTED:
+    python = _python_parse(source)
+    if isinstance(python, SyntaxError) and python.msg == _TOO_NESTED:
         return Diagnostic(
             UnparsableFile.code,
             "cannot parse: nested deeper than Python accepts; no rule ran on this file",
@@ -220,10 +307,14 @@ def analyze(source: SourceFile, rules: Sequence[type[Rule]]) -> FileAnalysis | D
             Location(1, 1),
             Location(1, 1),
         )
+    if isinstance(python, ast.Module):
+        too_deep = _too_deep(source, python)
+        if too_deep is not None:
+            return too_deep
     try:
         module = cst.parse_module(source.text)
     except cst.ParserSyntaxError as error:
-        return _parse_failure(source, error, python_error)
+        return _parse_failure(source, error, python)
     except Exception as error:  # noqa: BLE001 - e.g. RecursionError on absurdly nested code
         return internal_error(source, "the parser", error)
     analysis = FileAnalysis(source, module)

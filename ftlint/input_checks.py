@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from ftlint.check import Check, Command, Invalid, Valid
 
+ISSUES_URL = "https://github.com/ftlint/ftlint/issues"
+# How every FT902 message ends: an internal error is a bug to report, with what triggers it.
+REPORT = f"please report it with the file at {ISSUES_URL}"
+
 
 class InputCheck(Check):
     """Reported by the machinery that reads and parses files (``ftlint.sources``,
@@ -67,7 +71,9 @@ class UnreadableFile(InputCheck):
     """
     ## What it does
     Reports a file that cannot be read or decoded: permissions, an unknown or wrong encoding
-    declaration, bytes that are not text in the declared encoding, a notebook that is not JSON.
+    declaration, bytes that are not text in the declared encoding, a notebook that is not JSON,
+    or a path that is no regular file (a FIFO, a device, a socket), which is never opened for
+    reading: that could wait forever.
 
     ## Why is this bad?
     The file was not checked at all. `ftlint` exits with code 2, so that CI never reads a
@@ -113,18 +119,22 @@ class InternalError(InputCheck):
     """
     ## What it does
     Reports a file on which ftlint itself failed: a rule raised, the parser or the traversal
-    gave up, or the worker process checking it stopped. The message names what failed.
+    gave up, or the worker process checking it stopped (a crash, the out-of-memory killer); the
+    other files are checked all the same. Also a file Python accepts but libcst, ftlint's parser,
+    cannot handle: code it would nest more than 3,000 levels deep (an `and`/`or` chain of
+    thousands of operands, an implicit concatenation of more than 3,000 strings). The message
+    names what failed, or the limit.
 
     ## Why is this bad?
-    It is a bug in ftlint, and the failed part did not check the file (other rules still ran).
-    `ftlint` exits with code 2.
+    It is a bug or a limit of ftlint, and the failed part did not check the file (after a rule
+    failed, the other rules still ran). `ftlint` exits with code 2.
 
     ## Example
     Only a bug in ftlint produces it; the test suite injects one (a rule that raises).
 
     ## Fix
-    Report it with the file (or the smallest part of it that still fails), and run with
-    `--jobs 1` to see the error in full.
+    Report it at https://github.com/ftlint/ftlint/issues with the file (or the smallest part of
+    it that still fails); `--jobs 1` shows the error in full. For a limit, split the expression.
     """
 
     code = "FT902"

@@ -51,7 +51,7 @@ def _is_safe(fix: Fix | None) -> bool:
 
 def source_frame(diagnostic: Diagnostic, source: SourceFile | None, style: Callable[..., str]) -> list[str]:
     """Source lines around the finding with a caret underline, as ruff prints them."""
-    if source is None or not 0 < diagnostic.noqa_row <= len(source.text.splitlines()):
+    if source is None or not 0 < diagnostic.noqa_row <= len(source.lines()):
         return []
     shown = source.context(diagnostic.noqa_row)
     width = len(str(shown[-1][0]))

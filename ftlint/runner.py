@@ -7,6 +7,7 @@ Only files that pass triage (``ftlint.triage``) import the engine, and with it l
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -17,11 +18,15 @@ from ftlint.cache import ResultCache, catalog_index
 from ftlint.config import DEFAULT_MAX_FILE_SIZE, Settings, format_size
 from ftlint.diagnostics import Diagnostic, Location
 from ftlint.discovery import discover
-from ftlint.input_checks import InternalError, UnreadableFile
-from ftlint.sources import SourceError, SourceFile, read_source
+from ftlint.input_checks import REPORT, InternalError, UnreadableFile
+from ftlint.sources import SourceError, SourceFile, read_bytes, read_source, wide_bom
 from ftlint.triage import RuleTriage, TokenScan, admitted
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.context import DefaultContext, ForkContext, SpawnContext
+    from multiprocessing.process import BaseProcess
+
     from ftlint.rules.base import Rule
 
 # Below this many files, checking them costs less than starting worker processes: a file no
@@ -29,8 +34,8 @@ if TYPE_CHECKING:
 POOL_MIN_FILES = 64
 # Files per task sent to a worker: enough to amortise the round trip, few enough to balance.
 _CHUNK_FILES = 16
-# Files whose bytes triage can scan before decoding them (see TokenScan); not notebooks, JSON
-# where a token's characters may be escaped.
+# Files whose bytes triage can scan before decoding them (see TokenScan), unless UTF-16/32; not
+# notebooks, JSON where a token's characters may be escaped.
 _PYTHON_SUFFIXES = frozenset({".py", ".pyi"})
 
 
@@ -73,7 +78,7 @@ def rules_for(path: Path, settings: Settings, enabled: set[str]) -> list[type[Ru
     return [rule for rule in _catalog_rules() if rule.code in selected]
 
 
-def _about_file(code: str, message: str, shown: str) -> Diagnostic:
+def about_file(code: str, message: str, shown: str) -> Diagnostic:
     """A diagnostic about the file as a whole (it cannot be read, or checking it failed)."""
     return Diagnostic(code, message, shown, Location(1, 1), Location(1, 1))
 
@@ -84,7 +89,7 @@ def _too_large(task: _Task, size: int, limit: int) -> _Outcome:
         "; not checked. Raise `max-file-size` in [tool.ftlint] or pass --max-file-size "
         "(analysis needs about 0.55 GB of memory per MB)"
     )
-    return _Outcome([_about_file(UnreadableFile.code, message, task.shown)])
+    return _Outcome([about_file(UnreadableFile.code, message, task.shown)])
 
 
 def exhaustive_mode() -> bool:
@@ -123,30 +128,30 @@ class _Checker:
         except Exception as error:  # noqa: BLE001 - an ftlint bug on one file must not end the run
             message = (
                 f"internal error in ftlint while checking this file ({type(error).__name__}: "
-                f"{error}); please report it. No rule ran on this file."
+                f"{error}); no rule ran on this file; {REPORT}"
             )
-            return _Outcome([_about_file(InternalError.code, message, task.shown)])
+            return _Outcome([about_file(InternalError.code, message, task.shown)])
 
     def _check(self, task: _Task) -> _Outcome:
         triages = [triage for triage in self.triages if triage.code in task.codes]
         if not triages:
             return _Outcome([])
         try:
-            raw = task.path.read_bytes()
-        except OSError:
-            return self._lint(task, triages, None, None)  # read_source says why it cannot read
+            raw = read_bytes(task.path)
+        except SourceError as error:
+            return _Outcome([about_file(UnreadableFile.code, str(error), task.shown)])
         key = None
         if self.cache is not None:
             key = self.cache.key(raw, task.path.suffix, task.codes)
             cached = self.cache.load(key, task.shown)
             if cached is not None:
                 return _Outcome(cached, self._source(task) if cached else None)
-        if task.path.suffix in _PYTHON_SUFFIXES and not self.exhaustive:
+        if task.path.suffix in _PYTHON_SUFFIXES and not self.exhaustive and wide_bom(raw) is None:
             triages = self.tokens.passing(raw, triages)
         return self._lint(task, triages, key, raw)
 
     def _lint(
-        self, task: _Task, triages: list[RuleTriage], key: str | None, raw: bytes | None
+        self, task: _Task, triages: list[RuleTriage], key: str | None, raw: bytes
     ) -> _Outcome:
         """Read the source, triage it finely, lint it; cache the result under ``key``, the key
         of ``raw``, unless the file changed since ``raw`` was read."""
@@ -156,7 +161,7 @@ class _Checker:
             try:
                 source = read_source(task.path, task.shown)
             except SourceError as error:
-                return _Outcome([_about_file(UnreadableFile.code, str(error), task.shown)])
+                return _Outcome([about_file(UnreadableFile.code, str(error), task.shown)])
             if self.exhaustive:
                 codes = {triage.code for triage in triages}
             else:
@@ -200,12 +205,67 @@ def _check_in_worker(tasks: list[_Task]) -> list[_Outcome]:
     return [_worker_checker.check(task) for task in tasks]
 
 
-def _lost(task: _Task, error: BaseException) -> _Outcome:
+def _lost(task: _Task, why: str) -> _Outcome:
     message = (
-        f"internal error: the worker process checking this file stopped ({error}); please "
-        "report it, or run with --jobs 1 to see the error."
+        f"internal error: the process checking this file stopped ({why}); no rule ran on this "
+        f"file; {REPORT}"
     )
-    return _Outcome([_about_file(InternalError.code, message, task.shown)])
+    return _Outcome([about_file(InternalError.code, message, task.shown)])
+
+
+def _check_alone(checker: _Checker, task: _Task, connection: Connection) -> None:
+    connection.send(checker.check(task))
+    connection.close()
+
+
+def _stopped(exit_code: int | None) -> str:
+    if exit_code is not None and exit_code < 0:
+        return f"killed by {signal.Signals(-exit_code).name}"
+    return f"exit code {exit_code}"
+
+
+def _isolated(
+    checker: _Checker,
+    tasks: list[_Task],
+    jobs: int,
+    context: DefaultContext | ForkContext | SpawnContext,
+) -> list[_Outcome]:
+    """Outcomes of ``tasks``, each checked in a process of its own, ``jobs`` at a time: when a
+    file kills its process (a crash in native code, the out-of-memory killer), only that file
+    is lost."""
+    from multiprocessing.connection import wait
+
+    if context.get_start_method() == "fork":
+        import ftlint.engine  # noqa: F401 - forked children then start with libcst imported
+
+    outcomes: dict[int, _Outcome] = {}
+    running: dict[int, tuple[BaseProcess, Connection]] = {}
+    pending = list(enumerate(tasks))[::-1]
+    while pending or running:
+        while pending and len(running) < jobs:
+            index, task = pending.pop()
+            receiver, sender = context.Pipe(duplex=False)
+            child: BaseProcess = context.Process(target=_check_alone, args=(checker, task, sender))
+            child.start()
+            sender.close()
+            running[index] = (child, receiver)
+        ready = set(wait([process.sentinel for process, _ in running.values()]
+                         + [receiver for _, receiver in running.values()]))  # fmt: skip
+        for index, (process, receiver) in list(running.items()):
+            if process.sentinel not in ready and receiver not in ready:
+                continue
+            # Read before joining: a child whose result fills the pipe waits for it to be read.
+            try:
+                outcome: _Outcome | None = receiver.recv()
+            except EOFError:  # it stopped without sending one: it died
+                outcome = None
+            process.join()
+            receiver.close()
+            del running[index]
+            if outcome is None:
+                outcome = _lost(tasks[index], _stopped(process.exitcode))
+            outcomes[index] = outcome
+    return [outcomes[index] for index in range(len(tasks))]
 
 
 def _check_all(checker: _Checker, tasks: list[_Task], jobs: int) -> Iterable[_Outcome]:
@@ -218,19 +278,27 @@ def _check_all(checker: _Checker, tasks: list[_Task], jobs: int) -> Iterable[_Ou
 
     # Forked workers start in milliseconds with ftlint already imported; macOS and Windows
     # cannot fork safely, and spawn there.
-    context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
     chunks = [tasks[start : start + _CHUNK_FILES] for start in range(0, len(tasks), _CHUNK_FILES)]
-    outcomes: list[_Outcome] = []
+    done: list[list[_Outcome] | None] = []
     with ProcessPoolExecutor(
         min(jobs, len(chunks)), mp_context=context, initializer=_start_worker, initargs=(checker,)
     ) as pool:
         futures = [pool.submit(_check_in_worker, chunk) for chunk in chunks]
-        for chunk, future in zip(chunks, futures):
+        for future in futures:
             try:
-                outcomes.extend(future.result())
-            except BrokenProcessPool as error:
-                outcomes.extend(_lost(task, error) for task in chunk)
-    return outcomes
+                done.append(future.result())
+            except BrokenProcessPool:
+                # A worker died: every chunk not finished yet fails with it, whichever file
+                # killed it. Check their files again, one process each.
+                done.append(None)
+    lost = [task for chunk, outcomes in zip(chunks, done) if outcomes is None for task in chunk]
+    rechecked = iter(_isolated(checker, lost, jobs, context))
+    return [
+        outcome
+        for chunk, outcomes in zip(chunks, done)
+        for outcome in (outcomes if outcomes is not None else (next(rechecked) for _ in chunk))
+    ]
 
 
 def check_paths(

@@ -7,9 +7,12 @@ that libcst can parse them; ``cells`` maps rows of that text back to cells.
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
+import os
 import re
+import stat
 import tokenize
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -17,6 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from ftlint.diagnostics import Location
+
+# A line of source as Python reads it: it ends at "\n", "\r\n" or "\r" only. str.splitlines also
+# splits at form feeds, U+2028 and other separators, which Python reads as whitespace or as
+# characters of a string.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def python_lines(text: str, *, keepends: bool = False) -> list[str]:
+    """``text`` split into lines where Python splits it."""
+    lines = _LINE.findall(text)
+    return lines if keepends else [line.rstrip("\r\n") for line in lines]
 
 
 class SourceError(Exception):
@@ -64,7 +78,7 @@ class SourceFile:
         return starts[min(row, len(starts)) - 1] + column
 
     def lines(self) -> list[str]:
-        return self.text.splitlines()
+        return python_lines(self.text)
 
     def display(self, row: int, column: int) -> tuple[int | None, Location]:
         """Map a 1-based row and 0-based column of ``text`` to (cell, location users see)."""
@@ -82,7 +96,7 @@ class SourceFile:
     def context(self, row: int, radius: int = 1) -> list[tuple[int, str]]:
         """Lines around text row ``row`` as users see them: (displayed number, original text),
         within the same notebook cell and with blanked magics restored."""
-        lines = self.text.splitlines()
+        lines = self.lines()
         first, last = max(row - radius, 1), min(row + radius, len(lines))
         if self.cells is None:
             return [(number, lines[number - 1]) for number in range(first, last + 1)]
@@ -102,19 +116,70 @@ def location_text(cell: int | None, line: int) -> str:
     return f"line {line}" if cell is None else f"cell {cell}, line {line}"
 
 
-def read_source(path: Path, display_path: str) -> SourceFile:
+_KINDS = {
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFDIR: "a directory",
+}
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of the regular file at ``path``. Anything else is refused unread: reading a FIFO
+    or a device would wait for a writer, or never end. Opened without blocking, then checked, so
+    that nothing can swap the file in between."""
     try:
-        raw = path.read_bytes()
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
         raise SourceError(f"cannot read file: {error.strerror or error}") from error
+    with os.fdopen(descriptor, "rb") as handle:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            kind = _KINDS.get(stat.S_IFMT(mode), "a special file")
+            raise SourceError(f"cannot read file: it is {kind}, not a regular file")
+        try:
+            return handle.read()
+        except OSError as error:
+            raise SourceError(f"cannot read file: {error.strerror or error}") from error
+
+
+def read_source(path: Path, display_path: str) -> SourceFile:
+    raw = read_bytes(path)
     if path.suffix == ".ipynb":
         return _read_notebook(path, display_path, raw)
     encoding, text = decode_python(raw)
     return SourceFile(path, display_path, text, raw, encoding)
 
 
+# UTF-16 and UTF-32 with a byte order mark, as Windows editors save "Unicode" text: the BOM leaves
+# no doubt about the text, so it is read (the interpreter only reads ASCII-compatible encodings).
+# UTF-32's marks first: UTF-32-LE's starts with UTF-16-LE's.
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def wide_bom(raw: bytes) -> tuple[bytes, str] | None:
+    """The UTF-16 or UTF-32 byte order mark ``raw`` starts with and the codec of the bytes after
+    it (fixes write both back, in that byte order), or None: in those encodings ASCII text is
+    not ASCII bytes."""
+    return next(((bom, codec) for bom, codec in _WIDE_BOMS if raw.startswith(bom)), None)
+
+
 def decode_python(raw: bytes) -> tuple[str, str]:
-    """Decode bytes as the interpreter would; returns (encoding, text without BOM)."""
+    """Decode bytes as the interpreter would, or by their UTF-16/32 byte order mark; returns
+    (encoding, text without BOM)."""
+    wide = wide_bom(raw)
+    if wide is not None:
+        bom, codec = wide
+        try:
+            return codec, raw[len(bom) :].decode(codec)
+        except UnicodeDecodeError as error:
+            raise SourceError(f"cannot decode file as {codec}: {error}") from error
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
     except SyntaxError as error:
@@ -158,6 +223,13 @@ def _mask_magics(lines: list[str]) -> dict[int, str]:
     return masked
 
 
+def _field(table: dict[str, Any], key: str) -> dict[str, Any]:
+    """``table[key]`` when it is a table, else an empty one: Jupyter's metadata is optional, and
+    other tools write it as null or worse."""
+    value = table.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _read_notebook(path: Path, display_path: str, raw: bytes) -> SourceFile:
     try:
         notebook = json.loads(raw.decode("utf-8-sig"))
@@ -165,7 +237,7 @@ def _read_notebook(path: Path, display_path: str, raw: bytes) -> SourceFile:
         raise SourceError(f"invalid notebook: not valid JSON ({error})") from error
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise SourceError("invalid notebook: no `cells` list")
-    language = notebook.get("metadata", {}).get("language_info", {}).get("name", "python")
+    language = _field(_field(notebook, "metadata"), "language_info").get("name", "python")
     cells: list[CellSpan] = []
     parts: list[str] = []
     row = 1
@@ -173,7 +245,7 @@ def _read_notebook(path: Path, display_path: str, raw: bytes) -> SourceFile:
         for index, cell in enumerate(notebook["cells"]):
             if not isinstance(cell, dict) or cell.get("cell_type") != "code":
                 continue
-            lines = _cell_source(cell).splitlines()
+            lines = python_lines(_cell_source(cell))
             masked = _mask_magics(lines)
             cells.append(CellSpan(len(cells) + 1, index, row, len(lines), masked))
             parts.extend(line + "\n" for line in lines)

@@ -7,6 +7,8 @@ import io
 import re
 import tokenize
 
+from ftlint.sources import python_lines
+
 _NOQA = re.compile(
     r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
 )
@@ -41,5 +43,5 @@ def comments_by_row(text: str) -> dict[int, str]:
             if token.type == tokenize.COMMENT:
                 comments[token.start[0]] = token.string
     except (tokenize.TokenError, SyntaxError):
-        return dict(enumerate(text.splitlines(), start=1))
+        return dict(enumerate(python_lines(text), start=1))
     return comments

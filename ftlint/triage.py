@@ -41,7 +41,7 @@ _STRINGS_AND_COMMENTS = re.compile(
 )
 # `and`/`or` as keywords. The look-behinds follow the literals so that the regex engine can skip
 # to candidate characters; a digit may precede a keyword (`1or 2` is valid Python).
-_BOOLEAN_OPERATOR = re.compile(r"(?:a(?<![^\W\d]a)nd|o(?<![^\W\d]o)r)\b")
+BOOLEAN_OPERATOR = re.compile(r"(?:a(?<![^\W\d]a)nd|o(?<![^\W\d]o)r)\b")
 _LEVEL_BREAK = re.compile(r"[()\[\]{},;:\n]")
 _OPENING, _CLOSING = "([{", ")]}"
 
@@ -95,7 +95,7 @@ def has_mixed_and_or(code: str) -> bool:
     """
     previous_at_depth: dict[int, tuple[str, int]] = {}
     depth = position = 0
-    for match in _BOOLEAN_OPERATOR.finditer(code):
+    for match in BOOLEAN_OPERATOR.finditer(code):
         start = match.start()
         depth += _depth_change(code, position, start)
         position = start

@@ -1,6 +1,7 @@
 """Fix files on disk: re-read each file that has an applicable fix, run the fix loop, and write the
-result back as the file was (encoding, BOM, line breaks, mode; a notebook's JSON layout), or
-show it as a diff. A file that changed since it was read is left alone."""
+result back as the file was (encoding, BOM, line breaks, mode; in a notebook, every byte outside
+the fixed cells' sources), or show it as a diff. A file that changed since it was read is left
+alone."""
 
 from __future__ import annotations
 
@@ -11,56 +12,111 @@ import os
 import re
 import stat
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 from ftlint.config import Settings
 from ftlint.engine import lint_source
-from ftlint.fixer import applicable, fix_source
+from ftlint.fixer import applicable, dominant_newline, fix_source
+from ftlint.input_checks import REPORT, InternalError
 from ftlint.reporting import diagnostic_location
-from ftlint.runner import CheckResult, rules_for
-from ftlint.sources import SourceError, SourceFile, read_source
+from ftlint.runner import CheckResult, about_file, rules_for
+from ftlint.sources import SourceError, SourceFile, python_lines, read_source, wide_bom
 
 
 class NotWritten(Exception):
     """The fixed file was not written; the message says why."""
 
 
+_DECODER = json.JSONDecoder()
+_SPACE = re.compile(r"[ \t\n\r]*")
+# Jupyter writes non-ASCII characters as they are; some tools escape them (`\u00e9`).
+_ESCAPE = re.compile(r"(?<!\\)\\u[0-9a-fA-F]{4}")
+
+
+def _skip_space(document: str, position: int) -> int:
+    return _SPACE.match(document, position).end()  # type: ignore[union-attr]
+
+
+def _values(document: str, start: int) -> Iterator[tuple[object, int, int]]:
+    """(key, start, end) of each value of the JSON object at ``start`` in ``document``, or
+    (index, start, end) of each item of the array there."""
+    is_object = document[start] == "{"
+    position = _skip_space(document, start + 1)
+    index = 0
+    while document[position] not in "]}":
+        key: object = index
+        if is_object:
+            key, position = _DECODER.raw_decode(document, position)
+            position = _skip_space(document, _skip_space(document, position) + 1)  # past ":"
+        _, end = _DECODER.raw_decode(document, position)
+        yield key, position, end
+        position = _skip_space(document, end)
+        if document[position] == ",":
+            position = _skip_space(document, position + 1)
+        index += 1
+
+
+def _value(document: str, start: int, key: object) -> tuple[int, int]:
+    """Where the value of ``key`` is in the JSON object or array at ``start`` (the last one, as
+    ``json.loads`` keeps the last of repeated keys)."""
+    return [(first, end) for name, first, end in _values(document, start) if name == key][-1]
+
+
+def _source_json(old: str, source: str | list[str], ascii_only: bool) -> str:
+    """``source`` in JSON laid out as ``old``, the JSON of the source it replaces: a list keeps
+    its brackets' spacing and separators, and each line it already had keeps its exact text."""
+    items = list(_values(old, 0)) if isinstance(source, list) else []
+    if not items:
+        return json.dumps(source, ensure_ascii=ascii_only)
+    written = {json.loads(old[start:end]): old[start:end] for _, start, end in reversed(items)}
+    encoded = [
+        written[line] if line in written else json.dumps(line, ensure_ascii=ascii_only)
+        for line in source
+    ]
+    head, tail = old[1 : items[0][1]], old[items[-1][2] : -1]
+    separator = old[items[0][2] : items[1][1]] if len(items) > 1 else "," + head
+    return f"[{head}{separator.join(encoded)}{tail}]"
+
+
 def _notebook_bytes(original: SourceFile, fixed: SourceFile) -> bytes:
-    """The notebook with the fixed cells' sources; every other byte as Jupyter wrote it (same
-    indentation, key order, trailing newline), so only the changed source lines differ."""
+    """The notebook's bytes with the sources of the fixed cells replaced in its JSON text, and
+    every other byte as it was: layout, escapes, line breaks of the JSON and of other cells."""
     assert original.notebook is not None and original.cells and fixed.cells
-    old_lines, new_lines = original.text.splitlines(), fixed.text.splitlines()
-    cells = list(original.notebook["cells"])
+    old_lines, new_lines = original.lines(), fixed.lines()
+    bom = codecs.BOM_UTF8 if original.raw.startswith(codecs.BOM_UTF8) else b""
+    document = original.raw[len(bom) :].decode("utf-8")
+    ascii_only = document.isascii() and _ESCAPE.search(document) is not None
+    cells_at = _value(document, _skip_space(document, 0), "cells")[0]
+    replaced: list[tuple[int, int, str]] = []
     for old, new in zip(original.cells, fixed.cells):
         lines = new_lines[new.first_row - 1 : new.first_row - 1 + new.row_count]
         if lines == old_lines[old.first_row - 1 : old.first_row - 1 + old.row_count]:
             continue
         lines = [new.masked.get(row, line) for row, line in enumerate(lines, 1)]
-        cell = cells[new.index]
-        ends_with_newline = "".join(cell["source"]).endswith("\n")  # `source`: a str or lines
-        source = "\n".join(lines) + ("\n" if ends_with_newline and lines else "")
-        lines_kept = isinstance(cell["source"], list)
-        cells[new.index] = {**cell, "source": source.splitlines(True) if lines_kept else source}
-    document = original.raw.decode("utf-8-sig")
-    indent = re.match(r"\{\r?\n([ \t]+)\S", document)
-    text = json.dumps(
-        {**original.notebook, "cells": cells},
-        indent=indent.group(1) if indent else None,
-        ensure_ascii=False,
-    )
-    bom = codecs.BOM_UTF8 if original.raw.startswith(codecs.BOM_UTF8) else b""
-    return bom + (text + "\n" if document.endswith("\n") else text).encode("utf-8")
+        cell = original.notebook["cells"][new.index]
+        was = "".join(cell["source"])  # `source`: a str or lines
+        newline = dominant_newline(was)
+        text = newline.join(lines) + (newline if was.endswith(("\n", "\r")) and lines else "")
+        source = python_lines(text, keepends=True) if isinstance(cell["source"], list) else text
+        start, end = _value(document, _value(document, cells_at, new.index)[0], "source")
+        replaced.append((start, end, _source_json(document[start:end], source, ascii_only)))
+    for start, end, json_text in reversed(replaced):  # from the end: offsets before stay valid
+        document = document[:start] + json_text + document[end:]
+    return bom + document.encode("utf-8")
 
 
 def render(original: SourceFile, fixed: SourceFile) -> bytes:
     """The bytes to write for ``fixed``, a fixed version of ``original``."""
     if original.notebook is not None:
         return _notebook_bytes(original, fixed)
+    wide = wide_bom(original.raw)
     try:
-        # `utf-8-sig` writes the BOM back; line breaks were kept in the text.
-        return fixed.text.encode(original.encoding)
+        # `utf-8-sig` writes its BOM back, a UTF-16/32 one is written here; line breaks were kept
+        # in the text.
+        return (wide[0] if wide else b"") + fixed.text.encode(original.encoding)
     except UnicodeEncodeError as error:
         raise NotWritten(f"the fix needs characters {original.encoding} cannot encode") from error
 
@@ -89,8 +145,8 @@ def write_back(original: SourceFile, content: bytes) -> None:
 
 
 def unified_diff(original: SourceFile, content: bytes) -> str:
-    old = original.raw.decode(original.encoding).splitlines(True)
-    new = content.decode(original.encoding).splitlines(True)
+    old = python_lines(original.raw.decode(original.encoding), keepends=True)
+    new = python_lines(content.decode(original.encoding), keepends=True)
     lines = difflib.unified_diff(old, new, original.display_path, original.display_path)
     return "".join(
         line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
@@ -133,6 +189,12 @@ def fix_files(
         except (SourceError, NotWritten) as error:
             report.warnings.append(f"{filename}: {error}; not fixed")
             kept.extend(d for d in result.diagnostics if d.filename == filename)
+            continue
+        except Exception as error:  # noqa: BLE001 - an ftlint bug on one file must not end the run
+            why = f"internal error while fixing this file ({type(error).__name__}: {error})"
+            report.warnings.append(f"{filename}: {why}; not fixed")
+            kept.extend(d for d in result.diagnostics if d.filename == filename)
+            kept.append(about_file(InternalError.code, f"{why}; {REPORT}", filename))
             continue
         report.fixed += outcome.fixed
         report.result.sources[filename] = outcome.source

@@ -44,6 +44,20 @@ AMBIGUOUS_FREEZE = (
     "        p.requires_grad = False\n"
 )
 
+# Metadata Jupyter leaves out, or other tools write as null, a list or a string.
+ODD_METADATA = [
+    None, [], "python", {"language_info": None}, {"language_info": []},
+    {"language_info": "python"},
+]  # fmt: skip
+
+
+def seed_notebook_with_metadata(directory: Path, metadata: object) -> Path:
+    """The seed notebook, with ``metadata`` instead of its own, in ``directory``."""
+    notebook = json.loads((FIXTURES / "seed_backbone_freezing.ipynb").read_text())
+    path = directory / "seed_backbone_freezing.ipynb"
+    path.write_text(json.dumps({**notebook, "metadata": metadata}))
+    return path
+
 
 # --- in-process linting ----------------------------------------------------------------------
 
@@ -107,19 +121,19 @@ def check_fixtures(jobs: int, rules=None, enabled=ALL_CODES):
 
 
 def run_ftlint(*args: str, cwd: Path | None = None, env: dict | None = None,
-               input: str | None = None) -> subprocess.CompletedProcess[str]:
+               input: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Run the real CLI in a subprocess."""
     inherited = {k: v for k, v in os.environ.items() if k != "FORCE_COLOR"}
     full_env = {**inherited, "NO_COLOR": "1", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "ftlint", *args],
-        cwd=cwd, env=full_env, capture_output=True, text=True, input=input, timeout=300,
+        cwd=cwd, env=full_env, capture_output=True, text=True, input=input, timeout=timeout,
     )  # fmt: skip
 
 
-def check_json(*args: str | Path) -> tuple[int, list[dict]]:
+def check_json(*args: str | Path, timeout: float = 300) -> tuple[int, list[dict]]:
     """Exit status and findings of ``ftlint check --output-format json *args``: no traceback."""
-    result = run_ftlint("check", "--output-format", "json", *map(str, args))
+    result = run_ftlint("check", "--output-format", "json", *map(str, args), timeout=timeout)
     assert "Traceback" not in result.stderr, result.stderr
     return result.returncode, json.loads(result.stdout)
 

@@ -4,9 +4,18 @@ tests/checks/.)"""
 
 from __future__ import annotations
 
+import codecs
 import json
+from pathlib import Path
 
-from support import AMBIGUOUS_FREEZE, check_json
+import pytest
+from support import (
+    AMBIGUOUS_FREEZE,
+    FIXTURES,
+    ODD_METADATA,
+    check_json,
+    seed_notebook_with_metadata,
+)
 
 
 def test_pep263_encoding_is_honoured(tmp_path):
@@ -60,3 +69,30 @@ def test_notebook_magics_do_not_break_parsing(tmp_path):
     (tmp_path / "magic.ipynb").write_text(json.dumps(notebook))
     code, findings = check_json(tmp_path)
     assert [(f["code"], f["cell"], f["location"]["row"]) for f in findings] == [("FT001", 3, 3)]
+
+
+@pytest.mark.parametrize("metadata", ODD_METADATA)
+def test_notebook_metadata_of_any_shape_is_read_as_absent(tmp_path, metadata):
+    def named(run: tuple[int, list[dict]]) -> tuple[int, list[dict]]:
+        code, findings = run
+        return code, [{**f, "filename": Path(f["filename"]).name} for f in findings]
+
+    expected = named(check_json(FIXTURES / "seed_backbone_freezing.ipynb"))
+    assert named(check_json(seed_notebook_with_metadata(tmp_path, metadata))) == expected
+    assert expected[0] == 1
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_with_a_bom_are_analysed(tmp_path, encoding):
+    bom = {"utf-16": b"", "utf-16-be": codecs.BOM_UTF16_BE, "utf-32": b""}[encoding]
+    (tmp_path / "wide.py").write_bytes(bom + ("# réglage\n" + AMBIGUOUS_FREEZE).encode(encoding))
+    code, findings = check_json(tmp_path)
+    assert (code, [(f["code"], f["location"]) for f in findings]) == (
+        1,
+        [("FT001", {"row": 3, "column": 8})],
+    )
+
+
+def test_utf16_without_a_bom_is_not_python_text(tmp_path):
+    (tmp_path / "wide.py").write_bytes(AMBIGUOUS_FREEZE.encode("utf-16-le"))
+    assert check_json(tmp_path) == (0, [])

@@ -7,10 +7,12 @@ import os
 import subprocess
 import sys
 from dataclasses import replace
+from pathlib import Path
 
+import pytest
 from support import FIXTURES, run_ftlint
 
-from ftlint.cache import ResultCache, build_id
+from ftlint.cache import CatalogIndex, ResultCache, build_id, catalog_index
 from ftlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
 
 FINDING = FIXTURES / "seed_backbone_freezing.py"
@@ -113,3 +115,50 @@ def test_concurrent_runs_agree_and_leave_no_temporary_files(tmp_path):
     outputs = {run.communicate(timeout=300)[0] for run in runs}
     assert len(outputs) == 1 and b"FT001" in outputs.pop()
     assert not list((tmp_path / "cache").rglob(".tmp-*"))
+
+
+def _stored_index(cache: Path) -> Path:
+    (path,) = cache.glob("*/rules.json")
+    return path
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda stored: {**stored, "index": {**stored["index"], "rules": []}},
+        lambda stored: stored["index"],  # the layout of an older build
+        lambda stored: {**stored, "digest": None},
+    ],
+    ids=["rules-emptied", "unsealed", "seal-removed"],
+)
+def test_an_edited_catalog_index_is_rebuilt_not_trusted(tmp_path, monkeypatch, edit):
+    monkeypatch.setenv("FTLINT_CACHE_DIR", str(tmp_path))
+    catalog = CatalogIndex.from_catalog()
+    assert catalog_index() == catalog
+    path = _stored_index(tmp_path)
+    stored = json.loads(path.read_text())
+    path.write_text(json.dumps(edit(stored)))
+    assert catalog_index() == catalog
+    assert json.loads(path.read_text()) == stored
+
+
+def test_an_intact_catalog_index_is_read_without_the_catalog(tmp_path, monkeypatch):
+    monkeypatch.setenv("FTLINT_CACHE_DIR", str(tmp_path))
+    catalog = catalog_index()
+
+    def no_catalog() -> CatalogIndex:
+        raise AssertionError("the catalog was imported")
+
+    monkeypatch.setattr(CatalogIndex, "from_catalog", staticmethod(no_catalog))
+    assert catalog_index() == catalog
+
+
+def test_check_with_an_edited_catalog_index_still_runs_every_rule(tmp_path):
+    env = {"FTLINT_CACHE_DIR": str(tmp_path / "cache")}
+    before = run_ftlint("check", "--no-cache", str(FINDING), env=env)
+    path = _stored_index(tmp_path / "cache")
+    stored = json.loads(path.read_text())
+    path.write_text(json.dumps({**stored, "index": {**stored["index"], "rules": []}}))
+    after = run_ftlint("check", "--no-cache", str(FINDING), env=env)
+    assert (after.returncode, after.stdout) == (before.returncode, before.stdout)
+    assert before.returncode == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from support import FIXTURES, run_ftlint
 
 SEED_CONDITION = (
@@ -189,3 +190,18 @@ def test_notebook_fixtures_exhibit_every_static_rule():
     assert all(f["cell"] is not None for f in findings)
     clean = run_ftlint("check", "--no-cache", str(FIXTURES / "clean" / "resnet_head_only.ipynb"))
     assert clean.returncode == 0
+
+
+@pytest.mark.parametrize("select", ["", ",", " , "])
+def test_select_naming_no_code_is_a_usage_error(select):
+    result = run_ftlint("check", "--select", select, str(FIXTURES / "clean"))
+    assert (result.returncode, result.stderr.splitlines()[-1], result.stdout) == (
+        2,
+        "Error: --select names no code; `ftlint rules` lists them",
+        "",
+    )
+
+
+def test_select_naming_a_code_runs_it():
+    result = run_ftlint("check", "--select", "FT001,", "--output-format", "json", str(FIXTURES))
+    assert (result.returncode, {f["code"] for f in json.loads(result.stdout)}) == (1, {"FT001"})

@@ -7,7 +7,8 @@ import os
 import subprocess
 import textwrap
 
-from support import run_ftlint
+import pytest
+from support import AMBIGUOUS_FREEZE, run_ftlint
 
 from ftlint.suppression import ALL_CODES, noqa_codes
 
@@ -126,3 +127,36 @@ def test_discovery_skips_venvs_caches_build_and_gitignored(tmp_path):
     (tmp_path / ".gitignore").write_text("ignored_dir/\nignored_file.py\n")
     result = run_ftlint("check", "--output-format", "json", str(tmp_path))
     assert set(codes_by_file(result)) == {"kept.py", "stub.pyi"}
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "error"),
+    [
+        (
+            b'[tool.ftlint]\nper-file-ignores = { "tests/*" = ["FT999"] }\n',
+            "Error: {pyproject}: per-file-ignores `tests/*`: unknown rule selector `FT999`",
+        ),
+        (
+            '[tool.ftlint]\n# r\xe9glage\nselect = ["FT001"]\n'.encode("latin-1"),
+            "Error: {pyproject}: cannot read configuration: 'utf-8' codec can't decode byte 0xe9 "
+            "in position 17: invalid continuation byte",
+        ),
+    ],
+    ids=["unknown-code-in-per-file-ignores", "not-utf-8"],
+)
+def test_configuration_errors_exit_2_without_a_traceback(tmp_path, pyproject, error):
+    (tmp_path / "pyproject.toml").write_bytes(pyproject)
+    write(tmp_path / "tests" / "a.py", AMBIGUOUS_FREEZE)
+    result = run_ftlint("check", str(tmp_path))
+    assert (result.returncode, result.stderr.splitlines()[-1], result.stdout) == (
+        2,
+        error.format(pyproject=tmp_path / "pyproject.toml"),
+        "",
+    )
+
+
+def test_a_valid_per_file_ignore_applies(tmp_path):
+    write(tmp_path / "pyproject.toml", '[tool.ftlint]\nper-file-ignores = { "tests/*" = ["FT001"] }\n')
+    write(tmp_path / "tests" / "a.py", AMBIGUOUS_FREEZE)
+    result = run_ftlint("check", str(tmp_path))
+    assert (result.returncode, result.stdout, result.stderr) == (0, "All checks passed!\n", "")

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import ast
 import re
+import sys
 
 from support import REPO, run_ftlint
 
 from ftlint.catalog import CHECKS
 from ftlint.diagnostics import Applicability
+from ftlint.sources import read_source
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
 
 
 def test_docs_rules_md_is_generated_from_the_rules():
@@ -32,3 +40,32 @@ def test_ci_runs_the_readme_test_command():
     readme = (REPO / "README.md").read_text()
     ci_command = (REPO / ".ci" / "run").read_text().strip().splitlines()[-1]
     assert ci_command in readme
+
+
+def test_readme_says_what_the_first_set_up_command_prints_and_its_exit_code():
+    result = run_ftlint("check", "--no-cache", "fixtures/", cwd=REPO)
+    [summary] = [line for line in result.stdout.splitlines() if line.startswith("Found ")]
+    readme = " ".join((REPO / "README.md").read_text().split())
+    assert result.returncode == 1
+    assert f'prints "{summary}" and exits with code 1, which is the expected result' in readme
+
+
+def _fixture_imports() -> set[str]:
+    """The third-party packages the bundled fixtures import."""
+    names: set[str] = set()
+    for path in sorted((REPO / "fixtures").rglob("*")):
+        if path.suffix in {".py", ".ipynb"}:
+            for node in ast.walk(ast.parse(read_source(path, path.name).text)):
+                if isinstance(node, ast.Import):
+                    names |= {alias.name.split(".")[0] for alias in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names.add(node.module.split(".")[0])
+    return names - set(sys.stdlib_module_names)
+
+
+def test_the_all_extra_installs_every_package_the_fixtures_import():
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    installed = {re.match(r"[\w.-]+", requirement).group() for requirement in extras["all"]}
+    assert _fixture_imports() == installed
+    assert installed == {"torch", "torchvision", "lightning", "transformers", "timm"}
+    assert '`pip install "ftlint[all]"`' in (REPO / "README.md").read_text()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import codecs
 import json
 import os
 import shutil
@@ -155,3 +156,66 @@ def test_notebook_is_fixed_in_place_with_everything_else_preserved(tmp_path):
     assert without_sources(fixed) == without_sources(original)
     assert SEED_FIXED_LINE in fixed["cells"][1]["source"]  # still a list of lines
     assert fixed["cells"][3] == original["cells"][3]
+
+
+WEIGHTS_CLASS = "model = resnet50(weights=ResNet50_Weights)"  # FT009's safe fix adds the member
+WEIGHTS_MEMBER = "model = resnet50(weights=ResNet50_Weights.IMAGENET1K_V1)"
+
+
+def odd_notebook(fixed_cell: str) -> str:
+    """A notebook no json.dumps call writes: CRLF between its lines, compact separators, tabs,
+    `\\u00e9` escapes, a cell with CRLF line breaks; ``fixed_cell`` is the JSON of the cell
+    sources that FT009's fix edits."""
+    return (
+        '{"cells":[\r\n'
+        '\t{"cell_type":"code","metadata":{},"outputs":[],"execution_count":null,\r\n'
+        '\t "source":["# r\\u00e9glage\\r\\n","x = 1\\r\\n"]},\r\n'
+        '\t{"cell_type":"code","metadata":{},"outputs":[],"execution_count":null,\r\n'
+        f'\t "source":{fixed_cell}}}\r\n'
+        '],"metadata":{"language_info":{"name":"python"}},"nbformat":4,"nbformat_minor":5}\r\n'
+    )
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        (
+            '[ "from torchvision.models import resnet50, ResNet50_Weights\\r\\n",'
+            '   "{model}\\r\\n",   "# caf\\u00e9" ]'
+        ),
+        '["from torchvision.models import resnet50, ResNet50_Weights\\n", "{model}"]',
+        '"from torchvision.models import resnet50, ResNet50_Weights\\r\\n{model}\\r\\n"',
+        # Python reads U+2028 in a string and a form feed as no line break: FT009 is on row 4.
+        (
+            '["from torchvision.models import resnet50, ResNet50_Weights\\n", '
+            '"NOTE = \\"a\\u2028b\\"\\n", "\\f\\n", "{model}\\n"]'
+        ),
+    ],
+    ids=["crlf-lines", "lf-lines", "one-string", "u2028-and-form-feed"],
+)
+def test_notebook_fix_changes_only_the_fixed_source_bytes(tmp_path, cell):
+    path = tmp_path / "odd.ipynb"
+    path.write_bytes(odd_notebook(cell.format(model=WEIGHTS_CLASS)).encode())
+    result = run_ftlint("check", "--fix", str(path))
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0,
+        "Found 1 error (1 fixed, 0 remaining).\n",
+        "",
+    )
+    assert path.read_bytes() == odd_notebook(cell.format(model=WEIGHTS_MEMBER)).encode()
+
+
+@pytest.mark.parametrize(
+    ("bom", "codec"),
+    [(codecs.BOM_UTF16_BE, "utf-16-be"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+     (codecs.BOM_UTF32_BE, "utf-32-be")],
+)  # fmt: skip
+def test_a_wide_file_is_fixed_in_its_own_encoding_and_byte_order(tmp_path, bom, codec):
+    path = tmp_path / "wide.py"
+    path.write_bytes(bom + FREEZE.replace("\n", "\r\n").encode(codec))
+    result = run_ftlint("check", "--fix", str(path))
+    fixed = FREEZE.replace("if not tune or 'fc' not in name and 'bn' not in name:", FIXED_CONDITION)
+    assert (result.returncode, path.read_bytes()) == (
+        0,
+        bom + fixed.replace("\n", "\r\n").encode(codec),
+    )

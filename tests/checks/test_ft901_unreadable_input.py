@@ -3,6 +3,8 @@ or a symlink loop; one finding each, exit 2, and the run goes on."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from support import AMBIGUOUS_FREEZE, by_file, check_json
 
@@ -50,3 +52,23 @@ def test_dangling_symlink_and_symlink_loop(tmp_path):
     assert files["good.py"]["code"] == "FT001"
     # The directory symlink back to the root is not followed: good.py is reported once.
     assert sum(f["filename"].endswith("good.py") for f in findings) == 1
+
+
+@pytest.mark.parametrize("given", [False, True], ids=["found-in-a-directory", "given"])
+def test_a_fifo_named_like_python_is_reported_not_read(tmp_path, given):
+    # Reading a FIFO waits for a writer: the run would hang until the timeout.
+    (tmp_path / "good.py").write_text(AMBIGUOUS_FREEZE)
+    os.mkfifo(tmp_path / "pipe.py")
+    targets = [tmp_path / "pipe.py", tmp_path / "good.py"] if given else [tmp_path]
+    code, findings = check_json(*targets, timeout=60)
+    assert (code, [(f["filename"], f["code"], f["message"]) for f in findings]) == (
+        2,
+        [
+            (str(tmp_path / "good.py"), "FT001", findings[0]["message"]),
+            (
+                str(tmp_path / "pipe.py"),
+                "FT901",
+                "cannot read file: it is a FIFO, not a regular file",
+            ),
+        ],
+    )

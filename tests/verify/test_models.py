@@ -5,7 +5,14 @@ code in tests/checks/.)"""
 from __future__ import annotations
 
 import pytest
-from support import FIXTURES, counts, message, runtime_codes
+from support import (
+    FIXTURES,
+    ODD_METADATA,
+    counts,
+    message,
+    runtime_codes,
+    seed_notebook_with_metadata,
+)
 
 from ftlint.verify.scenarios import plan_scenarios
 
@@ -118,3 +125,14 @@ def test_scenarios_are_capped(flags, scenarios):
     assert [s.as_written for s in planned] == [True] + [False] * (scenarios - 1)
     assert planned[0].bindings == {f"flag{i}": bool(i % 2) for i in range(flags)}
     assert len({tuple(s.bindings.values()) for s in planned}) == scenarios
+
+
+@pytest.mark.parametrize("metadata", ODD_METADATA)
+def test_notebook_metadata_of_any_shape_is_read_as_absent(verify_path, tmp_path, metadata):
+    result = verify_path(seed_notebook_with_metadata(tmp_path, metadata))
+    (model,) = result.models
+    assert (result.error, (model.cell, model.line), counts(model)[1][2:]) == (None, (1, 5), (0, 161))
+    assert [(d.code, d.cell, d.location.row) for d in result.diagnostics] == [
+        (d.code, d.cell, d.location.row)
+        for d in verify_path(FIXTURES / "seed_backbone_freezing.ipynb").diagnostics
+    ]

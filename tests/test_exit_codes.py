@@ -1,0 +1,63 @@
+"""The exit codes are a contract: 0 clean, 1 findings, 2 anything that prevents a trustworthy
+answer. An internal error exits 2 with a message saying what failed and where to report it, never
+a traceback (Python's exit 1). Faults are injected where ftlint would fail."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from support import AMBIGUOUS_FREEZE, FIXTURES
+
+from ftlint import cli, writer
+from ftlint.input_checks import ISSUES_URL, REPORT
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli.main, list(args))
+
+
+def broken(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("injected")
+
+
+@pytest.mark.parametrize(
+    ("paths", "code"), [(FIXTURES / "clean", 0), (FIXTURES / "seed_backbone_freezing.py", 1)]
+)
+def test_clean_is_0_and_findings_are_1(paths, code):
+    assert invoke("check", "--no-cache", str(paths)).exit_code == code
+
+
+def test_an_internal_error_in_a_command_exits_2_with_a_report_link(monkeypatch):
+    monkeypatch.setattr(cli, "check_paths", broken)
+    monkeypatch.setattr("sys.argv", ["ftlint", "check", "x.py"])
+    result = invoke("check", str(FIXTURES / "clean"))
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2,
+        "",
+        (
+            "ftlint: internal error in `ftlint check x.py` (RuntimeError: injected); please report it "
+            f"with the command and its files at {ISSUES_URL}\n"
+        ),
+    )
+
+
+def test_an_internal_error_fixing_one_file_fixes_the_others_and_exits_2(tmp_path, monkeypatch):
+    for name in ("a.py", "b.py"):
+        (tmp_path / name).write_text(AMBIGUOUS_FREEZE)
+    render = writer.render
+
+    def render_all_but_a(original, fixed):
+        if original.path.name == "a.py":
+            broken()
+        return render(original, fixed)
+
+    monkeypatch.setattr(writer, "render", render_all_but_a)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("check", "--no-cache", "--fix", "a.py", "b.py")
+    why = "internal error while fixing this file (RuntimeError: injected)"
+    assert (result.exit_code, result.stderr) == (2, f"warning: a.py: {why}; not fixed\n")
+    assert result.stdout.splitlines()[0] == f"a.py:1:1: FT902 {why}; {REPORT}"
+    assert (tmp_path / "a.py").read_text() == AMBIGUOUS_FREEZE
+    assert (tmp_path / "b.py").read_text() == AMBIGUOUS_FREEZE.replace(
+        "'fc' not in name and 'bn' not in name", "('fc' not in name and 'bn' not in name)"
+    )
