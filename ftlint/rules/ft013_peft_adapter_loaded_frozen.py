@@ -246,9 +246,7 @@ class PeftAdapterLoadedFrozen(Rule):
             use = min(after, key=lambda u: self._at(u.node))
             used_at = self._at(use.node)
             if any(
-                other == name
-                and other_scope is scope
-                and start < self._at(node) < used_at
+                other == name and other_scope is scope and start < self._at(node) < used_at
                 for other, other_scope, node in self._rebinds
             ):
                 continue

@@ -18,11 +18,13 @@ def test_comma_joined_string_whole_message():
     assert [(d.location.row, d.message) for d in found] == [
         (
             3,
-            "`target_modules='q_proj,k_proj,v_proj'` is one regular expression that must match "
-            "a module's whole dotted name, and no module is named that: no adapter goes to "
-            "`q_proj` or `k_proj` or `v_proj` (`get_peft_model` raises "
-            "`NoMatchingPeftModuleError` unless `target_parameters` adapts something else); "
-            "list the names separately",
+            (
+                "`target_modules='q_proj,k_proj,v_proj'` is one regular expression that must match "
+                "a module's whole dotted name, and no module is named that: no adapter goes to "
+                "`q_proj` or `k_proj` or `v_proj` (`get_peft_model` raises "
+                "`NoMatchingPeftModuleError` unless `target_parameters` adapts something else); "
+                "list the names separately"
+            ),
         )
     ]
 
@@ -64,7 +66,7 @@ def test_space_joined_string_and_list_entry_whole_messages():
         'LoraConfig(target_modules=r"^.*language_model.*\\.(q_proj|k_proj|v_proj)$")',
         'LoraConfig(target_modules=r"layers\\.\\d{1,2}\\.mlp")',
         'LoraConfig(target_modules="ALL-LINEAR")',
-        'LoraConfig(target_modules=names)',
+        "LoraConfig(target_modules=names)",
         'LoraConfig(target_modules=",".join(names))',
         'LoraConfig(target_modules=[*names, "o_proj"])',
         # Not target_modules: other arguments are out of scope.

@@ -21,10 +21,12 @@ def test_sft_trainer_whole_message():
     assert [(d.location.row, d.message) for d in found] == [
         (
             4,
-            "`PeftModel.from_pretrained` loads the adapter in inference mode (`is_trainable` "
-            "defaults to `False`), so every parameter is frozen, the adapter's included, yet "
-            "`model` is trained: `SFTTrainer(model=model, ...)` at line 5; training fails at the "
-            "first backward or updates nothing. Pass `is_trainable=True`",
+            (
+                "`PeftModel.from_pretrained` loads the adapter in inference mode (`is_trainable` "
+                "defaults to `False`), so every parameter is frozen, the adapter's included, yet "
+                "`model` is trained: `SFTTrainer(model=model, ...)` at line 5; training fails at the "
+                "first backward or updates nothing. Pass `is_trainable=True`"
+            ),
         )
     ]
 
@@ -68,7 +70,9 @@ def test_fix_keeps_a_trailing_comma():
     ],
 )
 def test_ft013_traps(code):
-    header = "from peft import PeftModel\nfrom transformers import Trainer\nfrom trl import SFTTrainer\n"
+    header = (
+        "from peft import PeftModel\nfrom transformers import Trainer\nfrom trl import SFTTrainer\n"
+    )
     assert rows(header + code, PeftAdapterLoadedFrozen) == []
 
 
