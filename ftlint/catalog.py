@@ -25,6 +25,8 @@ from ftlint.rules.ft008_frozen_batchnorm_in_train_mode import FrozenBatchnormInT
 from ftlint.rules.ft009_torchvision_weights_argument import TorchvisionWeightsArgument
 from ftlint.rules.ft010_unfreeze_after_optimizer import UnfreezeAfterOptimizer
 from ftlint.rules.ft011_torchvision_pretrained_flag import TorchvisionPretrainedFlag
+from ftlint.rules.ft012_peft_target_modules_string import PeftTargetModulesString
+from ftlint.rules.ft013_peft_adapter_loaded_frozen import PeftAdapterLoadedFrozen
 from ftlint.verify.checks.ft101_expectation_mismatch import ExpectationMismatch
 from ftlint.verify.checks.ft102_other_reading_differs import OtherReadingDiffers
 from ftlint.verify.checks.ft103_pattern_matches_nothing import PatternMatchesNothing
@@ -46,6 +48,8 @@ CHECKS: tuple[type[Check], ...] = (
     TorchvisionWeightsArgument,
     UnfreezeAfterOptimizer,
     TorchvisionPretrainedFlag,
+    PeftTargetModulesString,
+    PeftAdapterLoadedFrozen,
     ExpectationMismatch,
     OtherReadingDiffers,
     PatternMatchesNothing,
