@@ -263,6 +263,8 @@ def _state_mismatches(
         return ()
     unexpectedly_trainable, unexpectedly_frozen, contradictory = [], [], []
     for parameter in freeze_report.parameters:
+        if parameter.saved_original:  # peft froze it; its modules_to_save copy is what trains
+            continue
         wanted = _wants_trainable(_names(parameter), trainable_patterns, frozen_patterns)
         if wanted is None:
             contradictory.append(

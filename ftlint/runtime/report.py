@@ -58,7 +58,8 @@ class ParameterState:
     in_optimizer: bool | None  # None when no optimizer was given
     adapter: bool  # an adapter's tensor (a peft LoRA's lora_A, ...), not the base model's
     # The tensor's other names, which patterns match as well: other names it is registered
-    # under (tied weights, a module registered twice), and the name the user's own module
+    # under (tied weights, a module registered twice; not a peft ``original_module``, which
+    # the ``modules_to_save`` copy replaces), and the name the user's own module
     # exposes for it (``fc.weight`` for ``fc.parametrizations.weight.original``, ``q_proj.weight``
     # for a peft layer's ``q_proj.base_layer.weight``). The tensor is counted once, as ``name``.
     aliases: tuple[str, ...] = ()
@@ -68,6 +69,9 @@ class ParameterState:
     # A copy peft trains in place of a module in ``modules_to_save`` (its
     # ``modules_to_save.<adapter>``); the frozen ``original_module`` stays a base tensor.
     saved_copy: bool = False
+    # Reachable only as such an ``original_module``: frozen by peft and unused while the copy
+    # is active, so ``expect`` holds it to no pattern (its name still counts as matched).
+    saved_original: bool = False
 
 
 @dataclass(frozen=True)
@@ -242,7 +246,7 @@ def report(model: nn.Module, optimizer: Optimizer | None = None, *, depth: int =
     outer, wrappers, prefix, inner = _unwrap(model)
     optimizer_ids = _optimizer_parameter_ids(optimizer)
     adapter_ids, saved_copy_ids = _peft_parameter_ids(outer)
-    names_by_id, shared_names = _names_by_parameter(outer, prefix)
+    names = _names_by_parameter(outer, prefix)
     parameters = []
     for raw_name, parameter in outer.named_parameters():
         name = _user_name(raw_name, prefix)
@@ -258,9 +262,10 @@ def report(model: nn.Module, optimizer: Optimizer | None = None, *, depth: int =
                 device=str(parameter.device),
                 in_optimizer=None if optimizer_ids is None else id(parameter) in optimizer_ids,
                 adapter=id(parameter) in adapter_ids,
-                aliases=tuple(alias for alias in names_by_id[id(parameter)] if alias != name),
+                aliases=tuple(alias for alias in names.patterns[id(parameter)] if alias != name),
                 uninitialized=uninitialized,
                 saved_copy=id(parameter) in saved_copy_ids,
+                saved_original=id(parameter) in names.saved_originals,
             )
         )
     batchnorms = _batchnorm_states(outer, prefix, depth)
@@ -290,7 +295,7 @@ def report(model: nn.Module, optimizer: Optimizer | None = None, *, depth: int =
         batchnorms=batchnorms,
         optimizer=coverage,
         warnings=_optimizer_warnings(coverage),
-        notes=_alias_notes(parameters, shared_names),
+        notes=_alias_notes(parameters, names.shared),
     )
 
 
@@ -359,41 +364,62 @@ def _user_name(raw_name: str, prefix: str) -> str:
     return name
 
 
-def _names_by_parameter(
-    model: nn.Module, prefix: str
-) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+@dataclass
+class _Names:
+    """What :func:`_names_by_parameter` finds, by tensor ``id``."""
+
+    patterns: dict[int, list[str]]  # the names patterns select it by, its own name first
+    shared: dict[int, list[str]]  # the names of a tensor registered under several
+    saved_originals: set[int]  # reachable only as a ModulesToSaveWrapper's original_module
+
+
+def _names_by_parameter(model: nn.Module, prefix: str) -> _Names:
     """Every name a parameter is reachable under, wrapper-stripped: each name it is registered
     under (``named_parameters(remove_duplicate=False)``: tied weights, a module registered
     twice), then each of those with the internals of ``torch.nn.utils.parametrize`` and peft
-    (``base_layer``, ``original_module``, ``modules_to_save.<adapter>``) folded into the name
-    of the module that holds them: the name the user's own module exposes.
+    (``base_layer``, ``modules_to_save.<adapter>``) folded into the name of the module that
+    holds them: the name the user's own module exposes.
 
-    Returns every name of each tensor by ``id``, its ``named_parameters()`` name first, and the
-    registered names of the tensors registered under several."""
-    names: dict[int, list[str]] = {}
+    A peft ``original_module`` is the frozen original that its ``modules_to_save`` copy replaces:
+    ``lm_head`` means the copy, so names under an ``original_module`` are no pattern names
+    (unless it is the tensor's only name)."""
+    found = _Names({}, {}, set())
     registered_names: dict[int, list[str]] = {}
-    collapse = _internal_module_paths(model)
+    only_original: dict[int, bool] = {}
+    collapse, originals = _internal_module_paths(model)
     for raw_name, parameter in model.named_parameters(remove_duplicate=False):
-        registered = registered_names.setdefault(id(parameter), [])
+        key = id(parameter)
+        registered = registered_names.setdefault(key, [])
         name = _user_name(raw_name, prefix)
         if name not in registered:
             registered.append(name)
-        every = names.setdefault(id(parameter), [])
-        for candidate in (name, _user_name(_fold(raw_name, collapse), prefix)):
-            if candidate not in every:
-                every.append(candidate)
-    shared = {key: value for key, value in registered_names.items() if len(value) > 1}
-    return names, shared
+        under_original = _under_any(raw_name, originals)
+        only_original[key] = only_original.get(key, True) and under_original
+        every = found.patterns.setdefault(key, [])
+        if every and under_original:
+            continue
+        candidates = (name,) if under_original else (name, _user_name(_fold(raw_name, collapse), prefix))
+        every.extend(candidate for candidate in dict.fromkeys(candidates) if candidate not in every)
+    found.shared = {key: value for key, value in registered_names.items() if len(value) > 1}
+    found.saved_originals = {key for key, only in only_original.items() if only}
+    return found
 
 
-def _internal_module_paths(model: nn.Module) -> dict[str, str]:
+def _under_any(raw_name: str, paths: set[str]) -> bool:
+    parts = raw_name.split(".")
+    return any(".".join(parts[:cut]) in paths for cut in range(1, len(parts)))
+
+
+def _internal_module_paths(model: nn.Module) -> tuple[dict[str, str], set[str]]:
     """Raw paths of modules and parameters internal to a wrapper, mapped to the path the user's
     module exposes: ``fc.parametrizations.weight.original`` to ``fc.weight``, a peft tuner
     layer's ``q_proj.base_layer`` to ``q_proj``, a ``ModulesToSaveWrapper``'s
-    ``lm_head.original_module`` and ``lm_head.modules_to_save.default`` to ``lm_head``."""
+    ``lm_head.modules_to_save.default`` to ``lm_head``; and the raw paths of the
+    ``original_module`` of each ``ModulesToSaveWrapper``."""
     from torch.nn.utils import parametrize
 
     paths: dict[str, str] = {}
+    originals: set[str] = set()
     for path, module in model.named_modules(remove_duplicate=False):
         dotted = f"{path}." if path else ""
         if parametrize.is_parametrized(module):
@@ -403,13 +429,13 @@ def _internal_module_paths(model: nn.Module) -> dict[str, str]:
                         f"{dotted}{tensor_name}"
                     )
         if _is_modules_to_save_wrapper(module):
-            paths[f"{dotted}original_module"] = path
+            originals.add(f"{dotted}original_module")
             copies = getattr(module, "modules_to_save", None)
             for adapter in getattr(copies, "keys", list)():
                 paths[f"{dotted}modules_to_save.{adapter}"] = path
         elif hasattr(module, "adapter_layer_names") and hasattr(module, "base_layer"):
             paths[f"{dotted}base_layer"] = path
-    return paths
+    return paths, originals
 
 
 def _fold(raw_name: str, paths: dict[str, str]) -> str:

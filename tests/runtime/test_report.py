@@ -260,6 +260,7 @@ def test_to_dict_is_json(seed_resnet50: nn.Module) -> None:
         "aliases": [],
         "uninitialized": False,
         "saved_copy": False,
+        "saved_original": False,
     }
     assert (data["adapter_tensors"], data["adapter_numel"]) == (0, 0)
     assert (data["saved_copy_tensors"], data["uninitialized_tensors"], data["notes"]) == (0, 0, [])
