@@ -44,3 +44,294 @@ def parametrized() -> nn.Sequential:
     model = nn.Sequential(nn.Linear(3, 3), nn.Linear(3, 2))
     parametrize.register_parametrization(model[0], "weight", Symmetric())
     return model
+
+
+def lora(*, tied: bool) -> nn.Module:
+    peft = pytest.importorskip("peft", reason="peft is in the test extra")
+    config = peft.LoraConfig(r=4, target_modules=["q_proj", "v_proj"], modules_to_save=["lm_head"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # peft's notes on tied embeddings and meta tensors
+        model: nn.Module = peft.get_peft_model(tiny_llama(tied=tied), config)
+    return model
+
+
+# -- tied embeddings -------------------------------------------------------------------------
+
+TIED_NOTE = (
+    "note: 1 tensor under several names (tied or registered twice), counted once, under the"
+    " first: model.embed_tokens.weight = lm_head.weight"
+)
+
+
+def test_a_tied_lm_head_is_counted_once_and_named_in_a_note() -> None:
+    model = tiny_llama(tied=True)
+    model.model.embed_tokens.requires_grad_(False)
+    report = ftlint.report(model)
+    assert str(report) == (
+        "LlamaForCausalLM: 19 of 20 tensors trainable (1 frozen), 20,640 of 24,736 elements"
+        " (83.4%)\n\n"
+        "block  tensors train/frozen  elements train/frozen  trainable share         batchnorm\n"
+        "model                19 / 1           20.6K / 4.1K  [#################...]  -\n\n"
+        + TIED_NOTE
+    )
+    embedding = next(p for p in report.parameters if p.name == "model.embed_tokens.weight")
+    assert embedding.aliases == ("lm_head.weight",)
+
+
+def test_an_untied_lm_head_has_its_own_row_and_no_note() -> None:
+    report = ftlint.report(tiny_llama(tied=False))
+    assert str(report) == (
+        "LlamaForCausalLM: 21 of 21 tensors trainable (0 frozen), 28,832 of 28,832 elements"
+        " (100.0%)\n\n"
+        "block    tensors train/frozen  elements train/frozen  trainable share         batchnorm\n"
+        "model                  20 / 0              24.7K / 0  [####################]  -\n"
+        "lm_head                 1 / 0               4.1K / 0  [####################]  -"
+    )
+
+
+def test_a_pattern_selects_a_tied_tensor_through_its_alias() -> None:
+    model = tiny_llama(tied=True)
+    model.model.embed_tokens.requires_grad_(False)
+    report = ftlint.expect(model, frozen=["model.embed_tokens", "lm_head"])
+    assert (report.frozen_tensors, report.frozen_numel) == (1, 4096)
+    assert ftlint.expect(model, frozen=["lm_head"]).frozen_names == ("model.embed_tokens.weight",)
+
+
+def test_a_trainable_tied_tensor_fails_a_frozen_lm_head() -> None:
+    model = tiny_llama(tied=True)
+    with pytest.raises(FreezeError, match="model.embed_tokens.weight: 1 tensor trainable") as error:
+        ftlint.expect(model, frozen=["lm_head"])
+    assert str(error.value) == (
+        "LlamaForCausalLM does not match the expected freeze state\n"
+        "expected: frozen = lm_head (everything else trainable)\n"
+        "  - model.embed_tokens.weight: 1 tensor trainable, expected frozen\n"
+        "      model.embed_tokens.weight\n"
+        "    fix: freeze them with requires_grad_(False), or add them to the trainable patterns;"
+        " substring tests ('layer1' in name) also match layer10, layer11, ...\n\n"
+        "LlamaForCausalLM: 20 of 20 tensors trainable (0 frozen), 24,736 of 24,736 elements"
+        " (100.0%)\n\n"
+        "block  tensors train/frozen  elements train/frozen  trainable share         batchnorm\n"
+        "model                20 / 0              24.7K / 0  [####################]  -\n\n"
+        + TIED_NOTE
+    )
+
+
+def test_a_tied_tensor_claimed_by_both_pattern_sets_is_a_contradiction() -> None:
+    everything_else = ["model.layers", "model.norm"]
+    untied = tiny_llama(tied=False)
+    untied.model.embed_tokens.requires_grad_(False)
+    ftlint.expect(untied, trainable=["lm_head", *everything_else], frozen=["model.embed_tokens"])
+    tied = tiny_llama(tied=True)
+    tied.model.embed_tokens.requires_grad_(False)
+    with pytest.raises(
+        ValueError,
+        match=r"these match both or neither: model\.embed_tokens\.weight \(also lm_head\.weight\)$",
+    ):
+        ftlint.expect(tied, trainable=["lm_head", *everything_else], frozen=["model.embed_tokens"])
+
+
+# -- a module registered twice ---------------------------------------------------------------
+
+
+def _row(name: str, trainable: tuple[int, int], frozen: tuple[int, int]) -> dict[str, object]:
+    return {
+        "name": name,
+        "trainable_tensors": trainable[0],
+        "frozen_tensors": frozen[0],
+        "trainable_numel": trainable[1],
+        "frozen_numel": frozen[1],
+        "batchnorm_modules": 0,
+        "batchnorm_frozen": 0,
+        "batchnorm_frozen_updating": 0,
+        "adapter_tensors": 0,
+        "adapter_numel": 0,
+        "saved_copy_tensors": 0,
+        "saved_copy_numel": 0,
+    }
+
+
+def _parameter(
+    name: str,
+    shape: tuple[int, ...],
+    *,
+    trainable: bool = True,
+    aliases: tuple[str, ...] = (),
+    uninitialized: bool = False,
+) -> dict[str, object]:
+    numel = 0 if uninitialized else int(torch.Size(shape).numel())
+    return {
+        "name": name,
+        "block": name.split(".")[0],
+        "trainable": trainable,
+        "numel": numel,
+        "shape": shape,
+        "dtype": "torch.float32",
+        "device": "cpu",
+        "in_optimizer": None,
+        "adapter": False,
+        "aliases": aliases,
+        "uninitialized": uninitialized,
+        "saved_copy": False,
+        "saved_original": False,
+    }
+
+
+def _totals(trainable: tuple[int, int], frozen: tuple[int, int]) -> dict[str, object]:
+    return {
+        "trainable_tensors": trainable[0],
+        "frozen_tensors": frozen[0],
+        "trainable_numel": trainable[1],
+        "frozen_numel": frozen[1],
+    }
+
+
+def test_a_module_registered_twice_is_counted_once_with_its_second_name_as_alias() -> None:
+    model = twice_registered()
+    model.encoder.requires_grad_(False)
+    assert ftlint.report(model).to_dict() == {
+        "model_name": "Module",
+        "wrappers": (),
+        "depth": 1,
+        **_totals((2, 3), (2, 6)),
+        "parameters": (
+            _parameter("encoder.weight", (2, 2), trainable=False, aliases=("decoder.weight",)),
+            _parameter("encoder.bias", (2,), trainable=False, aliases=("decoder.bias",)),
+            _parameter("head.weight", (1, 2)),
+            _parameter("head.bias", (1,)),
+        ),
+        "blocks": (_row("encoder", (0, 0), (2, 6)), _row("head", (2, 3), (0, 0))),
+        "batchnorms": (),
+        "optimizer": None,
+        "warnings": (),
+        "notes": (
+            "2 tensors under several names (tied or registered twice), counted once, under the"
+            " first: encoder.weight = decoder.weight, encoder.bias = decoder.bias",
+        ),
+        "total_tensors": 4,
+        "total_numel": 9,
+        "adapter_tensors": 0,
+        "adapter_numel": 0,
+        "saved_copy_tensors": 0,
+        "saved_copy_numel": 0,
+        "uninitialized_tensors": 0,
+    }
+
+
+def test_the_second_name_of_a_module_registered_twice_selects_it() -> None:
+    model = twice_registered()
+    model.encoder.requires_grad_(False)
+    assert ftlint.expect(model, frozen=["decoder"]).frozen_tensors == 2
+    # The twin: "decoder.bias" selects the shared bias, which is frozen.
+    with pytest.raises(FreezeError, match="encoder.bias: 1 tensor frozen, expected trainable") as error:
+        ftlint.expect(model, trainable=["head", "decoder.bias"])
+    assert str(error.value) == (
+        "Module does not match the expected freeze state\n"
+        "expected: trainable = head, decoder.bias (everything else frozen)\n"
+        "  - encoder.bias: 1 tensor frozen, expected trainable\n"
+        "      encoder.bias\n"
+        "    fix: unfreeze them with requires_grad_(True); check the freeze condition (and/or"
+        " precedence, substring tests) and whether a pretrained loader froze them\n\n"
+        "Module: 2 of 4 tensors trainable (2 frozen), 3 of 9 elements (33.3%)\n\n"
+        "block    tensors train/frozen  elements train/frozen  trainable share         batchnorm\n"
+        "encoder                 0 / 2                  0 / 6  [....................]  -\n"
+        "head                    2 / 0                  3 / 0  [####################]  -\n\n"
+        "note: 2 tensors under several names (tied or registered twice), counted once, under the"
+        " first: encoder.weight = decoder.weight, encoder.bias = decoder.bias"
+    )
+
+
+# -- torch.nn.utils.parametrize --------------------------------------------------------------
+
+
+def test_a_parametrized_weight_is_reported_under_its_original_with_the_exposed_name_as_alias() -> None:
+    model = parametrized()
+    assert ftlint.report(model).to_dict() == {
+        "model_name": "Sequential",
+        "wrappers": (),
+        "depth": 1,
+        **_totals((4, 20), (0, 0)),
+        "parameters": (
+            _parameter("0.bias", (3,)),
+            _parameter("0.parametrizations.weight.original", (3, 3), aliases=("0.weight",)),
+            _parameter("1.weight", (2, 3)),
+            _parameter("1.bias", (2,)),
+        ),
+        "blocks": (_row("0", (2, 12), (0, 0)), _row("1", (2, 8), (0, 0))),
+        "batchnorms": (),
+        "optimizer": None,
+        "warnings": (),
+        "notes": (
+            "1 parametrized tensor, which patterns also match by the name the module exposes:"
+            " 0.parametrizations.weight.original (as 0.weight)",
+        ),
+        "total_tensors": 4,
+        "total_numel": 20,
+        "adapter_tensors": 0,
+        "adapter_numel": 0,
+        "saved_copy_tensors": 0,
+        "saved_copy_numel": 0,
+        "uninitialized_tensors": 0,
+    }
+
+
+def test_the_exposed_name_of_a_parametrized_weight_selects_it() -> None:
+    model = parametrized()
+    model[0].parametrizations.weight.original.requires_grad_(False)
+    assert ftlint.expect(model, frozen=["0.weight"]).frozen_names == (
+        "0.parametrizations.weight.original",
+    )
+    model[0].parametrizations.weight.original.requires_grad_(True)
+    with pytest.raises(FreezeError, match=r"0\.parametrizations\.weight\.original: 1 tensor trainable"):
+        ftlint.expect(model, frozen=["0.weight"])
+
+
+# -- lazy modules ----------------------------------------------------------------------------
+
+
+def test_uninitialised_lazy_parameters_are_reported_not_a_crash() -> None:
+    model = nn.Sequential(nn.LazyLinear(2), nn.ReLU(), nn.Linear(2, 1))
+    report = ftlint.report(model)
+    assert report.to_dict() == {
+        "model_name": "Sequential",
+        "wrappers": (),
+        "depth": 1,
+        **_totals((4, 3), (0, 0)),
+        "parameters": (
+            _parameter("0.weight", (), uninitialized=True),
+            _parameter("0.bias", (), uninitialized=True),
+            _parameter("2.weight", (1, 2)),
+            _parameter("2.bias", (1,)),
+        ),
+        "blocks": (_row("0", (2, 0), (0, 0)), _row("2", (2, 3), (0, 0))),
+        "batchnorms": (),
+        "optimizer": None,
+        "warnings": (),
+        "notes": (),
+        "total_tensors": 4,
+        "total_numel": 3,
+        "adapter_tensors": 0,
+        "adapter_numel": 0,
+        "saved_copy_tensors": 0,
+        "saved_copy_numel": 0,
+        "uninitialized_tensors": 2,
+    }
+    assert str(report) == (
+        "Sequential: 4 of 4 tensors trainable (0 frozen), 3 of 3 elements (100.0%);"
+        " 2 uninitialised lazy tensors (elements unknown until the first forward, not counted)\n\n"
+        "block  tensors train/frozen  elements train/frozen  trainable share         batchnorm\n"
+        "0                     2 / 0                  0 / 0  [....................]  -\n"
+        "2                     2 / 0                  3 / 0  [####################]  -"
+    )
+
+
+def test_after_the_first_forward_a_lazy_module_is_counted_like_any_other() -> None:
+    model = nn.Sequential(nn.LazyLinear(2), nn.ReLU(), nn.Linear(2, 1))
+    model(torch.zeros(1, 5))
+    assert str(ftlint.report(model)) == (
+        "Sequential: 4 of 4 tensors trainable (0 frozen), 15 of 15 elements (100.0%)\n\n"
+        "block  tensors train/frozen  elements train/frozen  trainable share         batchnorm\n"
+        "0                     2 / 0                 12 / 0  [####################]  -\n"
+        "2                     2 / 0                  3 / 0  [####################]  -"
+    )
+    with pytest.raises(FreezeError, match=r"expected 3 trainable elements, found 15 \(\+12\)"):
+        ftlint.expect(model, trainable_numel=3)
