@@ -329,7 +329,9 @@ def _names(parameter: ParameterState) -> tuple[str, ...]:
 
 
 def _wants_trainable(
-    names: tuple[str, ...], trainable_patterns: PatternSet | None, frozen_patterns: PatternSet | None
+    names: tuple[str, ...],
+    trainable_patterns: PatternSet | None,
+    frozen_patterns: PatternSet | None,
 ) -> bool | None:
     """Whether the tensor known by ``names`` should train; None if both pattern sets claim it
     (through any of its names), or neither."""

@@ -398,7 +398,9 @@ def _names_by_parameter(model: nn.Module, prefix: str) -> _Names:
         every = found.patterns.setdefault(key, [])
         if every and under_original:
             continue
-        candidates = (name,) if under_original else (name, _user_name(_fold(raw_name, collapse), prefix))
+        candidates = (
+            (name,) if under_original else (name, _user_name(_fold(raw_name, collapse), prefix))
+        )
         every.extend(candidate for candidate in dict.fromkeys(candidates) if candidate not in every)
     found.shared = {key: value for key, value in registered_names.items() if len(value) > 1}
     found.saved_originals = {key for key, only in only_original.items() if only}
@@ -787,5 +789,7 @@ def _html_row(block: BlockRow, level: int, adapters: bool, copies: bool) -> list
                 share_text(block.trainable_numel, block.frozen_numel),
             )
         ),
-        html.cell(html.escape(batchnorm_text(block)), warning=bool(block.batchnorm_frozen_updating)),
+        html.cell(
+            html.escape(batchnorm_text(block)), warning=bool(block.batchnorm_frozen_updating)
+        ),
     ]

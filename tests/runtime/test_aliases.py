@@ -204,8 +204,10 @@ def test_a_module_registered_twice_is_counted_once_with_its_second_name_as_alias
         "optimizer": None,
         "warnings": (),
         "notes": (
-            "2 tensors under several names (tied or registered twice), counted once, under the"
-            " first: encoder.weight = decoder.weight, encoder.bias = decoder.bias",
+            (
+                "2 tensors under several names (tied or registered twice), counted once, under the"
+                " first: encoder.weight = decoder.weight, encoder.bias = decoder.bias"
+            ),
         ),
         "total_tensors": 4,
         "total_numel": 9,
@@ -222,7 +224,9 @@ def test_the_second_name_of_a_module_registered_twice_selects_it() -> None:
     model.encoder.requires_grad_(False)
     assert ftlint.expect(model, frozen=["decoder"]).frozen_tensors == 2
     # The twin: "decoder.bias" selects the shared bias, which is frozen.
-    with pytest.raises(FreezeError, match="encoder.bias: 1 tensor frozen, expected trainable") as error:
+    with pytest.raises(
+        FreezeError, match="encoder.bias: 1 tensor frozen, expected trainable"
+    ) as error:
         ftlint.expect(model, trainable=["head", "decoder.bias"])
     assert str(error.value) == (
         "Module does not match the expected freeze state\n"
@@ -243,7 +247,9 @@ def test_the_second_name_of_a_module_registered_twice_selects_it() -> None:
 # -- torch.nn.utils.parametrize --------------------------------------------------------------
 
 
-def test_a_parametrized_weight_is_reported_under_its_original_with_the_exposed_name_as_alias() -> None:
+def test_a_parametrized_weight_is_reported_under_its_original_with_the_exposed_name_as_alias() -> (
+    None
+):
     model = parametrized()
     assert ftlint.report(model).to_dict() == {
         "model_name": "Sequential",
@@ -261,8 +267,10 @@ def test_a_parametrized_weight_is_reported_under_its_original_with_the_exposed_n
         "optimizer": None,
         "warnings": (),
         "notes": (
-            "1 parametrized tensor, which patterns also match by the name the module exposes:"
-            " 0.parametrizations.weight.original (as 0.weight)",
+            (
+                "1 parametrized tensor, which patterns also match by the name the module exposes:"
+                " 0.parametrizations.weight.original (as 0.weight)"
+            ),
         ),
         "total_tensors": 4,
         "total_numel": 20,
@@ -281,7 +289,9 @@ def test_the_exposed_name_of_a_parametrized_weight_selects_it() -> None:
         "0.parametrizations.weight.original",
     )
     model[0].parametrizations.weight.original.requires_grad_(True)
-    with pytest.raises(FreezeError, match=r"0\.parametrizations\.weight\.original: 1 tensor trainable"):
+    with pytest.raises(
+        FreezeError, match=r"0\.parametrizations\.weight\.original: 1 tensor trainable"
+    ):
         ftlint.expect(model, frozen=["0.weight"])
 
 
@@ -335,3 +345,127 @@ def test_after_the_first_forward_a_lazy_module_is_counted_like_any_other() -> No
     )
     with pytest.raises(FreezeError, match=r"expected 3 trainable elements, found 15 \(\+12\)"):
         ftlint.expect(model, trainable_numel=3)
+
+
+# -- peft ------------------------------------------------------------------------------------
+
+LORA_SUMMARY = (
+    "LlamaForCausalLM (inside PeftModel, LoraModel): 9 of 30 tensors trainable (21 frozen),"
+    " 5,120 of 33,952 elements (15.1%); adapters 8 tensors (1,024 elements), modules_to_save"
+    " copies 1 tensor (4,096 elements), base model 21 tensors (28,832 elements)"
+)
+LORA_MAP = (
+    "block    tensors train/frozen  elements train/frozen  adapter tensors/elements"
+    "  modules_to_save copies  trainable share         batchnorm\n"
+    "model                  8 / 20           1.0K / 24.7K                  8 / 1.0K"
+    "                   0 / 0  [#...................]  -\n"
+    "lm_head                 1 / 1            4.1K / 4.1K                     0 / 0"
+    "                1 / 4.1K  [##########..........]  -"
+)
+
+
+def test_a_peft_model_is_seen_through_with_adapters_copies_and_base_apart() -> None:
+    report = ftlint.report(lora(tied=False))
+    assert str(report) == f"{LORA_SUMMARY}\n\n{LORA_MAP}"
+    assert report.wrappers == ("PeftModel", "LoraModel")
+    kinds = {
+        (p.name, p.trainable, p.adapter, p.saved_copy, p.saved_original, p.aliases)
+        for p in report.parameters
+        if "layers.1" not in p.name and "layers.0.mlp" not in p.name and "norm" not in p.name
+    }
+    q_proj, v_proj = "model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.v_proj"
+    assert kinds == {
+        ("model.embed_tokens.weight", False, False, False, False, ()),
+        (f"{q_proj}.base_layer.weight", False, False, False, False, (f"{q_proj}.weight",)),
+        (f"{q_proj}.lora_A.default.weight", True, True, False, False, ()),
+        (f"{q_proj}.lora_B.default.weight", True, True, False, False, ()),
+        ("model.layers.0.self_attn.k_proj.weight", False, False, False, False, ()),
+        (f"{v_proj}.base_layer.weight", False, False, False, False, (f"{v_proj}.weight",)),
+        (f"{v_proj}.lora_A.default.weight", True, True, False, False, ()),
+        (f"{v_proj}.lora_B.default.weight", True, True, False, False, ()),
+        ("model.layers.0.self_attn.o_proj.weight", False, False, False, False, ()),
+        ("lm_head.original_module.weight", False, False, False, True, ()),
+        ("lm_head.modules_to_save.default.weight", True, False, True, False, ("lm_head.weight",)),
+    }
+
+
+def test_patterns_on_a_peft_model_use_the_underlying_models_names() -> None:
+    model = lora(tied=False)
+    # "lm_head" means the modules_to_save copy that trains; peft keeps the original frozen.
+    ftlint.expect(model, trainable=["*.lora_A", "*.lora_B", "lm_head"])
+    with pytest.raises(
+        FreezeError, match="trainable pattern 'base_model.model.lm_head' matches no"
+    ) as error:
+        ftlint.expect(model, trainable=["*.lora_A", "*.lora_B", "base_model.model.lm_head"])
+    assert str(error.value) == (
+        "LlamaForCausalLM does not match the expected freeze state\n"
+        "expected: trainable = *.lora_A, *.lora_B, base_model.model.lm_head (everything else"
+        " frozen)\n"
+        "  - trainable pattern 'base_model.model.lm_head' matches no parameter (top-level blocks:"
+        " model, lm_head)\n"
+        "    fix: patterns are dotted-name prefixes or globs over the model's own names;"
+        " `ftlint inspect MODULE:CALLABLE` prints them\n"
+        "  - lm_head.modules_to_save.default.weight: 1 tensor trainable, expected frozen\n"
+        "      lm_head.modules_to_save.default.weight\n"
+        "    fix: freeze them with requires_grad_(False), or add them to the trainable patterns;"
+        " substring tests ('layer1' in name) also match layer10, layer11, ...\n\n"
+        f"{LORA_SUMMARY}\n\n{LORA_MAP}"
+    )
+
+
+def test_a_base_weight_under_a_lora_layer_is_selected_by_its_own_name() -> None:
+    model = lora(tied=False)
+    ftlint.expect(
+        model,
+        trainable=["*.lora_A", "*.lora_B", "lm_head"],
+        frozen=[
+            "model.layers.*.q_proj.weight",
+            "model.layers.*.v_proj.weight",
+            "model.embed_tokens",
+            "model.norm",
+            "model.layers.*.mlp",
+            "model.layers.*.k_proj",
+            "model.layers.*.o_proj",
+            "model.layers.*_layernorm",
+        ],
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"these match both or neither: model\.layers\.0\.self_attn\.q_proj\.base_layer\.weight \(also model\.layers\.0\.self_attn\.q_proj\.weight\)",
+    ):
+        ftlint.expect(
+            model,
+            trainable=["*.lora_A", "*.lora_B", "lm_head"],
+            frozen=[
+                "model.embed_tokens",
+                "model.norm",
+                "model.layers.*.mlp",
+                "model.layers.*.k_proj",
+                "model.layers.*.o_proj",
+                "model.layers.*_layernorm",
+            ],
+        )
+
+
+def test_a_tied_lm_head_in_modules_to_save_is_a_copy_apart_from_the_frozen_embedding() -> None:
+    model = lora(tied=True)
+    report = ftlint.expect(model, trainable=["*.lora_A", "*.lora_B", "lm_head"])
+    assert str(report) == (
+        "LlamaForCausalLM (inside PeftModel, LoraModel): 9 of 29 tensors trainable (20 frozen),"
+        " 5,120 of 29,856 elements (17.1%); adapters 8 tensors (1,024 elements), modules_to_save"
+        " copies 1 tensor (4,096 elements), base model 20 tensors (24,736 elements)\n\n"
+        "block    tensors train/frozen  elements train/frozen  adapter tensors/elements"
+        "  modules_to_save copies  trainable share         batchnorm\n"
+        "model                  8 / 20           1.0K / 24.7K                  8 / 1.0K"
+        "                   0 / 0  [#...................]  -\n"
+        "lm_head                 1 / 0               4.1K / 0                     0 / 0"
+        "                1 / 4.1K  [####################]  -\n\n"
+        "note: 1 tensor under several names (tied or registered twice), counted once, under the"
+        " first: model.embed_tokens.weight = lm_head.original_module.weight"
+    )
+    # The embedding is no longer the lm_head that trains: "lm_head" does not select it.
+    with pytest.raises(
+        FreezeError,
+        match=r"lm_head\.modules_to_save\.default\.weight: 1 tensor trainable, expected frozen",
+    ):
+        ftlint.expect(model, frozen=["lm_head"], trainable=["model"])
