@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Literal
 
 import ftlint.runtime.html as html
 from ftlint.runtime.patterns import PatternSet, compile_patterns
-from ftlint.runtime.report import FreezeReport, OptimizerCoverage, html_body, report
+from ftlint.runtime.report import (
+    FreezeReport,
+    OptimizerCoverage,
+    ParameterState,
+    html_body,
+    report,
+)
 from ftlint.text import format_names, plural
 
 if TYPE_CHECKING:
@@ -228,7 +234,7 @@ def _unmatched_patterns(
     trainable_patterns: PatternSet | None,
     frozen_patterns: PatternSet | None,
 ) -> tuple[Mismatch, ...]:
-    names = [parameter.name for parameter in freeze_report.parameters]
+    names = [name for parameter in freeze_report.parameters for name in _names(parameter)]
     blocks = [block.name for block in freeze_report.blocks]
     roles: tuple[tuple[MismatchKind, str, PatternSet | None], ...] = (
         ("trainable_pattern", "trainable", trainable_patterns),
@@ -257,9 +263,15 @@ def _state_mismatches(
         return ()
     unexpectedly_trainable, unexpectedly_frozen, contradictory = [], [], []
     for parameter in freeze_report.parameters:
-        wanted = _wants_trainable(parameter.name, trainable_patterns, frozen_patterns)
+        if parameter.saved_original:  # peft froze it; its modules_to_save copy is what trains
+            continue
+        wanted = _wants_trainable(_names(parameter), trainable_patterns, frozen_patterns)
         if wanted is None:
-            contradictory.append(parameter.name)
+            contradictory.append(
+                f"{parameter.name} (also {', '.join(parameter.aliases)})"
+                if parameter.aliases
+                else parameter.name
+            )
         elif parameter.trainable and not wanted:
             unexpectedly_trainable.append(parameter.name)
         elif wanted and not parameter.trainable:
@@ -311,16 +323,24 @@ def _batchnorm_mismatches(freeze_report: FreezeReport) -> tuple[Mismatch, ...]:
     )
 
 
+def _names(parameter: ParameterState) -> tuple[str, ...]:
+    """Every name a pattern may select a tensor by: its own, then its aliases."""
+    return (parameter.name, *parameter.aliases)
+
+
 def _wants_trainable(
-    name: str, trainable_patterns: PatternSet | None, frozen_patterns: PatternSet | None
+    names: tuple[str, ...],
+    trainable_patterns: PatternSet | None,
+    frozen_patterns: PatternSet | None,
 ) -> bool | None:
-    """Whether ``name`` should train; None if both pattern sets claim it, or neither."""
+    """Whether the tensor known by ``names`` should train; None if both pattern sets claim it
+    (through any of its names), or neither."""
     if frozen_patterns is None:
-        return trainable_patterns is not None and trainable_patterns.matches(name)
+        return trainable_patterns is not None and trainable_patterns.matches_any(names)
     if trainable_patterns is None:
-        return not frozen_patterns.matches(name)
-    in_trainable = trainable_patterns.matches(name)
-    return in_trainable if in_trainable != frozen_patterns.matches(name) else None
+        return not frozen_patterns.matches_any(names)
+    in_trainable = trainable_patterns.matches_any(names)
+    return in_trainable if in_trainable != frozen_patterns.matches_any(names) else None
 
 
 def _by_block(

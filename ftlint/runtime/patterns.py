@@ -40,6 +40,9 @@ _INSERTED_WRAPPER_COMPONENTS = frozenset(
 # DataParallel / DistributedDataParallel prefix; "module" is also an ordinary
 # attribute name, so it is only stripped in front of the name.
 _DATA_PARALLEL_COMPONENT = "module"
+# A peft ``PeftModel`` holds the user's model as ``base_model.model`` (its tuner's ``model``);
+# also ordinary names, so only stripped in front of the name, after any ``module.``.
+_PEFT_PREFIX = "base_model.model."
 
 
 def strip_wrapper_components(name: str) -> str:
@@ -52,15 +55,23 @@ def strip_wrapper_components(name: str) -> str:
 def strip_wrapper_prefixes(name: str) -> str:
     """Map a wrapped parameter or state-dict name back to the user's module name.
 
-    Also strips leading ``module.`` components (DataParallel/DDP). Use it when only
-    names are available; with a model object in hand, unwrap DataParallel by type
-    instead, since a user module may itself have a child called ``module``.
+    Also strips leading ``module.`` components (DataParallel/DDP), then a leading
+    ``base_model.model.`` (a peft ``PeftModel``, as in its state-dict keys). Use it when only
+    names are available; with a model object in hand, unwrap these by type instead, since
+    a user module may itself have a child called ``module`` or ``base_model``.
     """
-    parts = strip_wrapper_components(name).split(".")
-    start = 0
-    while start < len(parts) - 1 and parts[start] == _DATA_PARALLEL_COMPONENT:
-        start += 1
-    return ".".join(parts[start:])
+    stripped = strip_wrapper_components(name)
+    while True:
+        parts = stripped.split(".")
+        start = 0
+        while start < len(parts) - 1 and parts[start] == _DATA_PARALLEL_COMPONENT:
+            start += 1
+        unwrapped = ".".join(parts[start:])
+        if unwrapped.startswith(_PEFT_PREFIX) and len(unwrapped) > len(_PEFT_PREFIX):
+            unwrapped = unwrapped[len(_PEFT_PREFIX) :]
+        if unwrapped == stripped:
+            return stripped
+        stripped = unwrapped
 
 
 @dataclass(frozen=True)
@@ -90,6 +101,10 @@ class NamePattern:
             return any(regex.match(name) for regex in self._regexes)
         return name == self.text or name.startswith(self.text + ".")
 
+    def matches_any(self, names: Iterable[str]) -> bool:
+        """Whether the pattern selects any of ``names``: the names of one tensor (its aliases)."""
+        return any(self.matches(name) for name in names)
+
     def __str__(self) -> str:
         return self.text
 
@@ -103,8 +118,15 @@ class PatternSet:
     def matches(self, name: str) -> bool:
         return any(pattern.matches(name) for pattern in self.patterns)
 
+    def matches_any(self, names: Iterable[str]) -> bool:
+        """Whether the set selects any of ``names``: a tensor known under several names (tied
+        weights, a module registered twice, a parametrized weight) is selected through any."""
+        names = tuple(names)
+        return any(pattern.matches_any(names) for pattern in self.patterns)
+
     def unmatched(self, names: Iterable[str]) -> tuple[NamePattern, ...]:
-        """Patterns that select none of ``names`` (usually a typo or a renamed module)."""
+        """Patterns that select none of ``names`` (usually a typo or a renamed module); pass
+        every name of every tensor, aliases included."""
         pending = list(self.patterns)
         for name in names:
             pending = [pattern for pattern in pending if not pattern.matches(name)]

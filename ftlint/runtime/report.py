@@ -10,6 +10,7 @@ and works where torch is not installed.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -56,6 +57,21 @@ class ParameterState:
     device: str
     in_optimizer: bool | None  # None when no optimizer was given
     adapter: bool  # an adapter's tensor (a peft LoRA's lora_A, ...), not the base model's
+    # The tensor's other names, which patterns match as well: other names it is registered
+    # under (tied weights, a module registered twice; not a peft ``original_module``, which
+    # the ``modules_to_save`` copy replaces), and the name the user's own module
+    # exposes for it (``fc.weight`` for ``fc.parametrizations.weight.original``, ``q_proj.weight``
+    # for a peft layer's ``q_proj.base_layer.weight``). The tensor is counted once, as ``name``.
+    aliases: tuple[str, ...] = ()
+    # An uninitialised lazy parameter (``nn.LazyLinear`` before its first forward): its
+    # ``numel`` (0 here) and ``shape`` (``()`` here) are not known yet.
+    uninitialized: bool = False
+    # A copy peft trains in place of a module in ``modules_to_save`` (its
+    # ``modules_to_save.<adapter>``); the frozen ``original_module`` stays a base tensor.
+    saved_copy: bool = False
+    # Reachable only as such an ``original_module``: frozen by peft and unused while the copy
+    # is active, so ``expect`` holds it to no pattern (its name still counts as matched).
+    saved_original: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,6 +110,8 @@ class BlockRow:
     batchnorm_frozen_updating: int  # a subset of batchnorm_frozen
     adapter_tensors: int
     adapter_numel: int
+    saved_copy_tensors: int = 0
+    saved_copy_numel: int = 0
 
 
 @dataclass(frozen=True)
@@ -118,6 +136,8 @@ class FreezeReport:
     batchnorms: tuple[BatchNormState, ...]
     optimizer: OptimizerCoverage | None
     warnings: tuple[str, ...]
+    # What the freeze map says below its table: tensors known under several names.
+    notes: tuple[str, ...] = ()
 
     @property
     def total_tensors(self) -> int:
@@ -134,6 +154,19 @@ class FreezeReport:
     @property
     def adapter_numel(self) -> int:
         return sum(parameter.numel for parameter in self.parameters if parameter.adapter)
+
+    @property
+    def saved_copy_tensors(self) -> int:
+        return sum(parameter.saved_copy for parameter in self.parameters)
+
+    @property
+    def saved_copy_numel(self) -> int:
+        return sum(parameter.numel for parameter in self.parameters if parameter.saved_copy)
+
+    @property
+    def uninitialized_tensors(self) -> int:
+        """Lazy parameters not initialised yet, whose elements are not counted."""
+        return sum(parameter.uninitialized for parameter in self.parameters)
 
     @property
     def trainable_names(self) -> tuple[str, ...]:
@@ -171,6 +204,9 @@ class FreezeReport:
             "total_numel": self.total_numel,
             "adapter_tensors": self.adapter_tensors,
             "adapter_numel": self.adapter_numel,
+            "saved_copy_tensors": self.saved_copy_tensors,
+            "saved_copy_numel": self.saved_copy_numel,
+            "uninitialized_tensors": self.uninitialized_tensors,
         }
 
     def __str__(self) -> str:
@@ -197,32 +233,45 @@ def _truncate(dotted_name: str, depth: int) -> str:
 
 
 def report(model: nn.Module, optimizer: Optimizer | None = None, *, depth: int = 1) -> FreezeReport:
-    """Describe which parameters of ``model`` are trainable, per block of ``depth``."""
+    """Describe which parameters of ``model`` are trainable, per block of ``depth``.
+
+    Each tensor is counted once, under the first name ``named_parameters()`` gives it; its other
+    names are its ``aliases``. A peft ``PeftModel`` is seen through: names are the underlying
+    model's (``model.layers.0...``, not ``base_model.model.model.layers.0...``).
+    """
+    from torch.nn.parameter import UninitializedParameter
+
     if depth < 1:
         raise ValueError(f"depth must be at least 1, got {depth}")
-    inner, wrappers = _unwrap(model)
+    outer, wrappers, prefix, inner = _unwrap(model)
     optimizer_ids = _optimizer_parameter_ids(optimizer)
-    adapter_ids = _adapter_parameter_ids(inner)
+    adapter_ids, saved_copy_ids = _peft_parameter_ids(outer)
+    names = _names_by_parameter(outer, prefix)
     parameters = []
-    for raw_name, parameter in inner.named_parameters():
-        name = strip_wrapper_components(raw_name)
+    for raw_name, parameter in outer.named_parameters():
+        name = _user_name(raw_name, prefix)
+        uninitialized = isinstance(parameter, UninitializedParameter)
         parameters.append(
             ParameterState(
                 name=name,
                 block=block_of(name, depth),
                 trainable=parameter.requires_grad,
-                numel=parameter.numel(),
-                shape=tuple(parameter.shape),
+                numel=0 if uninitialized else parameter.numel(),
+                shape=() if uninitialized else tuple(parameter.shape),
                 dtype=str(parameter.dtype),
                 device=str(parameter.device),
                 in_optimizer=None if optimizer_ids is None else id(parameter) in optimizer_ids,
                 adapter=id(parameter) in adapter_ids,
+                aliases=tuple(alias for alias in names.patterns[id(parameter)] if alias != name),
+                uninitialized=uninitialized,
+                saved_copy=id(parameter) in saved_copy_ids,
+                saved_original=id(parameter) in names.saved_originals,
             )
         )
-    batchnorms = _batchnorm_states(inner, depth)
+    batchnorms = _batchnorm_states(outer, prefix, depth)
     coverage = None
     if optimizer is not None and optimizer_ids is not None:
-        model_ids = {id(parameter) for parameter in inner.parameters()}
+        model_ids = {id(parameter) for parameter in outer.parameters()}
         coverage = OptimizerCoverage(
             param_groups=len(optimizer.param_groups),
             trainable_missing=tuple(
@@ -246,14 +295,20 @@ def report(model: nn.Module, optimizer: Optimizer | None = None, *, depth: int =
         batchnorms=batchnorms,
         optimizer=coverage,
         warnings=_optimizer_warnings(coverage),
+        notes=_alias_notes(parameters, names.shared),
     )
 
 
-def _unwrap(model: nn.Module) -> tuple[nn.Module, tuple[str, ...]]:
-    """Peel DataParallel/DDP and torch.compile wrappers, which share the parameters.
+def _unwrap(model: nn.Module) -> tuple[nn.Module, tuple[str, ...], str, nn.Module]:
+    """Peel DataParallel/DDP and torch.compile wrappers, which share the parameters; see
+    through a peft ``PeftModel``.
 
-    FSDP and checkpoint wrappers sit inside the tree instead; their name
-    components are stripped from the names.
+    Returns the module whose parameters are reported, the wrappers (outermost first), the
+    name prefix that leads from it to the user's model (``base_model.model.`` for a
+    ``PeftModel`` with a LoRA-style tuner, else empty) and the user's model. A ``PeftModel`` is
+    kept rather than peeled: a prompt-learning method holds tensors beside the model
+    (``prompt_encoder``), which keep their names. FSDP and checkpoint wrappers sit inside
+    the tree instead; their name components are stripped from the names.
     """
     from torch import nn
 
@@ -263,10 +318,164 @@ def _unwrap(model: nn.Module) -> tuple[nn.Module, tuple[str, ...]]:
             inner = model.module
         elif isinstance(getattr(model, "_orig_mod", None), nn.Module):  # torch.compile
             inner = model._orig_mod
+        elif _is_peft_model(model):
+            wrappers.append(type(model).__name__)
+            base = model.base_model
+            tuned = getattr(base, "model", None)
+            if isinstance(base, nn.Module) and isinstance(tuned, nn.Module) and _is_tuner(base):
+                wrappers.append(type(base).__name__)
+                return model, tuple(wrappers), "base_model.model.", tuned
+            if isinstance(base, nn.Module):  # prompt learning: base_model is the model itself
+                return model, tuple(wrappers), "base_model.", base
+            return model, tuple(wrappers), "", model
         else:
-            return model, tuple(wrappers)
+            return model, tuple(wrappers), "", model
         wrappers.append(type(model).__name__)
         model = inner
+
+
+def _peft_class(name: str) -> type | None:
+    """A class of peft by its public name, if peft was imported (a peft model implies it was)."""
+    peft: Any = sys.modules.get("peft")
+    found = getattr(peft, name, None)
+    return found if isinstance(found, type) else None
+
+
+def _is_peft_model(model: nn.Module) -> bool:
+    classes = tuple(c for c in map(_peft_class, ("PeftModel", "PeftMixedModel")) if c is not None)
+    return bool(classes) and isinstance(model, classes)
+
+
+def _is_tuner(module: nn.Module) -> bool:
+    """A peft tuner (``LoraModel``, ``MixedModel``, ...), which holds the user's model as ``model``."""
+    return any(cls.__name__ == "BaseTuner" for cls in type(module).__mro__)
+
+
+def _is_modules_to_save_wrapper(module: nn.Module) -> bool:
+    return any(cls.__name__ == "ModulesToSaveWrapper" for cls in type(module).__mro__)
+
+
+def _user_name(raw_name: str, prefix: str) -> str:
+    """A parameter or module name as the user's model knows it: wrapper components and the
+    peft prefix removed."""
+    name = strip_wrapper_components(raw_name)
+    if prefix and name.startswith(prefix) and len(name) > len(prefix):
+        return name[len(prefix) :]
+    return name
+
+
+@dataclass
+class _Names:
+    """What :func:`_names_by_parameter` finds, by tensor ``id``."""
+
+    patterns: dict[int, list[str]]  # the names patterns select it by, its own name first
+    shared: dict[int, list[str]]  # the names of a tensor registered under several
+    saved_originals: set[int]  # reachable only as a ModulesToSaveWrapper's original_module
+
+
+def _names_by_parameter(model: nn.Module, prefix: str) -> _Names:
+    """Every name a parameter is reachable under, wrapper-stripped: each name it is registered
+    under (``named_parameters(remove_duplicate=False)``: tied weights, a module registered
+    twice), then each of those with the internals of ``torch.nn.utils.parametrize`` and peft
+    (``base_layer``, ``modules_to_save.<adapter>``) folded into the name of the module that
+    holds them: the name the user's own module exposes.
+
+    A peft ``original_module`` is the frozen original that its ``modules_to_save`` copy replaces:
+    ``lm_head`` means the copy, so names under an ``original_module`` are no pattern names
+    (unless it is the tensor's only name)."""
+    found = _Names({}, {}, set())
+    registered_names: dict[int, list[str]] = {}
+    only_original: dict[int, bool] = {}
+    collapse, originals = _internal_module_paths(model)
+    for raw_name, parameter in model.named_parameters(remove_duplicate=False):
+        key = id(parameter)
+        registered = registered_names.setdefault(key, [])
+        name = _user_name(raw_name, prefix)
+        if name not in registered:
+            registered.append(name)
+        under_original = _under_any(raw_name, originals)
+        only_original[key] = only_original.get(key, True) and under_original
+        every = found.patterns.setdefault(key, [])
+        if every and under_original:
+            continue
+        candidates = (
+            (name,) if under_original else (name, _user_name(_fold(raw_name, collapse), prefix))
+        )
+        every.extend(candidate for candidate in dict.fromkeys(candidates) if candidate not in every)
+    found.shared = {key: value for key, value in registered_names.items() if len(value) > 1}
+    found.saved_originals = {key for key, only in only_original.items() if only}
+    return found
+
+
+def _under_any(raw_name: str, paths: set[str]) -> bool:
+    parts = raw_name.split(".")
+    return any(".".join(parts[:cut]) in paths for cut in range(1, len(parts)))
+
+
+def _internal_module_paths(model: nn.Module) -> tuple[dict[str, str], set[str]]:
+    """Raw paths of modules and parameters internal to a wrapper, mapped to the path the user's
+    module exposes: ``fc.parametrizations.weight.original`` to ``fc.weight``, a peft tuner
+    layer's ``q_proj.base_layer`` to ``q_proj``, a ``ModulesToSaveWrapper``'s
+    ``lm_head.modules_to_save.default`` to ``lm_head``; and the raw paths of the
+    ``original_module`` of each ``ModulesToSaveWrapper``."""
+    from torch.nn.utils import parametrize
+
+    paths: dict[str, str] = {}
+    originals: set[str] = set()
+    for path, module in model.named_modules(remove_duplicate=False):
+        dotted = f"{path}." if path else ""
+        if parametrize.is_parametrized(module):
+            for tensor_name, parametrizations in module.parametrizations.items():
+                for original, _ in parametrizations.named_parameters(recurse=False):
+                    paths[f"{dotted}parametrizations.{tensor_name}.{original}"] = (
+                        f"{dotted}{tensor_name}"
+                    )
+        if _is_modules_to_save_wrapper(module):
+            originals.add(f"{dotted}original_module")
+            copies = getattr(module, "modules_to_save", None)
+            for adapter in getattr(copies, "keys", list)():
+                paths[f"{dotted}modules_to_save.{adapter}"] = path
+        elif hasattr(module, "adapter_layer_names") and hasattr(module, "base_layer"):
+            paths[f"{dotted}base_layer"] = path
+    return paths, originals
+
+
+def _fold(raw_name: str, paths: dict[str, str]) -> str:
+    """``raw_name`` with its longest prefix in ``paths`` replaced, until none is left."""
+    while True:
+        parts = raw_name.split(".")
+        for cut in range(len(parts), 0, -1):
+            replacement = paths.get(".".join(parts[:cut]))
+            if replacement is not None:
+                rest = ".".join(parts[cut:])
+                raw_name = f"{replacement}.{rest}" if replacement and rest else replacement or rest
+                break
+        else:
+            return raw_name
+
+
+def _alias_notes(
+    parameters: Sequence[ParameterState], registered: dict[int, list[str]]
+) -> tuple[str, ...]:
+    notes = []
+    shared = list(registered.values())
+    if shared:
+        listed = [f"{names[0]} = {' = '.join(names[1:])}" for names in shared]
+        notes.append(
+            f"{plural(len(shared), 'tensor')} under several names (tied or registered twice),"
+            f" counted once, under the first: {format_names(listed, limit=4)}"
+        )
+    parametrized = [
+        f"{parameter.name} (as {', '.join(parameter.aliases)})"
+        for parameter in parameters
+        if ".parametrizations." in f".{parameter.name}" and parameter.aliases
+    ]
+    if parametrized:
+        notes.append(
+            f"{plural(len(parametrized), 'parametrized tensor')}, which patterns also match by the"
+            f" name the module exposes: {format_names(parametrized, limit=4)}"
+        )
+    return tuple(notes)
 
 
 def _optimizer_parameter_ids(optimizer: Optimizer | None) -> set[int] | None:
@@ -275,25 +484,29 @@ def _optimizer_parameter_ids(optimizer: Optimizer | None) -> set[int] | None:
     return {id(parameter) for group in optimizer.param_groups for parameter in group["params"]}
 
 
-def _adapter_parameter_ids(model: nn.Module) -> set[int]:
-    """The tensors of the adapters a tuner layer injected (any peft method: LoRA, DoRA, IA3, ...).
+def _peft_parameter_ids(model: nn.Module) -> tuple[set[int], set[int]]:
+    """The tensors of the adapters a tuner layer injected (any peft method: LoRA, DoRA, IA3, ...),
+    and those of the copies peft trains for ``modules_to_save``.
 
     peft's tuner layers declare the attributes that hold their adapters in
     ``adapter_layer_names`` (LoRA: ``lora_A``, ``lora_B``, ``lora_embedding_A``, ...); the wrapped
-    ``base_layer`` and every other parameter is the base model's.
+    ``base_layer`` and every other parameter is the base model's. A ``ModulesToSaveWrapper``
+    declares its ``modules_to_save`` copies that way too: they are copies, not adapters.
     """
     from torch import nn
 
-    ids: set[int] = set()
+    adapter_ids: set[int] = set()
+    saved_copy_ids: set[int] = set()
     for module in model.modules():
+        ids = saved_copy_ids if _is_modules_to_save_wrapper(module) else adapter_ids
         for attribute in getattr(module, "adapter_layer_names", ()):
             holder = getattr(module, attribute, None)
             if isinstance(holder, nn.Module):
                 ids.update(id(parameter) for parameter in holder.parameters())
-    return ids
+    return adapter_ids - saved_copy_ids, saved_copy_ids
 
 
-def _batchnorm_states(model: nn.Module, depth: int) -> tuple[BatchNormState, ...]:
+def _batchnorm_states(model: nn.Module, prefix: str, depth: int) -> tuple[BatchNormState, ...]:
     # _BatchNorm is private but is the one base of BatchNorm1d/2d/3d, SyncBatchNorm
     # and the lazy variants.
     from torch.nn.modules.batchnorm import _BatchNorm
@@ -309,7 +522,7 @@ def _batchnorm_states(model: nn.Module, depth: int) -> tuple[BatchNormState, ...
             updates = module.training and module.track_running_stats
         else:
             continue
-        name = strip_wrapper_components(raw_name)
+        name = _user_name(raw_name, prefix)
         states.append(
             BatchNormState(
                 name=name,
@@ -348,6 +561,8 @@ def _block_rows(
                 batchnorm_frozen_updating=sum(b.frozen_but_updating for b in block_batchnorms),
                 adapter_tensors=sum(p.adapter for p in block_parameters),
                 adapter_numel=sum(p.numel for p in block_parameters if p.adapter),
+                saved_copy_tensors=sum(p.saved_copy for p in block_parameters),
+                saved_copy_numel=sum(p.numel for p in block_parameters if p.saved_copy),
             )
         )
     return tuple(rows)
@@ -373,14 +588,20 @@ def _optimizer_warnings(coverage: OptimizerCoverage | None) -> tuple[str, ...]:
 
 def _render_freeze_map(report: FreezeReport, *, color: bool) -> str:
     adapters = bool(report.adapter_tensors)
-    numbers = len(number_headings(adapters))
-    headings = ("block", *number_headings(adapters), "trainable share", "batchnorm")
+    copies = bool(report.saved_copy_tensors)
+    numbers = len(number_headings(adapters, saved_copies=copies))
+    headings = (
+        "block",
+        *number_headings(adapters, saved_copies=copies),
+        "trainable share",
+        "batchnorm",
+    )
     rows = [
         headings,
         *(
             (
                 block.name,
-                *block_cells(block, adapters=adapters),
+                *block_cells(block, adapters=adapters, saved_copies=copies),
                 _bar(block.trainable_numel, block.frozen_numel),
                 batchnorm_text(block),
             )
@@ -401,6 +622,9 @@ def _render_freeze_map(report: FreezeReport, *, color: bool) -> str:
             if report.blocks[index - 1].batchnorm_frozen_updating:
                 cells[-1] = _paint(cells[-1], _RED, color)
         lines.append("  ".join(cells).rstrip())
+    if report.notes:
+        lines.append("")
+        lines.extend(f"note: {note}" for note in report.notes)
     if report.optimizer is not None:
         line = optimizer_text(report.optimizer, report.trainable_tensors)
         lines.extend(("", _paint(line, _RED, color and bool(report.optimizer.trainable_missing))))
@@ -435,12 +659,26 @@ def summary_text(report: FreezeReport) -> str:
         f" ({report.frozen_tensors} frozen), {report.trainable_numel:,} of"
         f" {report.total_numel:,} elements ({share_text(report.trainable_numel, report.frozen_numel)})"
     )
-    if report.adapter_tensors:
+    copies = report.saved_copy_tensors
+    if report.adapter_tensors or copies:
+        adapters = (
+            f"adapters {plural(report.adapter_tensors, 'tensor')}"
+            f" ({report.adapter_numel:,} elements)"
+        )
+        if copies:
+            adapters += (
+                f", modules_to_save copies {plural(copies, 'tensor')}"
+                f" ({report.saved_copy_numel:,} elements)"
+            )
+        base_tensors = report.total_tensors - report.adapter_tensors - copies
+        base_numel = report.total_numel - report.adapter_numel - report.saved_copy_numel
         summary += (
-            f"; adapters {plural(report.adapter_tensors, 'tensor')}"
-            f" ({report.adapter_numel:,} elements), base model"
-            f" {plural(report.total_tensors - report.adapter_tensors, 'tensor')}"
-            f" ({report.total_numel - report.adapter_numel:,} elements)"
+            f"; {adapters}, base model {plural(base_tensors, 'tensor')} ({base_numel:,} elements)"
+        )
+    if report.uninitialized_tensors:
+        summary += (
+            f"; {plural(report.uninitialized_tensors, 'uninitialised lazy tensor')}"
+            " (elements unknown until the first forward, not counted)"
         )
     return summary
 
@@ -450,21 +688,24 @@ def share_text(trainable: int, frozen: int) -> str:
     return f"{trainable / total if total else 0.0:.1%}"
 
 
-def number_headings(adapters: bool) -> tuple[str, ...]:
+def number_headings(adapters: bool, *, saved_copies: bool = False) -> tuple[str, ...]:
     """The headings of :func:`block_cells`."""
     adapter = ("adapter tensors/elements",) if adapters else ()
-    return ("tensors train/frozen", "elements train/frozen", *adapter)
+    copies = ("modules_to_save copies",) if saved_copies else ()
+    return ("tensors train/frozen", "elements train/frozen", *adapter, *copies)
 
 
-def block_cells(block: BlockRow, *, adapters: bool) -> tuple[str, ...]:
+def block_cells(block: BlockRow, *, adapters: bool, saved_copies: bool = False) -> tuple[str, ...]:
     """A block's counts as every form of the freeze map shows them; the adapter column only for
-    a model with adapters."""
+    a model with adapters, the ``modules_to_save`` column only for one with such copies."""
     cells: tuple[str, ...] = (
         f"{block.trainable_tensors} / {block.frozen_tensors}",
         f"{human_count(block.trainable_numel)} / {human_count(block.frozen_numel)}",
     )
     if adapters:
         cells += (f"{block.adapter_tensors} / {human_count(block.adapter_numel)}",)
+    if saved_copies:
+        cells += (f"{block.saved_copy_tensors} / {human_count(block.saved_copy_numel)}",)
     return cells
 
 
@@ -496,9 +737,16 @@ def html_body(report: FreezeReport, depth: int) -> str:
     """The HTML freeze map without its style: the same cells as the text map, each block of
     depth 1 followed by its nested blocks down to ``depth``."""
     adapters = bool(report.adapter_tensors)
-    headings = ("block", *number_headings(adapters), "trainable share", "batchnorm")
-    rows = [_html_row(row, level, adapters) for row, level in _nested(report, depth)]
+    copies = bool(report.saved_copy_tensors)
+    headings = (
+        "block",
+        *number_headings(adapters, saved_copies=copies),
+        "trainable share",
+        "batchnorm",
+    )
+    rows = [_html_row(row, level, adapters, copies) for row, level in _nested(report, depth)]
     parts = [f"<p><b>{html.escape(summary_text(report))}</b></p>", html.table(headings, rows)]
+    parts.extend(html.paragraph(f"note: {html.escape(note)}") for note in report.notes)
     if report.optimizer is not None:
         line = html.escape(optimizer_text(report.optimizer, report.trainable_tensors))
         parts.append(html.paragraph(line, warning=bool(report.optimizer.trainable_missing)))
@@ -526,8 +774,8 @@ def _nested(report: FreezeReport, depth: int) -> list[tuple[BlockRow, int]]:
     return ordered
 
 
-def _html_row(block: BlockRow, level: int, adapters: bool) -> list[str]:
-    tensors, elements, *adapter = block_cells(block, adapters=adapters)
+def _html_row(block: BlockRow, level: int, adapters: bool, copies: bool) -> list[str]:
+    tensors, elements, *adapter = block_cells(block, adapters=adapters, saved_copies=copies)
     exact = f"{block.trainable_numel:,} / {block.frozen_numel:,} elements"
     return [
         html.cell(html.escape(block.name), level=level),
@@ -541,5 +789,7 @@ def _html_row(block: BlockRow, level: int, adapters: bool) -> list[str]:
                 share_text(block.trainable_numel, block.frozen_numel),
             )
         ),
-        html.cell(html.escape(batchnorm_text(block)), warning=bool(block.batchnorm_frozen_updating)),
+        html.cell(
+            html.escape(batchnorm_text(block)), warning=bool(block.batchnorm_frozen_updating)
+        ),
     ]

@@ -78,13 +78,15 @@ def _model(model: ModelSummary) -> list[str]:
 
 def _freeze_map(report: FreezeReport) -> list[str]:
     adapters = bool(report.adapter_tensors)
+    copies = bool(report.saved_copy_tensors)
+    numbers = number_headings(adapters, saved_copies=copies)
     lines = [f"Freeze map, as written: {_inline(summary_text(report))}", ""]
     lines += _table(
-        ("block", *number_headings(adapters), "trainable share", "batchnorm"),
+        ("block", *numbers, "trainable share", "batchnorm"),
         [
             (
                 f"`{block.name}`",
-                *block_cells(block, adapters=adapters),
+                *block_cells(block, adapters=adapters, saved_copies=copies),
                 share_text(block.trainable_numel, block.frozen_numel),
                 f"{_WARNING} {batchnorm_text(block)}"
                 if block.batchnorm_frozen_updating
@@ -92,8 +94,10 @@ def _freeze_map(report: FreezeReport) -> list[str]:
             )
             for block in report.blocks
         ],
-        numeric=len(number_headings(adapters)) + 1,
+        numeric=len(numbers) + 1,
     )
+    if report.notes:
+        lines += [*(f"note: {_inline(note)}" for note in report.notes), ""]
     if report.optimizer is not None:
         line = _inline(optimizer_text(report.optimizer, report.trainable_tensors))
         lines += [f"{_WARNING} {line}" if report.optimizer.trainable_missing else line, ""]

@@ -98,6 +98,12 @@ def test_unmatched_lists_only_patterns_that_select_nothing() -> None:
         ("layer4._checkpoint_wrapped_module.2.bn3.bias", "layer4.2.bn3.bias"),
         ("encoder.module.weight", "encoder.module.weight"),
         ("fc.weight", "fc.weight"),
+        # peft's PeftModel (its state-dict keys), also inside DataParallel
+        ("base_model.model.model.layers.0.self_attn.q_proj.weight", "model.layers.0.self_attn.q_proj.weight"),
+        ("module.base_model.model.lm_head.weight", "lm_head.weight"),
+        # not in front: an ordinary attribute
+        ("encoder.base_model.model.weight", "encoder.base_model.model.weight"),
+        ("base_model.model", "base_model.model"),
     ],
 )
 def test_strip_wrapper_prefixes(name: str, stripped: str) -> None:
@@ -120,3 +126,10 @@ def test_patterns_and_the_runtime_package_import_without_torch() -> None:
     # The static linter reuses the patterns and must work where torch is absent.
     code = "import sys, ftlint.runtime.patterns, ftlint.runtime; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_pattern_set_selects_a_tensor_through_any_of_its_names() -> None:
+    patterns = compile_patterns(["lm_head"])
+    assert patterns.matches_any(("model.embed_tokens.weight", "lm_head.weight"))
+    assert not patterns.matches_any(("model.embed_tokens.weight", "lm_headx.weight"))
+    assert not patterns.matches_any(())

@@ -257,8 +257,13 @@ def test_to_dict_is_json(seed_resnet50: nn.Module) -> None:
         "device": "meta",
         "in_optimizer": None,
         "adapter": False,
+        "aliases": [],
+        "uninitialized": False,
+        "saved_copy": False,
+        "saved_original": False,
     }
     assert (data["adapter_tensors"], data["adapter_numel"]) == (0, 0)
+    assert (data["saved_copy_tensors"], data["uninitialized_tensors"], data["notes"]) == (0, 0, [])
     assert data["blocks"][3]["name"] == "layer2" and len(data["batchnorms"]) == 53
 
 
