@@ -61,24 +61,22 @@ class _Dispatcher(cst.CSTVisitor):
         from ftlint.walk import TOKEN_TYPE_NAMES, TOKEN_TYPES, walk
 
         hooked = {name.partition("_")[2] for rule in self._rules for name in dir(rule)}
-        entering: dict[type, bool] = {}
-        leaving: dict[type, bool] = {}
 
-        def enter(node: cst.CSTNode) -> None:
-            kind = type(node)
-            if kind not in entering:
-                entering[kind] = bool(self._handlers("visit_", node))
-            if entering[kind]:
-                self._call("visit_", node)
+        def calling(prefix: str) -> Callable[[cst.CSTNode], None]:
+            """Calls the rules' ``<prefix><Node>`` hooks; node types no rule hooks cost a lookup."""
+            hooks: dict[type, bool] = {}
 
-        def leave(node: cst.CSTNode) -> None:
-            kind = type(node)
-            if kind not in leaving:
-                leaving[kind] = bool(self._handlers("leave_", node))
-            if leaving[kind]:
-                self._call("leave_", node)
+            def call(node: cst.CSTNode) -> None:
+                kind = type(node)
+                if kind not in hooks:
+                    hooks[kind] = bool(self._handlers(prefix, node))
+                if hooks[kind]:
+                    self._call(prefix, node)
 
-        walk(module, enter, leave, skip=frozenset() if hooked & TOKEN_TYPE_NAMES else TOKEN_TYPES)
+            return call
+
+        skip = frozenset() if hooked & TOKEN_TYPE_NAMES else TOKEN_TYPES
+        walk(module, calling("visit_"), calling("leave_"), skip=skip)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         self._call("visit_", node)
