@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from html import escape
 
 from ftlint import __version__
-from ftlint.reporting import diagnostic_location, source_frame, summary
+from ftlint.reporting import diagnostic_location, source_frame
 from ftlint.runtime.html import STYLE, WARNING_STYLE, text_table
 from ftlint.sources import location_text
 from ftlint.text import plural
 from ftlint.verify.pipeline import FileVerification, ModelSummary
-from ftlint.verify.report import scenario_label
+from ftlint.verify.report import closing, scenario_label
 
 __all__ = ["render_verify_html"]
 
@@ -26,14 +26,13 @@ _PAGE_STYLE = (
 
 
 def render_verify_html(results: Sequence[FileVerification]) -> str:
-    diagnostics = [d for result in results for d in result.diagnostics]
     body = "".join(_file(result) for result in results)
-    closing = escape(summary(diagnostics)).replace("\n", "<br>")
+    closing_line = escape(closing(results)).replace("\n", "<br>")
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>ftlint verify: {escape(plural(len(results), 'file'))}</title>{_PAGE_STYLE}{STYLE}"
         f'</head><body><h1 style="font-size:18px">ftlint verify</h1>{body}'
-        f'<p><b>{closing}</b></p><p style="color:#888">ftlint {__version__}</p></body></html>\n'
+        f'<p><b>{closing_line}</b></p><p style="color:#888">ftlint {__version__}</p></body></html>\n'
     )
 
 

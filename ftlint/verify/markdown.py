@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ftlint.reporting import diagnostic_location, summary
+from ftlint.reporting import diagnostic_location
 from ftlint.runtime.report import (
     FreezeReport,
     batchnorm_text,
@@ -20,7 +20,7 @@ from ftlint.runtime.report import (
 from ftlint.sources import location_text
 from ftlint.text import plural
 from ftlint.verify.pipeline import FileVerification, ModelSummary
-from ftlint.verify.report import scenario_label
+from ftlint.verify.report import closing, scenario_label
 
 __all__ = ["render_verify_markdown"]
 
@@ -50,7 +50,7 @@ def render_verify_markdown(results: Sequence[FileVerification]) -> str:
         out += [f"- note: {_inline(note)}" for note in result.notes]
         if result.notes:
             out.append("")
-    out.append(summary([d for result in results for d in result.diagnostics]))
+    out.append(closing(results))
     return "\n".join(out) + "\n"
 
 

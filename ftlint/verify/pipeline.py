@@ -215,7 +215,10 @@ def _run(
     )
     result.notes = [f"{source.where(note.row)}: {note.text}" for note in notes] + skipped
     if not result.models:
-        result.notes.append("no model found: nothing here builds a torch.nn.Module with parameters")
+        result.error = (
+            "no model found: nothing this file runs builds a torch.nn.Module with parameters;"
+            " run verify on the training script that builds the model"
+        )
     result.notes += [
         f"--set {name}: the file never mentions {name}, so the pin changes nothing"
         for name in pins

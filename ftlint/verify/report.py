@@ -116,5 +116,16 @@ def render_verify_text(results: Sequence[FileVerification], *, color: bool) -> s
     sources = {r.display_path: r.source for r in results if r.source is not None}
     if diagnostics:
         out.append(render_text(diagnostics, sources, color=color))
-    out.append(summary(diagnostics))
+    out.append(closing(results))
     return "\n".join(out)
+
+
+def closing(results: Sequence[FileVerification]) -> str:
+    """The findings' summary, and how many files could not be verified: never "All checks
+    passed!" when one was not."""
+    diagnostics = [d for result in results for d in result.diagnostics]
+    failed = sum(result.error is not None for result in results)
+    if not failed:
+        return summary(diagnostics)
+    unverified = f"Could not verify {plural(failed, 'file')}."
+    return f"{summary(diagnostics)}\n{unverified}" if diagnostics else unverified

@@ -195,3 +195,28 @@ def test_pins_are_python_literals():
     }  # fmt: skip
     with pytest.raises(click.BadParameter):
         parse_pins(["train_backbone"])
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [
+        ("import os\nprint(os.sep)\n", "could not verify: no model found"),
+        ("import torch\nmodel = torch.nn.Linear(2, int('two'))\n", "could not verify: line 2: ValueError"),
+    ],
+    ids=["builds-no-model", "fails"],
+)
+def test_a_file_not_verified_is_never_an_all_clear(tmp_path, code, said):
+    script = tmp_path / "script.py"
+    script.write_text(code)
+    result = run_ftlint("verify", str(script))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert said in result.stdout
+    assert result.stdout.rstrip().endswith("Could not verify 1 file.")
+    assert "All checks passed!" not in result.stdout
+
+
+def test_a_verified_clean_file_is_all_clear(tmp_path):
+    script = tmp_path / "script.py"
+    script.write_text("import torch\nmodel = torch.nn.Linear(2, 2)\nmodel.bias.requires_grad_(False)\n")
+    result = run_ftlint("verify", str(script))
+    assert (result.returncode, result.stdout.rstrip().splitlines()[-1]) == (0, "All checks passed!")
