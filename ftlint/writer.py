@@ -31,13 +31,14 @@ class NotWritten(Exception):
 
 
 _DECODER = json.JSONDecoder()
-_SPACE = re.compile(r"[ \t\n\r]*")
 # Jupyter writes non-ASCII characters as they are; some tools escape them (`\u00e9`).
 _ESCAPE = re.compile(r"(?<!\\)\\u[0-9a-fA-F]{4}")
 
 
 def _skip_space(document: str, position: int) -> int:
-    return _SPACE.match(document, position).end()  # type: ignore[union-attr]
+    while position < len(document) and document[position] in " \t\n\r":
+        position += 1
+    return position
 
 
 def _values(document: str, start: int) -> Iterator[tuple[object, int, int]]:
