@@ -27,6 +27,7 @@ from ftlint.rules.ft010_unfreeze_after_optimizer import UnfreezeAfterOptimizer
 from ftlint.rules.ft011_torchvision_pretrained_flag import TorchvisionPretrainedFlag
 from ftlint.rules.ft012_peft_target_modules_string import PeftTargetModulesString
 from ftlint.rules.ft013_peft_adapter_loaded_frozen import PeftAdapterLoadedFrozen
+from ftlint.rules.ft014_requires_grad_before_kbit_prep import RequiresGradBeforeKbitPrep
 from ftlint.verify.checks.ft101_expectation_mismatch import ExpectationMismatch
 from ftlint.verify.checks.ft102_other_reading_differs import OtherReadingDiffers
 from ftlint.verify.checks.ft103_pattern_matches_nothing import PatternMatchesNothing
@@ -50,6 +51,7 @@ CHECKS: tuple[type[Check], ...] = (
     TorchvisionPretrainedFlag,
     PeftTargetModulesString,
     PeftAdapterLoadedFrozen,
+    RequiresGradBeforeKbitPrep,
     ExpectationMismatch,
     OtherReadingDiffers,
     PatternMatchesNothing,
