@@ -27,6 +27,7 @@ from ftlint.rules.ft010_unfreeze_after_optimizer import UnfreezeAfterOptimizer
 from ftlint.rules.ft011_torchvision_pretrained_flag import TorchvisionPretrainedFlag
 from ftlint.rules.ft012_peft_target_modules_string import PeftTargetModulesString
 from ftlint.rules.ft013_peft_adapter_loaded_frozen import PeftAdapterLoadedFrozen
+from ftlint.rules.ft014_requires_grad_before_kbit_prep import RequiresGradBeforeKbitPrep
 from ftlint.rules.ft015_reentrant_checkpointing_frozen_inputs import (
     ReentrantCheckpointingFrozenInputs,
 )
@@ -53,6 +54,7 @@ CHECKS: tuple[type[Check], ...] = (
     TorchvisionPretrainedFlag,
     PeftTargetModulesString,
     PeftAdapterLoadedFrozen,
+    RequiresGradBeforeKbitPrep,
     ReentrantCheckpointingFrozenInputs,
     ExpectationMismatch,
     OtherReadingDiffers,
