@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
+import subprocess
 import sys
 
 from support import REPO, run_ftlint
@@ -69,3 +71,15 @@ def test_the_all_extra_installs_every_package_the_fixtures_import():
     assert _fixture_imports() == installed
     assert installed == {"torch", "torchvision", "lightning", "transformers", "timm"}
     assert '`pip install "ftlint[all]"`' in (REPO / "README.md").read_text()
+
+
+def test_readme_peft_example_prints_what_the_readme_shows():
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("### Hugging Face transformers and peft", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    shown = section.split("```text\n", 1)[1].split("```", 1)[0]
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"},
+    )  # fmt: skip
+    assert (result.returncode, result.stdout) == (0, shown), result.stderr
