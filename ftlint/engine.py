@@ -118,9 +118,20 @@ MAX_DEPTH = 3_000
 _CHAIN_WALK_FROM = 1_000
 
 
+# Python's default recursion limit: the nesting CPython accepts grows with the limit in force, and
+# libcst's native parser crashes on nesting a raised limit lets through, so the verdict is made
+# under this much room whatever the embedding program set.
+_PYTHON_ROOM = 1_000
+
+
 def _python_parse(source: SourceFile) -> ast.Module | SyntaxError | None:
     """CPython's verdict on the text: its tree, its SyntaxError, or None when only libcst can
-    judge it. Nesting past CPython's recursion limit counts as too nested."""
+    judge it. Nesting past the default recursion limit counts as too nested."""
+    previous = sys.getrecursionlimit()
+    frames, frame = 0, sys._getframe()
+    while frame.f_back is not None:
+        frames, frame = frames + 1, frame.f_back
+    sys.setrecursionlimit(frames + _PYTHON_ROOM)
     try:
         return ast.parse(source.text)
     except (RecursionError, MemoryError):
@@ -129,6 +140,8 @@ def _python_parse(source: SourceFile) -> ast.Module | SyntaxError | None:
         return error
     except ValueError:
         return None
+    finally:
+        sys.setrecursionlimit(previous)
 
 
 def _libcst_depth(tree: ast.AST) -> tuple[int, int]:

@@ -45,8 +45,13 @@ def _events(module: cst.Module, skip: frozenset[type[cst.CSTNode]]) -> list[tupl
 def test_same_order_as_libcst(path: Path) -> None:
     module = cst.parse_module(path.read_text(encoding="utf-8"))
     recorder = _Recorder()
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
-    module.visit(recorder)
+    # Room for libcst's recursive visit of deep files, restored after it, as the engine does.
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, 10_000))
+    try:
+        module.visit(recorder)
+    finally:
+        sys.setrecursionlimit(previous)
     assert _events(module, frozenset()) == recorder.events
     nodes: dict[int, cst.CSTNode] = {}
     walk(module, lambda node: nodes.setdefault(id(node), node), skip=frozenset())

@@ -31,18 +31,6 @@ def is_call(node: object, func: str | None = None) -> TypeGuard[cst.Call]:
     return isinstance(node, cst.Call) and (func is None or is_name(node.func, func))
 
 
-class _Finder(cst.CSTVisitor):
-    def __init__(self, predicate: Callable[[cst.CSTNode], bool]) -> None:
-        super().__init__()
-        self._predicate = predicate
-        self.found: list[cst.CSTNode] = []
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if self._predicate(node):
-            self.found.append(node)
-        return True
-
-
 def find_all(node: object, predicate: Callable[[cst.CSTNode], bool]) -> list[cst.CSTNode]:
     """The nodes of the subtree at ``node`` (``node`` included) for which ``predicate`` holds,
     in source order; none when ``node`` is not a node (``None``, a sentinel)."""

@@ -4,6 +4,8 @@ notebook), the run goes on; and code nested deeper than Python accepts is refuse
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 from support import AMBIGUOUS_FREEZE, by_file, check_json, lint_with_a_finding_after
@@ -47,3 +49,19 @@ def test_code_nested_past_what_python_accepts_is_refused_not_parsed(nested):
     # libcst's native parser overflows its stack on it: the process would die.
     [diagnostic] = lint_with_a_finding_after(f"x = {nested}")
     assert diagnostic.code == UnparsableFile.code and "nested deeper" in diagnostic.message
+
+
+def test_a_raised_recursion_limit_does_not_let_deep_code_reach_libcst():
+    # A program that raised the limit makes CPython accept nesting that kills libcst's parser:
+    # the verdict is CPython's at its default room, whatever the caller set.
+    program = (
+        "import sys; from pathlib import Path; sys.setrecursionlimit(100_000)\n"
+        "from ftlint.catalog import RULES; from ftlint.engine import lint_source\n"
+        "from ftlint.sources import SourceFile\n"
+        "text = 'x = ' + '+'.join(['1'] * 10_000) + '\\nfor p in m.parameters():\\n'"
+        " + '    p.requires_grad = False\\n'\n"
+        "print([d.code for d in lint_source(SourceFile(Path('d.py'), 'd.py', text,"
+        " text.encode()), RULES)])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert (result.returncode, result.stdout) == (0, "['FT900']\n"), result.stderr[-2000:]
