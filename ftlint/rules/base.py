@@ -74,3 +74,36 @@ class Rule(Check, MetadataDependent):
             else self.file.module.code_for_node(replacement)
         )
         return self.file.edit(self.position(node), content)
+
+
+# The definition a statement belongs to, for rules that judge names per scope; None: the module.
+Scope = cst.FunctionDef | cst.ClassDef | None
+
+
+class ScopedRule(Rule):
+    """A rule that judges names per function: ``self.scope`` is the innermost ``def`` around the
+    node being visited, or, with ``class_scopes``, the innermost ``def`` or class body."""
+
+    class_scopes: ClassVar[bool] = False
+
+    def __init__(self, file: FileAnalysis) -> None:
+        super().__init__(file)
+        self._scopes: list[cst.FunctionDef | cst.ClassDef] = []
+
+    @property
+    def scope(self) -> Scope:
+        return self._scopes[-1] if self._scopes else None
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._scopes.append(node)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._scopes.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if self.class_scopes:
+            self._scopes.append(node)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        if self.class_scopes:
+            self._scopes.pop()

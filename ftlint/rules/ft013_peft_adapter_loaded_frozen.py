@@ -10,7 +10,7 @@ from ftlint.analysis.imports import dotted_name
 from ftlint.analysis.nodes import find_all, is_attribute, is_name
 from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
-from ftlint.rules.base import Rule
+from ftlint.rules.base import ScopedRule
 
 if TYPE_CHECKING:
     from ftlint.analysis.file import FileAnalysis
@@ -47,7 +47,7 @@ class _Use:
     what: str
 
 
-class PeftAdapterLoadedFrozen(Rule):
+class PeftAdapterLoadedFrozen(ScopedRule):
     """
     ## What it does
     Flags `PeftModel.from_pretrained(...)` (or a `PeftModelFor...`/`AutoPeftModelFor...` class)
@@ -169,27 +169,17 @@ class PeftAdapterLoadedFrozen(Rule):
 
     def __init__(self, file: FileAnalysis) -> None:
         super().__init__(file)
-        self._scopes: list[cst.CSTNode] = []
         self._loads: list[tuple[str, cst.CSTNode | None, cst.Call]] = []
         self._uses: list[_Use] = []
         # Every other mention of a name: rebinding it or passing it on ends what is known.
         self._rebinds: list[tuple[str, cst.CSTNode | None, cst.CSTNode]] = []
 
-    @property
-    def _scope(self) -> cst.CSTNode | None:
-        return self._scopes[-1] if self._scopes else None
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._scopes.append(node)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._scopes.pop()
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             for name in find_all(target.target, lambda n: isinstance(n, cst.Name)):
                 assert isinstance(name, cst.Name)
-                self._rebinds.append((name.value, self._scope, node))
+                self._rebinds.append((name.value, self.scope, node))
         if len(node.targets) != 1 or not is_name(node.targets[0].target):
             return
         call = node.value
@@ -202,7 +192,7 @@ class PeftAdapterLoadedFrozen(Rule):
         flag = _keyword(call, IS_TRAINABLE)
         if flag is not None and not is_name(flag.value, "False"):
             return
-        self._loads.append((node.targets[0].target.value, self._scope, call))
+        self._loads.append((node.targets[0].target.value, self.scope, call))
 
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.file.imports.qualify(node.func) or ""
@@ -212,7 +202,7 @@ class PeftAdapterLoadedFrozen(Rule):
                 model = node.args[0]
             if model is not None and is_name(model.value) and _keyword(node, "peft_config") is None:
                 what = f"`{dotted_name(node.func)}(model={model.value.value}, ...)`"
-                self._uses.append(_Use(model.value.value, self._scope, node, what))
+                self._uses.append(_Use(model.value.value, self.scope, node, what))
                 return
         if qualified.startswith("torch.optim.") and node.args:
             params = _keyword(node, "params") or node.args[0]
@@ -225,11 +215,11 @@ class PeftAdapterLoadedFrozen(Rule):
             ):
                 name = value.func.value.value
                 what = f"`{dotted_name(node.func)}({name}.parameters(), ...)`"
-                self._uses.append(_Use(name, self._scope, node, what))
+                self._uses.append(_Use(name, self.scope, node, what))
                 return
         for arg in node.args:
             if is_name(arg.value):
-                self._rebinds.append((arg.value.value, self._scope, node))
+                self._rebinds.append((arg.value.value, self.scope, node))
 
     def leave_Module(self, original_node: cst.Module) -> None:
         if not self._loads or any(token in self.file.source.text for token in _UNFREEZING):

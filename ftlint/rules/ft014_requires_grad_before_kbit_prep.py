@@ -15,7 +15,7 @@ from ftlint.analysis.tensors import (
     called_requires_grad,
 )
 from ftlint.check import Invalid, Valid
-from ftlint.rules.base import Rule
+from ftlint.rules.base import Scope, ScopedRule
 
 if TYPE_CHECKING:
     from ftlint.analysis.file import FileAnalysis
@@ -26,28 +26,27 @@ _PREPARE_NAMES = frozenset(
     f"peft.{module}{PREPARE}" for module in ("", "utils.", "utils.other.")
 )
 
-_Scope = cst.FunctionDef | cst.ClassDef | None
 
 
 @dataclass(frozen=True)
 class _Setting:
     setting: RequiresGradSetting
     part: Part
-    scope: _Scope
+    scope: Scope
 
 
 @dataclass(frozen=True)
 class _Prepare:
     call: cst.Call
     model: str  # the dotted path of the prepared model
-    scope: _Scope
+    scope: Scope
 
 
 @dataclass(frozen=True)
 class _Rebind:
     path: str
     node: cst.CSTNode
-    scope: _Scope
+    scope: Scope
 
 
 def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
@@ -78,7 +77,7 @@ def _inside(inner: CodeRange, outer: CodeRange) -> bool:
     return _key(outer.start) <= _key(inner.start) and _key(inner.end) <= _key(outer.end)
 
 
-class RequiresGradBeforeKbitPrep(Rule):
+class RequiresGradBeforeKbitPrep(ScopedRule):
     """
     ## What it does
     Flags parameters made trainable (`p.requires_grad = True`, `requires_grad_()`,
@@ -198,32 +197,18 @@ class RequiresGradBeforeKbitPrep(Rule):
         ),
     ]
 
+    class_scopes = True  # `self.head` in one class is not `self.head` in another
+
     def __init__(self, file: FileAnalysis) -> None:
         super().__init__(file)
         self._loops = ModelLoops()
-        self._scopes: list[cst.FunctionDef | cst.ClassDef] = []
         self._settings: list[_Setting] = []
         self._prepares: list[_Prepare] = []
         self._rebinds: list[_Rebind] = []
         self._branches: list[tuple[CodeRange, CodeRange]] = []  # each `if`: body, else
 
-    @property
-    def _scope(self) -> _Scope:
-        return self._scopes[-1] if self._scopes else None
 
-    # Scopes and loops.
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._scopes.append(node)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._scopes.pop()
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._scopes.append(node)
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._scopes.pop()
+    # Loops.
 
     def visit_For(self, node: cst.For) -> None:
         self._loops.enter(node.target, node.iter)
@@ -260,7 +245,7 @@ class RequiresGradBeforeKbitPrep(Rule):
 
     def _rebound(self, target: cst.BaseExpression, node: cst.CSTNode) -> None:
         for path in _targets(target):
-            self._rebinds.append(_Rebind(path, node, self._scope))
+            self._rebinds.append(_Rebind(path, node, self.scope))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
@@ -288,7 +273,7 @@ class RequiresGradBeforeKbitPrep(Rule):
             return  # a freeze: the preparation freezes it again, to the same effect
         part = self._loops.part_of(setting.receiver)
         if part is not None:
-            self._settings.append(_Setting(setting, part, self._scope))
+            self._settings.append(_Setting(setting, part, self.scope))
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.file.imports.qualify(node.func) not in _PREPARE_NAMES:
@@ -296,7 +281,7 @@ class RequiresGradBeforeKbitPrep(Rule):
         model = _argument(node, 0, "model")
         path = None if model is None else dotted_name(model)
         if path is not None:
-            self._prepares.append(_Prepare(node, path, self._scope))
+            self._prepares.append(_Prepare(node, path, self.scope))
 
     # Verdict.
 

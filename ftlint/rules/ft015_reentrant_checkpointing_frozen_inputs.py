@@ -8,7 +8,7 @@ import libcst as cst
 from ftlint.analysis.imports import dotted_name
 from ftlint.analysis.nodes import is_attribute, is_name
 from ftlint.check import Invalid, Valid
-from ftlint.rules.base import Rule
+from ftlint.rules.base import ScopedRule
 
 if TYPE_CHECKING:
     from ftlint.analysis.file import FileAnalysis
@@ -84,7 +84,7 @@ class _Enable:
     what: str
 
 
-class ReentrantCheckpointingFrozenInputs(Rule):
+class ReentrantCheckpointingFrozenInputs(ScopedRule):
     """
     ## What it does
     Flags reentrant gradient checkpointing turned on explicitly (`use_reentrant=True` in
@@ -216,22 +216,12 @@ class ReentrantCheckpointingFrozenInputs(Rule):
 
     def __init__(self, file: FileAnalysis) -> None:
         super().__init__(file)
-        self._scopes: list[cst.CSTNode] = []
         # Names bound to a non-`input_ids` transformers model: name, scope -> main input.
         self._loads: dict[tuple[str, cst.CSTNode | None], str] = {}
         self._wraps: list[_Wrap] = []
         self._enables: list[_Enable] = []
         self._trainers: list[cst.Call] = []
 
-    @property
-    def _scope(self) -> cst.CSTNode | None:
-        return self._scopes[-1] if self._scopes else None
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._scopes.append(node)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._scopes.pop()
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if len(node.targets) != 1 or not is_name(node.targets[0].target):
@@ -244,16 +234,16 @@ class ReentrantCheckpointingFrozenInputs(Rule):
             qualified = self.file.imports.qualify(call.func.value) or ""
             main_input = _MAIN_INPUT.get(qualified.rpartition(".")[2])
             if qualified.startswith("transformers.") and main_input is not None:
-                self._loads[(target, self._scope)] = main_input
+                self._loads[(target, self.scope)] = main_input
             return
         if self.file.imports.qualify(call.func) not in ("peft.get_peft_model",):
             return
         if not call.args or call.args[0].keyword is not None or not is_name(call.args[0].value):
             return
         base = call.args[0].value.value
-        main_input = self._loads.get((base, self._scope))
+        main_input = self._loads.get((base, self.scope))
         if main_input is not None:
-            self._wraps.append(_Wrap(target, base, main_input, self._scope, call))
+            self._wraps.append(_Wrap(target, base, main_input, self.scope, call))
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -261,7 +251,7 @@ class ReentrantCheckpointingFrozenInputs(Rule):
             kwargs = _keyword(node, _ENABLE[func.attr.value])
             if kwargs is not None and _reentrant(kwargs.value):
                 what = f"`{dotted_name(func)}` with `{USE_REENTRANT}=True`"
-                self._enables.append(_Enable((func.value.value,), self._scope, node, what))
+                self._enables.append(_Enable((func.value.value,), self.scope, node, what))
             return
         qualified = self.file.imports.qualify(func) or ""
         if not qualified.startswith("transformers."):
@@ -283,7 +273,7 @@ class ReentrantCheckpointingFrozenInputs(Rule):
                 and _reentrant(kwargs.value)
             ):
                 what = f"`{last}` with `{USE_REENTRANT}=True`, used by a `Trainer`"
-                self._enables.append(_Enable((), self._scope, node, what))
+                self._enables.append(_Enable((), self.scope, node, what))
 
     def leave_Module(self, original_node: cst.Module) -> None:
         if not self._wraps or any(t in self.file.source.text for t in _INPUTS_REQUIRE_GRAD):
