@@ -1,70 +1,34 @@
-"""Verify files: lint, extract the program, run it in every scenario, report what will train."""
+"""Verify files: the static findings here, the runs in a contained child process.
+
+The parent never imports torch nor runs the user's code: it reads the file, lints it, starts
+``python -m ftlint.verify.child`` under :func:`ftlint.verify.containment.run_contained`, and
+reads back what the runs showed (:mod:`ftlint.verify.wire`). Whatever ends the child — a crash,
+``os._exit``, a hang, memory exhausted — is a file that could not be verified, never a traceback.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping, Sequence
+import os
+import signal
+import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
-from ftlint.analysis.file import FileAnalysis
-from ftlint.catalog import CATALOG, RULES, RUNTIME_CHECKS, SIMULATED_CHECKS
+from ftlint.catalog import RULES, RUNTIME_CHECKS, SIMULATED_CHECKS
 from ftlint.config import Settings
-from ftlint.diagnostics import Diagnostic, Finding, Location
+from ftlint.diagnostics import Diagnostic, Location
 from ftlint.discovery import discover
 from ftlint.engine import analyze, triaged
 from ftlint.input_checks import UnreadableFile
 from ftlint.runner import display_path, selected_for
-from ftlint.runtime.report import FreezeReport
 from ftlint.sources import SourceError, SourceFile, read_source
-from ftlint.verify import VerifyError
-from ftlint.verify.checks.ft102_other_reading_differs import OtherReadingDiffers
-from ftlint.verify.extract import Note
-from ftlint.verify.instrument import build_program
-from ftlint.verify.runtime_check import RuntimeCheck
-from ftlint.verify.sandbox import Sandbox
-from ftlint.verify.scenarios import Verification, verify_program
-from ftlint.verify.simulators import (
-    SimulationInput,
-    SimulationTable,
-    TargetSimulator,
-    load_simulators,
-)
-from ftlint.verify.verified import VerifiedFile
+from ftlint.verify.containment import Limits, Outcome, private_workdir, run_contained
+from ftlint.verify.wire import ModelSummary, SimulationSummary, WireError, decode
 
+__all__ = ["FileVerification", "ModelSummary", "SimulationSummary", "verify_file", "verify_paths"]
 
-@dataclass(frozen=True)
-class ScenarioCounts:
-    bindings: Mapping[str, object]
-    as_written: bool
-    trainable: int
-    frozen: int
-    trainable_numel: int
-    frozen_numel: int
-
-
-@dataclass(frozen=True)
-class ModelSummary:
-    """One model of a file: how it was built, and what trains in each scenario."""
-
-    variable: str
-    builder: str
-    cell: int | None
-    line: int
-    total: int
-    total_numel: int
-    scenarios: tuple[ScenarioCounts, ...]
-    freeze_map: FreezeReport  # as written
-
-
-@dataclass(frozen=True)
-class SimulationSummary:
-    """A table a simulator showed, and where in the file it points."""
-
-    cell: int | None
-    line: int
-    table: SimulationTable
+_RUNTIME_CODES = frozenset(check.code for check in (*RUNTIME_CHECKS, *SIMULATED_CHECKS))
 
 
 @dataclass
@@ -75,161 +39,103 @@ class FileVerification:
     simulations: list[SimulationSummary] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    stopped: str | None = None  # where the run stopped, and at what training step
     error: str | None = None  # why the file could not be verified
 
 
-def _summaries(verification: Verification, source: SourceFile) -> list[ModelSummary]:
-    summaries = []
-    for key, target in verification.as_written.targets.items():
-        rows = [
-            ScenarioCounts(
-                dict(run.scenario.bindings),
-                run.scenario.as_written,
-                state.trainable_tensors,
-                state.frozen_tensors,
-                state.trainable_numel,
-                state.frozen_numel,
-            )
-            for run in verification.runs
-            if (state := run.reports.get(key)) is not None
-        ]
-        written = verification.as_written.reports[key]
-        cell, location = source.display(target.span.start.line, 0)
-        summaries.append(
-            ModelSummary(
-                target.variable,
-                target.builder,
-                cell,
-                location.row,
-                written.total_tensors,
-                written.total_numel,
-                tuple(rows),
-                written,
-            )
-        )
-    return summaries
-
-
-def _simulate(
-    simulators: Sequence[TargetSimulator],
-    sandbox: Sandbox,
-    verified: VerifiedFile,
-    result: FileVerification,
-) -> None:
-    """Run the simulators: their findings go to the analysis, their tables to ``result``, their
-    notes to the as-written run's."""
-    source, program, analysis = verified.source, verified.program, verified.analysis
-    run = verified.run
-    notes = run.execution.notes
-
-    def show(table: SimulationTable) -> None:
-        cell, location = source.display(table.row, 0)
-        result.simulations.append(SimulationSummary(cell, location.row, table))
-
-    simulation = SimulationInput(
-        source,
-        run.execution.namespace,
-        [(value, program.constructions[site].span) for site, value in run.execution.probes.tracked],
-        {target.variable: target.module for target in run.targets.values()},
-        lambda code, message, span: analysis.add(Finding(code, message, span)),
-        lambda row, text: notes.append(Note(row, text)),
-        show,
-    )
-    for simulator in simulators:
-        sandbox.call(partial(simulator.simulate, simulation), notes)
+def _unreadable(shown: str, error: SourceError) -> FileVerification:
+    diagnostic = Diagnostic(UnreadableFile.code, str(error), shown, Location(1, 1), Location(1, 1))
+    return FileVerification(shown, diagnostics=[diagnostic], error=str(error))
 
 
 def verify_file(
-    path: Path, settings: Settings, enabled: set[str], pins: Mapping[str, object]
+    path: Path,
+    settings: Settings,
+    enabled: set[str],
+    pins: Mapping[str, object],
+    limits: Limits = Limits(),
+    *,
+    module: str | None = None,
+    args: Sequence[str] = (),
 ) -> FileVerification:
-    """The static findings of ``path``, then what its runs show (``error``: why they could not)."""
+    """The static findings of ``path``, then what its contained runs show: the file run as a
+    script, or as ``module`` (``-m``), with ``args`` as its command line."""
     shown = display_path(path)
     try:
         source = read_source(path, shown)
     except SourceError as error:
-        diagnostic = Diagnostic(
-            UnreadableFile.code, str(error), shown, Location(1, 1), Location(1, 1)
-        )
-        return FileVerification(shown, diagnostics=[diagnostic], error=str(error))
+        return _unreadable(shown, error)
     selected = selected_for(path, settings, enabled)
-    checks = [CATALOG[code] for code in selected]
-    needed = {code for check in checks for code in (check.code, *check.needs)}
-    analysis = analyze(source, triaged(source, [rule for rule in RULES if rule.code in needed]))
+    static = [rule for rule in RULES if rule.code in selected]
+    analysis = analyze(source, triaged(source, static))
     result = FileVerification(shown, source)
     if isinstance(analysis, Diagnostic):
         result.diagnostics = [analysis]
         result.error = "the file does not parse"
         return result
-    try:
-        _run(analysis, [c for c in RUNTIME_CHECKS if c.code in selected], pins, result)
-    except VerifyError as error:
-        result.error = str(error)
-    result.diagnostics = analysis.diagnostics(selected)
+    result.diagnostics = [d for d in analysis.diagnostics(selected) if d.code not in _RUNTIME_CODES]
+    from ftlint.verify.child import Spec
+
+    with private_workdir() as workdir:
+        spec = Spec(
+            str(path.resolve()), shown, module, tuple(args), dict(pins), frozenset(selected)
+        )
+        spec.write(workdir / "spec.json")
+        outcome = run_contained(
+            [sys.executable, "-m", "ftlint.verify.child", str(workdir / "spec.json")],
+            cwd=Path.cwd(),
+            limits=limits,
+            env=os.environ,
+            workdir=workdir,
+        )
+    _read_outcome(outcome, limits, result)
     return result
 
 
-def _verified(
-    analysis: FileAnalysis,
-    readings: bool,
-    pins: Mapping[str, object],
-    simulators: Sequence[TargetSimulator],
-    where: Callable[[int], str],
-) -> tuple[VerifiedFile, Sandbox]:
-    program = build_program(
-        analysis,
-        frozenset(name for name in pins if name.isidentifier()),
-        tuple(name for simulator in simulators for name in simulator.keeps),
-    )
-    sandbox = Sandbox(analysis.source, program, where)
-    verification = verify_program(program, sandbox, pins, readings=readings)
-    return VerifiedFile(analysis, program, verification), sandbox
-
-
-def _run(
-    analysis: FileAnalysis,
-    checks: Sequence[type[RuntimeCheck]],
-    pins: Mapping[str, object],
-    result: FileVerification,
-) -> None:
-    source = analysis.source
-    simulators = load_simulators(source.text, SIMULATED_CHECKS)
-    readings = OtherReadingDiffers in checks
-    skipped: list[str] = []
+def _read_outcome(outcome: Outcome, limits: Limits, result: FileVerification) -> None:
+    if outcome.result is None:
+        result.error = _why_no_result(outcome, limits)
+        return
     try:
-        verified, sandbox = _verified(analysis, readings, pins, simulators, source.where)
-    except VerifyError as error:
-        if not simulators:
-            raise
-        # What runs only for the simulators (a Trainer asking for a GPU this machine lacks) must
-        # not cost the file its verification: verify it as it would be without them.
-        verified, sandbox = _verified(analysis, readings, pins, [], source.where)
-        simulators, skipped = [], [f"simulations skipped: {error}"]
-    for check in checks:
-        for finding in check.find(verified):
-            analysis.add(finding)
-    _simulate(simulators, sandbox, verified, result)
-    verification, program = verified.verification, verified.program
-    result.models = _summaries(verification, source)
-    notes = sorted(
-        [*program.notes, *verification.as_written.execution.notes], key=lambda note: note.row
-    )
-    result.notes = [f"{source.where(note.row)}: {note.text}" for note in notes] + skipped
-    if not result.models:
-        result.error = (
-            "no model found: nothing this file runs builds a torch.nn.Module with parameters;"
-            " run verify on the training script that builds the model"
+        child = decode(outcome.result)
+    except WireError as error:
+        result.error = f"the run sent back no verification ({error})"
+        return
+    result.models, result.simulations = child.models, child.simulations
+    result.diagnostics = sorted([*result.diagnostics, *child.diagnostics], key=lambda d: d.sort_key)
+    result.notes = child.notes + [f"not enforced here: {missing}" for missing in outcome.missing]
+    result.stopped, result.error = child.stopped, child.error
+
+
+def _why_no_result(outcome: Outcome, limits: Limits) -> str:
+    if outcome.timed_out:
+        why = (
+            f"the run did not reach training within {limits.timeout:g} s and was stopped"
+            " (raise the limit with --timeout)"
         )
-    result.notes += [
-        f"--set {name}: the file never mentions {name}, so the pin changes nothing"
-        for name in pins
-        if not re.search(rf"(?<![\w.]){re.escape(name)}\b", source.text)
-    ]
+    elif outcome.signal is not None:
+        name = signal.Signals(outcome.signal).name
+        why = f"the run was killed by {name}"
+        if outcome.signal == signal.SIGKILL:
+            why += f" (out of memory? the limit is {limits.memory // 2**20:,} MiB: --memory)"
+    else:
+        why = f"the script ended the process with status {outcome.returncode} before verify could report"
+    last = [line for line in outcome.output.splitlines() if line.strip()][-3:]
+    return why + (": " + " | ".join(last) if last else "")
 
 
 def verify_paths(
-    paths: Sequence[Path], settings: Settings, enabled: set[str], pins: Mapping[str, object]
+    paths: Sequence[Path],
+    settings: Settings,
+    enabled: set[str],
+    pins: Mapping[str, object],
+    limits: Limits = Limits(),
+    args: Sequence[str] = (),
 ) -> list[FileVerification]:
-    return [verify_file(path, settings, enabled, pins) for path in discover(paths, settings)]
+    return [
+        verify_file(path, settings, enabled, pins, limits, args=args)
+        for path in discover(paths, settings)
+    ]
 
 
 def has_errors(results: Sequence[FileVerification]) -> bool:
