@@ -27,6 +27,7 @@ from ftlint.sources import SourceFile, read_source
 from ftlint.verify.checks.ft102_other_reading_differs import OtherReadingDiffers
 from ftlint.verify.containment import send_result
 from ftlint.verify.extract import Note
+from ftlint.verify.shadow import Shadow
 from ftlint.verify.wire import (
     ChildResult,
     ModelSummary,
@@ -44,6 +45,7 @@ class Spec:
     args: tuple[str, ...]
     pins: Mapping[str, object]
     selected: frozenset[str]
+    workdir: str  # the private directory writes go to
 
     @classmethod
     def read(cls, path: Path) -> Spec:
@@ -55,6 +57,7 @@ class Spec:
             tuple(data["args"]),
             data["pins"],
             frozenset(data["selected"]),
+            data["workdir"],
         )
 
     def write(self, path: Path) -> None:
@@ -65,6 +68,7 @@ class Spec:
             "args": list(self.args),
             "pins": dict(self.pins),
             "selected": sorted(self.selected),
+            "workdir": self.workdir,
         }
         path.write_text(json.dumps(data), encoding="utf-8")
 
@@ -103,9 +107,19 @@ def _summaries(verification: Any, source: SourceFile) -> list[ModelSummary]:
 
 def _simulate(verified: Any, result: ChildResult) -> None:
     """Run the simulators of the file on the as-written run's live objects."""
-    from ftlint.verify.simulators import SimulationInput, SimulationTable, load_simulators
+    from ftlint.verify.simulators import (
+        SimulationInput,
+        SimulationTable,
+        line_span,
+        load_simulators,
+    )
 
-    source, program, analysis, run = verified.source, verified.program, verified.analysis, verified.run
+    source, program, analysis, run = (
+        verified.source,
+        verified.program,
+        verified.analysis,
+        verified.run,
+    )
     simulators = load_simulators(source.text, SIMULATED_CHECKS)
     notes = run.execution.notes
 
@@ -113,12 +127,9 @@ def _simulate(verified: Any, result: ChildResult) -> None:
         cell, location = source.display(table.row, 0)
         result.simulations.append(SimulationSummary(cell, location.row, table))
 
-    def line(row: int) -> Any:
-        return verified.first_line(_row_span(row))
-
     constructed = [
         (value, program.constructions[site].span) for site, value in run.execution.probes.tracked
-    ] + [(value, line(row)) for value, row in run.execution.session.handed]
+    ] + [(value, line_span(source, row)) for value, row in run.execution.session.handed]
     simulation = SimulationInput(
         source,
         run.execution.namespace,
@@ -133,12 +144,6 @@ def _simulate(verified: Any, result: ChildResult) -> None:
             simulator.simulate(simulation)
         except Exception as error:  # noqa: BLE001 - a simulation that fails is a note
             notes.append(Note(0, f"simulation failed: {type(error).__name__}: {error}"))
-
-
-def _row_span(row: int) -> Any:
-    from libcst.metadata import CodePosition, CodeRange
-
-    return CodeRange(CodePosition(max(row, 1), 0), CodePosition(max(row, 1), 0))
 
 
 def verify_entry(spec: Spec) -> ChildResult:
@@ -157,6 +162,7 @@ def verify_entry(spec: Spec) -> ChildResult:
         return ChildResult(error="the file does not parse")
     program = build_program(analysis, frozenset(name for name in spec.pins if name.isidentifier()))
     code = compile(program.code, spec.path, "exec")
+    Shadow(spec.workdir).install()
     on_meta = install()
     entry = Entry(spec.path, spec.module, spec.args)
 
@@ -177,9 +183,7 @@ def verify_entry(spec: Spec) -> ChildResult:
         _simulate(verified, result)
     result.models = _summaries(verification, source)
     runtime_codes = {check.code for check in (*RUNTIME_CHECKS, *SIMULATED_CHECKS)}
-    result.diagnostics = [
-        d for d in analysis.diagnostics(spec.selected) if d.code in runtime_codes
-    ]
+    result.diagnostics = [d for d in analysis.diagnostics(spec.selected) if d.code in runtime_codes]
     notes = sorted([*execution.notes, *execution.session.stand_ins], key=lambda note: note.row)
     result.notes = [f"{source.where(note.row)}: {note.text}" for note in notes]
     result.notes += [

@@ -116,7 +116,9 @@ def run_program(
     except SystemExit as exit:
         tb = exit.__traceback__
         if exit.code not in (None, 0):
-            execution.failure = f"{_at(exit, entry.path, where)}: the script exited with status {exit.code}"
+            execution.failure = (
+                f"{_at(exit, entry.path, where)}: the script exited with status {exit.code}"
+            )
     except MissingConfig as missing:
         tb = missing.__traceback__
         execution.failure = (
@@ -129,9 +131,8 @@ def run_program(
     except BaseException as error:  # noqa: BLE001 - any failure of the user's code is reported
         tb = error.__traceback__
         message = str(error).strip().splitlines()
-        execution.failure = (
-            f"{_at(error, entry.path, where)}: {type(error).__name__}"
-            + (f": {message[0]}" if message else "")
+        execution.failure = f"{_at(error, entry.path, where)}: {type(error).__name__}" + (
+            f": {message[0]}" if message else ""
         )
     finally:
         sys.argv, sys.path[:] = saved[0], saved[1]

@@ -22,7 +22,7 @@ import importlib.machinery
 import sys
 import types
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +54,9 @@ _LOADING_KWARGS = frozenset({
     "use_flash_attention_2", "_from_auto", "_from_pipeline", "trust_remote_code",
     "code_revision", "torch_dtype", "dtype", "attn_implementation",
 })  # fmt: skip
+# Trainer arguments that place training on devices (Lightning's, Hugging Face's).
+_LIGHTNING_PLACEMENT = ("accelerator", "devices", "strategy", "num_nodes", "gpus", "precision")
+_HF_PLACEMENT = ("fp16", "bf16", "tf32", "deepspeed")
 # Those that say where the configuration is.
 _CONFIG_LOCATION_KWARGS = ("revision", "subfolder", "cache_dir", "trust_remote_code")
 # Readers that give a stand-in when their file is missing: (module, function).
@@ -404,7 +407,11 @@ def _patch_transformers_trainer(module: types.ModuleType) -> None:
 
 def _patch_tokenizers(module: types.ModuleType) -> None:
     owner = module.PreTrainedTokenizerBase
-    _replace(owner, "from_pretrained", lambda original: classmethod(_stand_in_on_failure(original.__func__, "tokenizer")))
+    _replace(
+        owner,
+        "from_pretrained",
+        lambda original: classmethod(_stand_in_on_failure(original.__func__, "tokenizer")),
+    )
 
 
 def _auto_processor_patch(class_name: str) -> Callable[[types.ModuleType], None]:
@@ -450,8 +457,51 @@ def _patch_peft(module: types.ModuleType) -> None:
     _replace(module, "set_peft_model_state_dict", no_state)
 
 
+def _lightning_on_cpu(original: Callable[..., None]) -> Callable[..., None]:
+    """A Trainer asking for GPUs, several devices or half precision is built for one CPU:
+    where it would run changes nothing of what trains."""
+
+    @functools.wraps(original)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        asked = {k: kwargs[k] for k in _LIGHTNING_PLACEMENT if k in kwargs}
+        if asked:
+            _current().note(f"Trainer({_arguments(asked)}) built for the CPU")
+        precision = str(kwargs.get("precision", ""))
+        kwargs.update(accelerator="cpu", devices=1, strategy="auto", num_nodes=1)
+        if "16" in precision:
+            kwargs.pop("precision")
+        kwargs.pop("gpus", None)
+        original(self, *args, **kwargs)
+
+    return __init__
+
+
+def _arguments(values: Mapping[str, object]) -> str:
+    return ", ".join(f"{key}={value!r}" for key, value in values.items())
+
+
 def _patch_lightning(module: types.ModuleType) -> None:
     _replace(module.Trainer, "fit", _lightning_fit)
+    _replace(module.Trainer, "__init__", _lightning_on_cpu)
+
+
+def _hf_arguments_on_cpu(original: Callable[..., None]) -> Callable[..., None]:
+    """``TrainingArguments`` asking for half precision or DeepSpeed is checked for the CPU."""
+
+    @functools.wraps(original)
+    def __post_init__(self: Any) -> None:
+        asked = {k: getattr(self, k) for k in _HF_PLACEMENT if getattr(self, k, None)}
+        if asked:
+            _current().note(f"TrainingArguments({_arguments(asked)}) set for the CPU")
+            for key in asked:
+                setattr(self, key, None if key in ("tf32", "deepspeed") else False)
+        original(self)
+
+    return __post_init__
+
+
+def _patch_training_arguments(module: types.ModuleType) -> None:
+    _replace(module.TrainingArguments, "__post_init__", _hf_arguments_on_cpu)
 
 
 def _patch_torchvision_weights(module: types.ModuleType) -> None:
@@ -496,13 +546,19 @@ def _subclasses(cls: type) -> Iterator[type]:
 
 
 def _patch_datasets(module: types.ModuleType) -> None:
-    _replace(module, "load_dataset", _on_missing_data(lambda *a, **k: f"load_dataset({a[0] if a else k.get('path')!r})"))
+    _replace(
+        module,
+        "load_dataset",
+        _on_missing_data(lambda *a, **k: f"load_dataset({a[0] if a else k.get('path')!r})"),
+    )
 
 
 def _patch_timm(module: types.ModuleType) -> None:
     def load_pretrained(original: Callable[..., Any]) -> Callable[..., Any]:
         def load_pretrained(model: nn.Module, *args: object, **kwargs: object) -> None:
-            _current().note(f"pretrained weights not loaded ({type(model).__name__}): architecture only")
+            _current().note(
+                f"pretrained weights not loaded ({type(model).__name__}): architecture only"
+            )
 
         return load_pretrained
 
@@ -526,7 +582,9 @@ def _reader_patch(attribute: str) -> Callable[[types.ModuleType], None]:
         _replace(
             module,
             attribute,
-            _on_missing_data(lambda *a, **k: f"{module.__name__}.{attribute}({a[0] if a else '?'!r})"),
+            _on_missing_data(
+                lambda *a, **k: f"{module.__name__}.{attribute}({a[0] if a else '?'!r})"
+            ),
         )
 
     return patch
@@ -538,6 +596,7 @@ def _library_patches() -> dict[str, Callable[[types.ModuleType], None]]:
         "transformers.configuration_utils": _patch_configurations,
         "transformers.models.auto.configuration_auto": _patch_auto_configuration,
         "transformers.trainer": _patch_transformers_trainer,
+        "transformers.training_args": _patch_training_arguments,
         "transformers.tokenization_utils_base": _patch_tokenizers,
         **{
             f"transformers.models.auto.{module}": _auto_processor_patch(name)

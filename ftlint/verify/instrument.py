@@ -601,9 +601,7 @@ def build_program(analysis: FileAnalysis, pinned: frozenset[str] = frozenset()) 
     in the analysis."""
     module, positions = analysis.module, analysis.positions
     chains = {id(finding.node) for finding in analysis.found(AmbiguousFreezeCondition.code)}
-    instrumenter = _Instrumenter(
-        module, positions, pinned, chains, analysis.imports
-    )
+    instrumenter = _Instrumenter(module, positions, pinned, chains, analysis.imports)
     code = module.visit(instrumenter).code
     if code.count("\n") != analysis.source.text.count("\n"):
         raise AssertionError("the verify program lost or gained lines")

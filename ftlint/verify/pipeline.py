@@ -53,13 +53,14 @@ def verify_file(
     settings: Settings,
     enabled: set[str],
     pins: Mapping[str, object],
-    limits: Limits = Limits(),
+    limits: Limits | None = None,
     *,
     module: str | None = None,
     args: Sequence[str] = (),
 ) -> FileVerification:
     """The static findings of ``path``, then what its contained runs show: the file run as a
     script, or as ``module`` (``-m``), with ``args`` as its command line."""
+    limits = limits or Limits()
     shown = display_path(path)
     try:
         source = read_source(path, shown)
@@ -78,7 +79,13 @@ def verify_file(
 
     with private_workdir() as workdir:
         spec = Spec(
-            str(path.resolve()), shown, module, tuple(args), dict(pins), frozenset(selected)
+            str(path.resolve()),
+            shown,
+            module,
+            tuple(args),
+            dict(pins),
+            frozenset(selected),
+            str(workdir),
         )
         spec.write(workdir / "spec.json")
         outcome = run_contained(
@@ -129,7 +136,7 @@ def verify_paths(
     settings: Settings,
     enabled: set[str],
     pins: Mapping[str, object],
-    limits: Limits = Limits(),
+    limits: Limits | None = None,
     args: Sequence[str] = (),
 ) -> list[FileVerification]:
     return [

@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 
-
 class Probes:
     """Records one run of a verify program, and steers it.
 

@@ -4,10 +4,8 @@ each of them (and, for FT102, with each ambiguous condition read left to right).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-
-from collections.abc import Callable
 
 from ftlint.runtime.report import FreezeReport, report
 from ftlint.sources import SourceFile

@@ -70,13 +70,16 @@ class StandIn:
         pass
 
     def attributes(self) -> dict[str, Any]:
-        """What a dataset object gets when its files are missing: classes and samples."""
+        """What a dataset object gets when its files are missing: classes, and as many samples
+        (a sampler refuses an empty dataset), which no one reads before training starts."""
+        what = object.__getattribute__(self, "_what")
         classes = [f"class_{index}" for index in range(STAND_IN_SIZE)]
+        samples = [(f"<missing: {what}>", index) for index in range(STAND_IN_SIZE)]
         return {
             "classes": classes,
             "class_to_idx": {name: index for index, name in enumerate(classes)},
-            "samples": [],
-            "imgs": [],
-            "targets": [],
-            "data": [],
+            "samples": samples,
+            "imgs": samples,
+            "targets": list(range(STAND_IN_SIZE)),
+            "data": [None] * STAND_IN_SIZE,
         }

@@ -14,13 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypeGuard
 
-from libcst.metadata import CodePosition, CodeRange
+from libcst.metadata import CodeRange
 from torch import nn
 
 from ftlint.sources import SourceFile
 from ftlint.verify.execution import Execution
 from ftlint.verify.instrument import Construction, Program
 from ftlint.verify.probes import Probes
+from ftlint.verify.simulators import line_span
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,11 +51,6 @@ def _with_parameters(value: object) -> TypeGuard[nn.Module]:
     return isinstance(value, nn.Module) and next(value.parameters(), None) is not None
 
 
-def _line(source: SourceFile, row: int) -> CodeRange:
-    row = row if 0 < row <= len(source.lines()) else 1
-    return CodeRange(CodePosition(row, 0), CodePosition(row, len(source.lines()[row - 1].rstrip())))
-
-
 def find_targets(program: Program, execution: Execution, source: SourceFile) -> list[Target]:
     """The models of one run, in the order they were built."""
     probes = execution.probes
@@ -82,7 +78,9 @@ def find_targets(program: Program, execution: Execution, source: SourceFile) -> 
             row = execution.session.built_at.get(value, 0) or execution.stop_row
             cls = type(value)
             untracked[id(value)] = Construction(
-                execution.names.get(id(value)), f"{cls.__module__}.{cls.__qualname__}", _line(source, row)
+                execution.names.get(id(value)),
+                f"{cls.__module__}.{cls.__qualname__}",
+                line_span(source, row),
             )
             chains[id(value)] = [-len(untracked)]
     parts = {id(part) for model in models.values() for part in model.modules() if part is not model}
