@@ -390,12 +390,16 @@ def _rlimits(limits: Limits) -> tuple[tuple[str, int, int], ...]:
 
 
 def _contain(plan: _Plan) -> None:
-    """In the forked child, before exec: apply every layer this machine allows, report each."""
+    """In the forked child, before exec: apply every layer this machine allows, report each.
+
+    Safe in a threaded parent: it takes no Python lock (no import, no logging), only system
+    calls through the already-loaded libc and ``resource``.
+    """
     notes: list[str] = []
     for step in (_die_with_parent, _namespaces, _limit_resources, _landlock):
         try:
             notes.extend(step(plan))
-        except Exception as error:  # a layer that fails is reported, the run goes on
+        except Exception as error:  # noqa: BLE001 - a layer that fails is reported, the run goes on
             notes.append(f"-{step.__name__.strip('_')}: {error}")
     os.write(plan.status, "\n".join(notes).encode())
 
@@ -417,8 +421,10 @@ def _namespaces(plan: _Plan) -> list[str]:
         if _LIBC.unshare(_CLONE_NEWUSER | flags) < 0:
             second = ctypes.get_errno()
             return [
-                f"-netns: unshare: {errno.errorcode.get(first, first)}, with a user namespace: "
-                f"{errno.errorcode.get(second, second)}: the network is reachable",
+                (
+                    f"-netns: unshare: {errno.errorcode.get(first, first)}, with a user namespace: "
+                    f"{errno.errorcode.get(second, second)}: the network is reachable"
+                ),
                 "-private-shm: no mount namespace",
             ]
         _map_own_ids(os.getuid(), os.getgid())
@@ -509,7 +515,7 @@ def run_contained(
             process = subprocess.Popen(
                 list(argv), cwd=cwd, env=child_env, stdin=subprocess.DEVNULL, stdout=output,
                 stderr=subprocess.STDOUT, pass_fds=(result_write,), start_new_session=True,
-                preexec_fn=lambda: _contain(plan),
+                preexec_fn=lambda: _contain(plan),  # noqa: PLW1509 - see _contain
             )  # fmt: skip
         except BaseException:
             os.close(result_read)
