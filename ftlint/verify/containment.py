@@ -10,7 +10,8 @@ before it executes anything, in this order:
    with the child;
 3. resource limits: address space, core dumps (none), file size, CPU time (a backstop above
    the wall-clock timeout: every core busy for the whole timeout, plus a second);
-4. Landlock, last: every write-like filesystem right the kernel knows is denied outside the work
+4. the capability bounding set emptied but for reading (a root child keeps no other privilege);
+5. Landlock, last: every write-like filesystem right the kernel knows is denied outside the work
    directory (and ``/dev/null``, and the private ``/dev/shm``); TCP bind/connect denied; no
    signals to processes outside the child's domain; no abstract UNIX sockets outside it.
    Reads and execution stay unrestricted.
@@ -146,6 +147,12 @@ _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
 _PR_SET_PDEATHSIG = 1
 _PR_SET_NO_NEW_PRIVS = 38
+_PR_CAPBSET_DROP = 24
+_PR_CAP_AMBIENT = 47
+_PR_CAP_AMBIENT_CLEAR_ALL = 4
+# Capabilities a root child keeps: reading any file (reads are allowed everywhere, and a root
+# user's project may belong to someone else). Writes are Landlock's to deny.
+_KEPT_CAPABILITIES = frozenset({1, 2})  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
 _MS_NOSUID = 0x2
 _MS_NODEV = 0x4
 _MS_REC = 0x4000
@@ -396,7 +403,7 @@ def _contain(plan: _Plan) -> None:
     calls through the already-loaded libc and ``resource``.
     """
     notes: list[str] = []
-    for step in (_die_with_parent, _namespaces, _limit_resources, _landlock):
+    for step in (_die_with_parent, _namespaces, _limit_resources, _drop_capabilities, _landlock):
         try:
             notes.extend(step(plan))
         except Exception as error:  # noqa: BLE001 - a layer that fails is reported, the run goes on
@@ -469,6 +476,28 @@ def _limit_resources(plan: _Plan) -> list[str]:
         except (OSError, ValueError) as error:
             notes.append(f"-{guarantee}: {error}")
     return notes
+
+
+def _drop_capabilities(plan: _Plan) -> list[str]:
+    """Take every capability but reading out of the bounding set, which exec cannot exceed.
+
+    Without this a root child could, say, join the host's network namespace again (setns) or
+    load a kernel module.
+    """
+    if _LIBC is None:
+        return ["-capabilities: not Linux"]
+    with open("/proc/sys/kernel/cap_last_cap", "rb") as last:
+        capabilities = range(int(last.read()) + 1)
+    for capability in capabilities:
+        if (
+            capability not in _KEPT_CAPABILITIES
+            and _LIBC.prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0) < 0
+        ):
+            if ctypes.get_errno() == errno.EPERM and os.geteuid() != 0:
+                break  # an unprivileged process: exec gives it no capabilities anyway
+            _call(-1, f"prctl(PR_CAPBSET_DROP, {capability})")
+    _LIBC.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    return ["+capabilities"]
 
 
 def _landlock(plan: _Plan) -> list[str]:

@@ -28,6 +28,7 @@ from ftlint.verify.containment import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
+QUICK = Limits(timeout=10)
 ABI = landlock_abi()
 needs_landlock = pytest.mark.skipif(ABI < 1, reason=f"the kernel offers no Landlock (ABI {ABI})")
 needs_landlock_scopes = pytest.mark.skipif(
@@ -71,7 +72,7 @@ class Sandbox:
         path.write_text(textwrap.dedent(code).replace("OUTSIDE", repr(str(self.outside))))
         return [sys.executable, str(path)]
 
-    def contained(self, code: str, *, limits: Limits = Limits(timeout=10), **env: str) -> Outcome:
+    def contained(self, code: str, *, limits: Limits = QUICK, **env: str) -> Outcome:
         argv = self.script(code)
         with private_workdir() as workdir:
             return run_contained(
@@ -279,6 +280,23 @@ def test_udp_has_no_network(sandbox: Sandbox) -> None:
         assert server.recv(1) == b"x"
 
 
+@needs_landlock_scopes
+@pytest.mark.skipif(os.geteuid() != 0, reason="only a root child has capabilities to lose")
+def test_a_root_child_keeps_no_privilege_but_reading(sandbox: Sandbox) -> None:
+    code = """
+        print(open("/proc/self/status").read().split("CapBnd:")[1].split()[0])
+        open("/proc/1/ns/net")  # what setns would need to rejoin the host's network
+        """
+    # Bounding set: CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH only (no CAP_SYS_ADMIN for setns);
+    # and Landlock keeps the child off processes outside its domain.
+    lines = sandbox.contained(code).output.splitlines()
+    assert [lines[0], lines[-1]] == [
+        "0000000000000006",
+        "PermissionError: [Errno 13] Permission denied: '/proc/1/ns/net'",
+    ]
+    assert sandbox.plain(code).stdout != "0000000000000006\n"  # twin: uncontained, root keeps all
+
+
 def test_a_busy_loop_times_out(sandbox: Sandbox) -> None:
     outcome = sandbox.contained("while True: pass", limits=Limits(timeout=0.5))
     assert (outcome.timed_out, outcome.returncode, outcome.signal) == (True, None, signal.SIGKILL)
@@ -356,8 +374,10 @@ def test_only_the_first_message_counts(sandbox: Sandbox) -> None:
     )
     assert (outcome.result, last_line(outcome)) == (
         b"first",
-        "RuntimeError: no result channel: FTLINT_RESULT_FD is not set (send_result sends once, "
-        "from a process started by run_contained)",
+        (
+            "RuntimeError: no result channel: FTLINT_RESULT_FD is not set (send_result sends "
+            "once, from a process started by run_contained)"
+        ),
     )
 
 
@@ -472,7 +492,7 @@ def test_every_layer_is_reported(sandbox: Sandbox) -> None:
     assert (outcome.guarantees, outcome.missing) == (
         (
             "pdeathsig", "netns", "private-shm", "rlimit-as", "rlimit-core", "rlimit-fsize",
-            "rlimit-cpu", "landlock-fs", "landlock-tcp", "landlock-signal",
+            "rlimit-cpu", "capabilities", "landlock-fs", "landlock-tcp", "landlock-signal",
             "landlock-abstract-unix", "timeout", "process-group", "env-scrubbed",
         ),
         (),
