@@ -422,6 +422,7 @@ def _namespaces(plan: _Plan) -> list[str]:
     if _LIBC is None:
         return ["-netns: not Linux: the network is reachable"]
     flags = _CLONE_NEWNET | _CLONE_NEWNS
+    uid, gid = os.getuid(), os.getgid()  # read before a user namespace hides them
     if _LIBC.unshare(flags) < 0:
         first = ctypes.get_errno()
         # Unprivileged: a user namespace gives the capabilities for the other two.
@@ -434,7 +435,7 @@ def _namespaces(plan: _Plan) -> list[str]:
                 ),
                 "-private-shm: no mount namespace",
             ]
-        _map_own_ids(os.getuid(), os.getgid())
+        _map_own_ids(uid, gid)
     notes = [f"+netns {os.stat('/proc/self/ns/net').st_ino}"]
     try:
         _call(_LIBC.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None), "mount(MS_PRIVATE)")

@@ -499,6 +499,73 @@ def test_every_layer_is_reported(sandbox: Sandbox) -> None:
     )  # fmt: skip
 
 
+# The parent of the contained run, restricted first the way a container may restrict ftlint.
+RESTRICTED_PARENT = """
+import ctypes, json, os, socket, sys, struct
+from pathlib import Path
+from ftlint.verify.containment import Limits, private_workdir, run_contained
+libc = ctypes.CDLL(None, use_errno=True)
+if sys.argv[1] == "seccomp":  # unshare fails with EPERM, as under Docker's default profile
+    program = struct.pack("HBBI" * 4, 0x20, 0, 0, 0, 0x15, 0, 1, 272, 6, 0, 0, 0x50001, 6, 0, 0, 0x7FFF0000)
+    filters = ctypes.create_string_buffer(program, len(program))
+    fprog = struct.pack("HxxxxxxQ", 4, ctypes.addressof(filters))
+    assert libc.prctl(22, 2, ctypes.c_char_p(fprog)) == 0, ctypes.get_errno()  # PR_SET_SECCOMP, filter
+else:  # without CAP_SYS_ADMIN, as an unprivileged user: a user namespace is needed
+    header, data = struct.pack("Ii", 0x20080522, 0), ctypes.create_string_buffer(24)
+    assert libc.capget(header, data) == 0
+    effective, permitted, inheritable = struct.unpack_from("III", data)
+    struct.pack_into("III", data, 0, effective & ~(1 << 21), permitted & ~(1 << 21), inheritable)
+    assert libc.capset(header, data) == 0
+with private_workdir() as workdir:
+    outcome = run_contained(
+        [sys.executable, "-c", sys.argv[2]], cwd=Path.cwd(), limits=Limits(timeout=10),
+        env={"PYTHONPATH": os.environ["PYTHONPATH"]}, workdir=workdir,
+    )
+print(json.dumps([outcome.guarantees, outcome.missing, outcome.output]))
+"""
+
+
+@needs_landlock
+@pytest.mark.skipif(
+    os.uname().machine != "x86_64" or os.geteuid() != 0,
+    reason="the restricted parent is built for root on x86_64 (seccomp syscall numbers, capset)",
+)
+@pytest.mark.parametrize(
+    ("restriction", "lost", "network"),
+    [
+        (
+            "seccomp",
+            [
+                "netns: unshare: EPERM, with a user namespace: EPERM: the network is reachable",
+                "private-shm: no mount namespace",
+            ],
+            # Landlock alone denies TCP.
+            "PermissionError: [Errno 13] Permission denied",
+        ),
+        ("no CAP_SYS_ADMIN", [], "OSError: [Errno 101] Network is unreachable"),
+    ],
+)
+def test_a_restricted_parent_contains_with_what_is_left(
+    sandbox: Sandbox, restriction: str, lost: list[str], network: str
+) -> None:
+    code = "import os, socket; print(os.getuid()); socket.create_connection(('127.0.0.1', 9))"
+    code = (
+        code
+        if lost
+        else code.replace(
+            "create_connection(", "socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', "
+        )
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", RESTRICTED_PARENT, restriction.split()[0], code],
+        env=sandbox.env, capture_output=True, text=True, timeout=30, check=True,
+    )  # fmt: skip
+    guarantees, missing, output = json.loads(run.stdout)
+    lines = output.splitlines()
+    assert (missing, lines[0], lines[-1]) == (lost, "0", network)
+    assert ("netns" in guarantees, "landlock-fs" in guarantees) == (not lost, True)
+
+
 @pytest.mark.parametrize(
     ("abi", "missing"),
     [
