@@ -446,6 +446,7 @@ def test_secrets_are_not_passed_on(sandbox: Sandbox) -> None:
 
 def test_the_environment_points_into_the_workdir(tmp_path: Path) -> None:
     work = tmp_path / "work"
+    work.mkdir()
     env = contained_environment(
         {"HOME": "/home/u", "PATH": "/bin", "HF_TOKEN": "x", "WANDB_MODE": "online"}, work
     )
@@ -468,7 +469,7 @@ def test_the_environment_points_into_the_workdir(tmp_path: Path) -> None:
         "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
         "WANDB_MODE": "offline", "DO_NOT_TRACK": "1",
     }  # fmt: skip
-    assert all((work / relative).is_dir() for relative in directories.values())
+    assert sorted(os.listdir(work)) == ["home", "tmp"]  # the others are made by what uses them
     # A hub cache the user chose is kept.
     kept = contained_environment({"HOME": "/home/u", "HF_HOME": "/data/hf"}, work)
     assert (kept["HF_HOME"], "HF_HUB_CACHE" in kept) == ("/data/hf", False)
