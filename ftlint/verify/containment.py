@@ -563,7 +563,7 @@ def run_contained(
                 os.close(descriptor)
         applied = _read_status(status_read)
         try:
-            result, timed_out = _wait(process.pid, result_read, start + limits.timeout)
+            result, timed_out = _wait(process, result_read, start + limits.timeout)
         finally:
             _kill_all(process.pid, applied.get("netns"))
             process.wait()
@@ -658,7 +658,9 @@ def _drain(descriptor: int, frame: _Frame) -> None:
             return
 
 
-def _wait(pid: int, result: int, deadline: float) -> tuple[bytes | None, bool]:
+def _wait(
+    process: subprocess.Popen[bytes], result: int, deadline: float
+) -> tuple[bytes | None, bool]:
     """Read the result channel until the child exits (True: it did not by ``deadline``).
 
     The channel is closed once its message is read, so a child writing more gets EPIPE instead
@@ -666,7 +668,7 @@ def _wait(pid: int, result: int, deadline: float) -> tuple[bytes | None, bool]:
     """
     frame = _Frame()
     os.set_blocking(result, False)
-    exited = _ExitWatcher(pid)
+    exited = _ExitWatcher(process)
     try:
         with selectors.DefaultSelector() as selector:
             selector.register(result, selectors.EVENT_READ)
@@ -691,18 +693,23 @@ def _wait(pid: int, result: int, deadline: float) -> tuple[bytes | None, bool]:
 
 
 class _ExitWatcher:
-    """Whether a child exited, without reaping it: a pidfd on Linux, else waitid(WNOWAIT)."""
+    """Whether a child exited, without reaping it (a pidfd on Linux, else waitid(WNOWAIT)), so
+    its pid, which is its process group's id, is not reused before the group is killed. Where
+    neither exists (macOS before Python 3.13) it is reaped, and the group killed just after."""
 
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
         self.descriptor: int | None = None
         with contextlib.suppress(AttributeError, OSError):
-            self.descriptor = os.pidfd_open(pid)
+            self.descriptor = os.pidfd_open(process.pid)
 
     def done(self) -> bool:
         if self.descriptor is not None:
             return bool(select.select([self.descriptor], [], [], 0)[0])
-        return os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+        if hasattr(os, "waitid"):
+            options = os.WEXITED | os.WNOHANG | os.WNOWAIT
+            return os.waitid(os.P_PID, self.process.pid, options) is not None
+        return self.process.poll() is not None
 
     def close(self) -> None:
         if self.descriptor is not None:
