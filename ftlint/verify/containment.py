@@ -165,6 +165,8 @@ _O_PATH = getattr(os, "O_PATH", 0)
 
 @dataclass(frozen=True)
 class Limits:
+    """What the child may use."""
+
     timeout: float = 120.0  # wall clock, seconds
     memory: int = 4 * 1024**3  # address space (RLIMIT_AS), bytes
     file_size: int = 1024**3  # largest file the child may write (RLIMIT_FSIZE), bytes
@@ -173,9 +175,10 @@ class Limits:
 
 @dataclass(frozen=True)
 class Outcome:
-    result: (
-        bytes | None
-    )  # the first message on the result channel (None: none, cut short, too long)
+    """How a contained run ended."""
+
+    # The first message on the result channel (None: none, cut short, or over RESULT_CAP).
+    result: bytes | None
     returncode: int | None  # the exit status; None when a signal ended the child
     timed_out: bool  # killed by us at the timeout
     signal: int | None  # the signal that ended the child, if any (SIGKILL when timed out)
@@ -218,7 +221,8 @@ def _remove_tree(path: Path) -> None:
         for name in subdirectories:
             child = os.path.join(directory, name)
             if not os.path.islink(child):
-                os.chmod(child, 0o700)
+                with contextlib.suppress(OSError):
+                    os.chmod(child, 0o700)
     shutil.rmtree(path, ignore_errors=True)
 
 
@@ -314,13 +318,15 @@ def landlock_abi() -> int:
     return max(int(version), 0)
 
 
+_OLD = "or older than 5.13"
+_UNCONFINED = "file writes are not confined"
+
+
 def _landlock_missing(abi: int) -> tuple[str, ...]:
     if _LIBC is None:
         return (f"landlock: not Linux ({sys.platform}): file writes and network are not confined",)
     if abi < 1:
-        return (
-            "landlock: the kernel offers no Landlock ABI (disabled, or older than 5.13): file writes are not confined",
-        )
+        return (f"landlock: the kernel offers no Landlock ABI (disabled, {_OLD}): {_UNCONFINED}",)
     missing = []
     if abi < 4:
         missing.append(f"landlock-tcp: Landlock ABI {abi} < 4")
@@ -370,8 +376,8 @@ def _allow_beneath(ruleset: int, path: str, rights: int) -> None:
         rule = _PathBeneathAttr(allowed_access=rights, parent_fd=descriptor)
         _call(
             _LIBC.syscall(
-                _SYS_LANDLOCK_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(_LANDLOCK_RULE_PATH_BENEATH),
-                ctypes.byref(rule), ctypes.c_uint32(0),
+                _SYS_LANDLOCK_ADD_RULE, ctypes.c_int(ruleset),
+                ctypes.c_int(_LANDLOCK_RULE_PATH_BENEATH), ctypes.byref(rule), ctypes.c_uint32(0),
             ),
             f"landlock_add_rule {path}",
         )  # fmt: skip
@@ -521,7 +527,7 @@ def _landlock(plan: _Plan) -> list[str]:
 def run_contained(
     argv: Sequence[str], *, cwd: Path, limits: Limits, env: Mapping[str, str], workdir: Path
 ) -> Outcome:
-    """Run ``argv`` contained (see the module's docstring) and wait for it, at most ``limits.timeout``.
+    """Run ``argv`` contained (see the module's docstring); wait at most ``limits.timeout``.
 
     ``workdir`` is the only directory the child may write to (make it with
     :func:`private_workdir`); the child's environment is :func:`contained_environment` of ``env``
@@ -598,7 +604,9 @@ def _ruleset_for(workdir: Path, abi: int) -> int:
 
 
 def _read_status(descriptor: int) -> dict[str, str]:
-    """What the child applied ({name: detail}) and could not ({"-name": why}); closes ``descriptor``."""
+    """What the child applied ({name: detail}) and could not ({"-name": why}).
+
+    Closes ``descriptor``."""
     chunks = []
     try:
         while chunk := os.read(descriptor, 65536):

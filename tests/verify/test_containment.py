@@ -224,7 +224,8 @@ def test_signals_to_the_parent_are_denied(sandbox: Sandbox) -> None:
     outcome = sandbox.contained(
         """
         import subprocess, sys, time
-        subprocess.run([sys.executable, "-c", "import os, signal; os.kill(os.getppid(), signal.SIGTERM)"])
+        kill = "import os, signal; os.kill(os.getppid(), signal.SIGTERM)"
+        subprocess.run([sys.executable, "-c", kill])
         time.sleep(5)
         """
     )
