@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -163,34 +164,47 @@ def test_the_workdir_is_writable_and_every_file_readable(sandbox: Sandbox) -> No
     assert (outcome.result, outcome.returncode, outcome.output) == (b"[1, 2]t", 0, "")
 
 
-@needs_landlock
-def test_the_hub_cache_is_read_not_written(sandbox: Sandbox) -> None:
+@pytest.fixture
+def hub_cache(sandbox: Sandbox) -> Iterator[Path]:
+    """A model's config in the parent's default Hugging Face hub cache, as a download leaves it."""
     hub = sandbox.home / ".cache" / "huggingface" / "hub"
-    hub.mkdir(parents=True)
-    (hub / "config.json").write_text("{}")
+    model = hub / "models--tiny--bert"
+    (model / "snapshots" / "abc").mkdir(parents=True)
+    (model / "refs").mkdir()
+    (model / "refs" / "main").write_text("abc")
+    (model / "snapshots" / "abc" / "config.json").write_text('{"hidden_size": 64}')
+    yield hub
+    shutil.rmtree(sandbox.home / ".cache")
+
+
+def test_cached_hub_files_are_found_offline(sandbox: Sandbox, hub_cache: Path) -> None:
+    code = """
+        import huggingface_hub
+        print(open(huggingface_hub.hf_hub_download("tiny/bert", "config.json")).read())
+        """
+    outcome = sandbox.contained(code)
+    assert (outcome.returncode, outcome.output) == (0, '{"hidden_size": 64}')
+    # Twin: with a hub cache of its own (an empty one) the same download finds nothing.
+    outcome = sandbox.contained(code, HF_HOME=str(sandbox.root / "empty"))
+    assert last_line(outcome).startswith("huggingface_hub.errors.LocalEntryNotFoundError:")
+
+
+@needs_landlock
+def test_the_hub_cache_is_read_not_written(sandbox: Sandbox, hub_cache: Path) -> None:
     code = """
         import os
         from pathlib import Path
-        hub = Path(os.environ["HF_HUB_CACHE"])
-        print(hub.joinpath("config.json").read_text())
-        hub.joinpath("new").write_text("x")
+        Path(os.environ["HF_HUB_CACHE"], "new").write_text("x")
         """
     outcome = sandbox.contained(code)
-    assert (outcome.output.splitlines()[0], last_line(outcome), sorted(os.listdir(hub))) == (
-        "{}",
-        f"PermissionError: [Errno 13] Permission denied: '{hub / 'new'}'",
-        ["config.json"],
+    assert (last_line(outcome), sorted(os.listdir(hub_cache))) == (
+        f"PermissionError: [Errno 13] Permission denied: '{hub_cache / 'new'}'",
+        ["models--tiny--bert"],
     )
     # Twin: uncontained (HF_HUB_CACHE set by hand) the write lands in the parent's HOME.
-    sandbox.env["HF_HUB_CACHE"] = str(hub)
+    sandbox.env["HF_HUB_CACHE"] = str(hub_cache)
     sandbox.plain(code)
-    assert sorted(os.listdir(hub)) == ["config.json", "new"]
-    (hub / "new").unlink()
-    for directory in (hub, hub.parent, hub.parent.parent):
-        for entry in directory.iterdir():
-            if entry.name == "config.json":
-                entry.unlink()
-        directory.rmdir()
+    assert sorted(os.listdir(hub_cache)) == ["models--tiny--bert", "new"]
 
 
 @needs_landlock
