@@ -744,7 +744,11 @@ def _kill_namespace(inode: int) -> bool:
                 # The pidfd pins the process: checked again through it, then killed, so a pid
                 # reused in between is never hit.
                 handle = os.pidfd_open(int(name))
-            except OSError:
+            except OSError as error:
+                if error.errno == errno.ENOSYS:  # Linux before 5.3: no pidfd, a plain kill
+                    with contextlib.suppress(OSError):
+                        os.kill(int(name), signal.SIGKILL)
+                        killed = True
                 continue
             try:
                 if _in_namespace(name, inode):
