@@ -618,3 +618,23 @@ def test_private_workdir_is_removed_whatever_is_left(tmp_path: Path) -> None:
         locked.chmod(0o500)
         locked.parent.chmod(0o000)
     assert (workdir.exists(), tmp_path.stat().st_mode & 0o777) == (False, 0o755)
+
+
+def test_the_module_needs_only_the_standard_library() -> None:
+    probe = (
+        "import sys\nbefore = set(sys.modules)\nimport ftlint.verify.containment\n"
+        "print(sorted({name.split('.')[0] for name in set(sys.modules) - before}"
+        " - set(sys.stdlib_module_names) - {'ftlint'}))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe], env={"PYTHONPATH": str(REPO)}, capture_output=True,
+        text=True, timeout=30, check=True,
+    )  # fmt: skip
+    assert run.stdout == "[]\n"
+    # Twin: the same probe does see a third-party import.
+    probe = probe.replace("containment\n", "containment, torch\n")
+    run = subprocess.run(
+        [sys.executable, "-c", probe], env={"PYTHONPATH": str(REPO)}, capture_output=True,
+        text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert "'torch'" in run.stdout
