@@ -632,9 +632,9 @@ def test_the_module_needs_only_the_standard_library() -> None:
     )  # fmt: skip
     assert run.stdout == "[]\n"
     # Twin: the same probe does see a third-party import.
-    probe = probe.replace("containment\n", "containment, torch\n")
+    probe = probe.replace("containment\n", "containment, pytest\n")
     run = subprocess.run(
         [sys.executable, "-c", probe], env={"PYTHONPATH": str(REPO)}, capture_output=True,
-        text=True, timeout=60, check=True,
+        text=True, timeout=30, check=True,
     )  # fmt: skip
-    assert "'torch'" in run.stdout
+    assert "'pytest'" in run.stdout
