@@ -55,7 +55,7 @@ needs_netns = pytest.mark.skipif(
 
 
 class Sandbox:
-    """A script in ``tmp_path``, run contained (work directory ``work``) or plainly."""
+    """A script in ``tmp_path``, run contained (in a fresh private work directory) or plainly."""
 
     def __init__(self, tmp_path: Path) -> None:
         self.root = tmp_path
