@@ -26,7 +26,7 @@ from ftlint.engine import analyze, triaged
 from ftlint.sources import SourceFile, read_source
 from ftlint.verify.checks.ft102_other_reading_differs import OtherReadingDiffers
 from ftlint.verify.containment import send_result
-from ftlint.verify.extract import Note
+from ftlint.verify.syntax import Note
 from ftlint.verify.shadow import Shadow
 from ftlint.verify.wire import (
     ChildResult,

@@ -32,7 +32,7 @@ import torch.utils.model_zoo
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from ftlint.verify.extract import Note
+from ftlint.verify.syntax import Note
 from ftlint.verify.probes import SkippedCheckpoint
 from ftlint.verify.stand_ins import StandIn
 
@@ -536,10 +536,11 @@ def _patch_torchvision_datasets(module: types.ModuleType) -> None:
 
     for cls in [VisionDataset, *_subclasses(VisionDataset)]:
         if "__init__" in vars(cls):
-            cls.__init__ = stand_in_on_failure(cls.__init__)  # type: ignore[method-assign]  # a wrapper with the same signature
+            cls.__init__ = stand_in_on_failure(cls.__init__)
 
 
 def _subclasses(cls: type) -> Iterator[type]:
+    subclass: type
     for subclass in cls.__subclasses__():
         yield subclass
         yield from _subclasses(subclass)

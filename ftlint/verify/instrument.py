@@ -43,7 +43,7 @@ from ftlint.analysis.freeze import (
 from ftlint.analysis.imports import ImportMap, dotted_name
 from ftlint.analysis.nodes import find_all, one_line
 from ftlint.rules.ft001_ambiguous_freeze_condition import AmbiguousFreezeCondition
-from ftlint.verify.extract import (
+from ftlint.verify.syntax import (
     assigned_names,
     name_use,
     qualified_callee,
@@ -64,6 +64,7 @@ _STATE_DICT_VIEWS = {"items": (0,), "keys": ()}
 _NEVER_FLAGS = frozenset(dir(builtins)) | {PROBES}
 
 TestKind = Literal["substring", "prefix", "suffix", "equal"]
+_Node = TypeVar("_Node", bound=cst.CSTNode)
 _Tested = TypeVar("_Tested", cst.IfExp, cst.While, cst.CompIf)
 SiteKind = Literal["iterator", "call", "attribute", "helper", "value"]
 
@@ -275,8 +276,8 @@ class _Instrumenter(cst.CSTTransformer):
         return super().on_visit(node)
 
     def on_leave(
-        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
-    ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
+        self, original_node: _Node, updated_node: _Node
+    ) -> _Node | cst.RemovalSentinel | cst.FlattenSentinel[_Node]:
         if self._statements and self._statements[-1] is original_node:
             self._statements.pop()
         if self._freeze is original_node:

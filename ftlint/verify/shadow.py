@@ -66,9 +66,9 @@ class Shadow:
                 return
             original_makedirs(self.for_write(name), mode, exist_ok)
 
-        builtins.open = io.open = open_  # type: ignore[assignment]  # same signature, redirected
+        builtins.open = io.open = open_
         os.mkdir = mkdir
-        os.makedirs = makedirs  # type: ignore[assignment]  # same signature, redirected
+        os.makedirs = makedirs
         self._exists_patch(os.path, "exists")
         self._exists_patch(os.path, "isdir")
         self._exists_patch(os.path, "isfile")

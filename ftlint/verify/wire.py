@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ftlint.diagnostics import Diagnostic, Location
 from ftlint.runtime.report import (
@@ -68,6 +68,9 @@ class ChildResult:
     error: str | None = None  # why the file could not be verified
 
 
+_Built = TypeVar("_Built")
+
+
 class WireError(ValueError):
     """The child's message is not a verification."""
 
@@ -93,7 +96,7 @@ def _tuples(value: Any) -> Any:
     return tuple(map(_tuples, value)) if isinstance(value, list) else value
 
 
-def _build(cls: type, data: Any, **nested: Any) -> Any:
+def _build(cls: type[_Built], data: Any, **nested: Any) -> _Built:
     if not isinstance(data, dict):
         raise WireError(f"expected an object for {cls.__name__}")
     values = {key: _tuples(value) for key, value in data.items()}
