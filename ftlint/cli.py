@@ -274,6 +274,9 @@ class _ScriptArguments(click.Command):
               help="Seconds a run may take before it is stopped.")  # fmt: skip
 @click.option("--memory", type=click.IntRange(min=256), default=4096, show_default=True,
               help="Address space a run may use, in MiB.")  # fmt: skip
+@click.option("--fetch-configs", is_flag=True,
+              help="Fetch the config.json of Hugging Face models missing from the local cache"
+              " (configuration files only, never weights).")  # fmt: skip
 @click.option("--select", multiple=True, help="Codes or prefixes to enable (default: FT0 and FT1).")
 @click.option("--ignore", multiple=True, help="Codes or prefixes to disable.")
 @click.option("--extend-select", multiple=True, help="Codes to enable on top of `select`.")
@@ -290,6 +293,7 @@ def verify(
     pins: tuple[str, ...],
     timeout: float,
     memory: int,
+    fetch_configs: bool,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     extend_select: tuple[str, ...],
@@ -318,5 +322,6 @@ def verify(
             args=script_args,
             timeout=timeout,
             memory=memory,
+            fetch_configs=fetch_configs,
         )
     )

@@ -30,47 +30,12 @@ from ftlint.verify.syntax import Note
 from ftlint.verify.shadow import Shadow
 from ftlint.verify.wire import (
     ChildResult,
+    Spec,
     ModelSummary,
     ScenarioCounts,
     SimulationSummary,
     encode,
 )
-
-
-@dataclass(frozen=True)
-class Spec:
-    path: str
-    display_path: str
-    module: str | None
-    args: tuple[str, ...]
-    pins: Mapping[str, object]
-    selected: frozenset[str]
-    workdir: str  # the private directory writes go to
-
-    @classmethod
-    def read(cls, path: Path) -> Spec:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(
-            data["path"],
-            data["display_path"],
-            data["module"],
-            tuple(data["args"]),
-            data["pins"],
-            frozenset(data["selected"]),
-            data["workdir"],
-        )
-
-    def write(self, path: Path) -> None:
-        data = {
-            "path": self.path,
-            "display_path": self.display_path,
-            "module": self.module,
-            "args": list(self.args),
-            "pins": dict(self.pins),
-            "selected": sorted(self.selected),
-            "workdir": self.workdir,
-        }
-        path.write_text(json.dumps(data), encoding="utf-8")
 
 
 def _summaries(verification: Any, source: SourceFile) -> list[ModelSummary]:
@@ -193,6 +158,7 @@ def verify_entry(spec: Spec) -> ChildResult:
     ]
     if execution.stopped is not None:
         result.stopped = f"{source.where(execution.stop_row)}: {execution.stopped}"
+    result.missing_config = execution.missing_config
     if execution.failure is not None:
         result.error = execution.failure + (
             "; the models built before it are shown as they stood" if result.models else ""

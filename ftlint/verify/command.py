@@ -65,6 +65,7 @@ def run_verify(
     args: Sequence[str] = (),
     timeout: float = 120,
     memory: int = 4096,
+    fetch_configs: bool = False,
 ) -> int:
     """Verify ``paths`` (or ``module``, whose file is ``paths[0]``), print the result, return
     the exit code."""
@@ -80,9 +81,20 @@ def run_verify(
 
     limits = Limits(timeout=timeout, memory=memory * 2**20)
     if module is not None:
-        results = [verify_file(paths[0], settings, enabled, pins, limits, module=module, args=args)]
+        results = [
+            verify_file(
+                paths[0],
+                settings,
+                enabled,
+                pins,
+                limits,
+                module=module,
+                args=args,
+                fetch_configs=fetch_configs,
+            )
+        ]
     else:
-        results = verify_paths(paths, settings, enabled, pins, limits, args)
+        results = verify_paths(paths, settings, enabled, pins, limits, args, fetch_configs)
     _output(results, output_format, color)
     if has_errors(results):
         return EXIT_ERROR

@@ -46,6 +46,7 @@ class Execution:
     stopped: str | None = None  # what training step it stopped at; None: the script ended
     stop_row: int = 0
     failure: str | None = None  # where and why the script failed
+    missing_config: str | None = None  # the Hugging Face id whose configuration is not here
     names: dict[int, str] = field(default_factory=dict)  # id(module) -> the variable holding it
 
     @property
@@ -121,12 +122,12 @@ def run_program(
             )
     except MissingConfig as missing:
         tb = missing.__traceback__
+        execution.missing_config = missing.name
         execution.failure = (
-            f"{_at(missing, entry.path, where)}: the configuration of {missing.name!r} is not on"
-            f" this machine ({missing.detail.splitlines()[0]}); verify builds Hugging Face models"
-            " from their config.json only: put it in the local Hugging Face cache with"
-            f" `huggingface-cli download {missing.name} config.json`, or rerun with"
-            " --fetch-configs to let verify fetch configuration files (never weights)"
+            f"{_at(missing, entry.path, where)}: {missing.name!r} has no config.json on this"
+            " machine, and verify builds Hugging Face models from their configuration only:"
+            f" `huggingface-cli download {missing.name} config.json` puts it in the local cache,"
+            " or rerun with --fetch-configs (configuration files only, never weights)"
         )
     except BaseException as error:  # noqa: BLE001 - any failure of the user's code is reported
         tb = error.__traceback__

@@ -367,10 +367,9 @@ def _hf_from_pretrained(original: Any) -> Any:
 class MissingConfig(RuntimeError):
     """A Hugging Face model's configuration is not on this machine."""
 
-    def __init__(self, name: str, detail: str) -> None:
+    def __init__(self, name: str) -> None:
         super().__init__(name)
         self.name = name
-        self.detail = detail
 
 
 def _patch_transformers(module: types.ModuleType) -> None:
@@ -386,7 +385,7 @@ def _config_or_missing(original: Any) -> Any:
         try:
             return function(cls, name, *args, **kwargs)
         except OSError as error:
-            raise MissingConfig(str(name), str(error)) from None
+            raise MissingConfig(str(name)) from error
 
     return classmethod(from_pretrained)
 
@@ -429,7 +428,7 @@ def _stand_in_on_failure(original: Callable[..., Any], kind: str) -> Callable[..
     def from_pretrained(*args: Any, **kwargs: Any) -> Any:
         try:
             return original(*args, **kwargs)
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, MissingConfig) as error:
             name = next((a for a in args if isinstance(a, (str,))), "?")
             return _current().stand_in(
                 f"{kind} {name!r} is not on this machine ({type(error).__name__})",

@@ -8,6 +8,7 @@ reads back what the runs showed (:mod:`ftlint.verify.wire`). Whatever ends the c
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import sys
@@ -24,7 +25,15 @@ from ftlint.input_checks import UnreadableFile
 from ftlint.runner import display_path, selected_for
 from ftlint.sources import SourceError, SourceFile, read_source
 from ftlint.verify.containment import Limits, Outcome, private_workdir, run_contained
-from ftlint.verify.wire import ModelSummary, SimulationSummary, WireError, decode
+from ftlint.verify.hub import HubError, fetch_config
+from ftlint.verify.wire import (
+    ChildResult,
+    ModelSummary,
+    SimulationSummary,
+    Spec,
+    WireError,
+    decode,
+)
 
 __all__ = ["FileVerification", "ModelSummary", "SimulationSummary", "verify_file", "verify_paths"]
 
@@ -57,9 +66,12 @@ def verify_file(
     *,
     module: str | None = None,
     args: Sequence[str] = (),
+    fetch_configs: bool = False,
 ) -> FileVerification:
     """The static findings of ``path``, then what its contained runs show: the file run as a
-    script, or as ``module`` (``-m``), with ``args`` as its command line."""
+    script, or as ``module`` (``-m``), with ``args`` as its command line. With
+    ``fetch_configs``, a Hugging Face configuration the run misses is fetched (config.json only)
+    and the run starts again."""
     limits = limits or Limits()
     shown = display_path(path)
     try:
@@ -75,18 +87,36 @@ def verify_file(
         result.error = "the file does not parse"
         return result
     result.diagnostics = [d for d in analysis.diagnostics(selected) if d.code not in _RUNTIME_CODES]
-    from ftlint.verify.child import Spec
+    spec = Spec(
+        str(path.resolve()), shown, module, tuple(args), dict(pins), frozenset(selected), ""
+    )
+    fetched: list[str] = []
+    while True:
+        outcome, child = _run_child(spec, limits)
+        name = child.missing_config
+        if not fetch_configs or name is None or name in fetched:
+            break
+        try:
+            fetch_config(name)
+        except HubError as error:
+            child.error = f"{child.error}; --fetch-configs could not fetch it: {error}"
+            break
+        fetched.append(name)
+    result.models, result.simulations = child.models, child.simulations
+    result.diagnostics = sorted([*result.diagnostics, *child.diagnostics], key=lambda d: d.sort_key)
+    result.notes = [
+        *(f"fetched the configuration of {name!r} (--fetch-configs)" for name in fetched),
+        *child.notes,
+        *(f"not enforced here: {missing}" for missing in outcome.missing),
+    ]
+    result.stopped, result.error = child.stopped, child.error
+    return result
 
+
+def _run_child(spec: Spec, limits: Limits) -> tuple[Outcome, ChildResult]:
+    """One contained child run of ``spec``, and what it sent back (or why it sent nothing)."""
     with private_workdir() as workdir:
-        spec = Spec(
-            str(path.resolve()),
-            shown,
-            module,
-            tuple(args),
-            dict(pins),
-            frozenset(selected),
-            str(workdir),
-        )
+        spec = dataclasses.replace(spec, workdir=str(workdir))
         spec.write(workdir / "spec.json")
         outcome = run_contained(
             [sys.executable, "-m", "ftlint.verify.child", str(workdir / "spec.json")],
@@ -95,23 +125,12 @@ def verify_file(
             env=os.environ,
             workdir=workdir,
         )
-    _read_outcome(outcome, limits, result)
-    return result
-
-
-def _read_outcome(outcome: Outcome, limits: Limits, result: FileVerification) -> None:
     if outcome.result is None:
-        result.error = _why_no_result(outcome, limits)
-        return
+        return outcome, ChildResult(error=_why_no_result(outcome, limits))
     try:
-        child = decode(outcome.result)
+        return outcome, decode(outcome.result)
     except WireError as error:
-        result.error = f"the run sent back no verification ({error})"
-        return
-    result.models, result.simulations = child.models, child.simulations
-    result.diagnostics = sorted([*result.diagnostics, *child.diagnostics], key=lambda d: d.sort_key)
-    result.notes = child.notes + [f"not enforced here: {missing}" for missing in outcome.missing]
-    result.stopped, result.error = child.stopped, child.error
+        return outcome, ChildResult(error=f"the run sent back no verification ({error})")
 
 
 def _why_no_result(outcome: Outcome, limits: Limits) -> str:
@@ -138,9 +157,10 @@ def verify_paths(
     pins: Mapping[str, object],
     limits: Limits | None = None,
     args: Sequence[str] = (),
+    fetch_configs: bool = False,
 ) -> list[FileVerification]:
     return [
-        verify_file(path, settings, enabled, pins, limits, args=args)
+        verify_file(path, settings, enabled, pins, limits, args=args, fetch_configs=fetch_configs)
         for path in discover(paths, settings)
     ]
 

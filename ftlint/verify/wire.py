@@ -1,4 +1,5 @@
-"""What verify's child process sends back: one file's verification, as JSON.
+"""What verify's parent and child processes tell each other: what to run (:class:`Spec`), and
+what the runs showed (:class:`ChildResult`), as JSON.
 
 JSON, not pickle: the parent must never execute anything the child (the user's code) could have
 shaped. Decoding checks types as it rebuilds the dataclasses, so a malformed message is an error,
@@ -8,6 +9,7 @@ never a crash further on.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
@@ -66,6 +68,43 @@ class ChildResult:
     notes: list[str] = field(default_factory=list)
     stopped: str | None = None  # where the as-written run stopped, and at what
     error: str | None = None  # why the file could not be verified
+    missing_config: str | None = None  # a Hugging Face id whose config.json is not here
+
+
+@dataclass(frozen=True)
+class Spec:
+    path: str
+    display_path: str
+    module: str | None
+    args: tuple[str, ...]
+    pins: Mapping[str, object]
+    selected: frozenset[str]
+    workdir: str  # the private directory writes go to
+
+    @classmethod
+    def read(cls, path: Path) -> Spec:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(
+            data["path"],
+            data["display_path"],
+            data["module"],
+            tuple(data["args"]),
+            data["pins"],
+            frozenset(data["selected"]),
+            data["workdir"],
+        )
+
+    def write(self, path: Path) -> None:
+        data = {
+            "path": self.path,
+            "display_path": self.display_path,
+            "module": self.module,
+            "args": list(self.args),
+            "pins": dict(self.pins),
+            "selected": sorted(self.selected),
+            "workdir": self.workdir,
+        }
+        path.write_text(json.dumps(data), encoding="utf-8")
 
 
 _Built = TypeVar("_Built")
@@ -87,6 +126,7 @@ def encode(result: ChildResult) -> bytes:
             "notes": result.notes,
             "stopped": result.stopped,
             "error": result.error,
+            "missing_config": result.missing_config,
         },
         default=repr,
     ).encode()
@@ -159,4 +199,5 @@ def decode(payload: bytes) -> ChildResult:
         notes=[str(note) for note in data.get("notes", [])],
         stopped=data.get("stopped"),
         error=data.get("error"),
+        missing_config=data.get("missing_config"),
     )
