@@ -8,14 +8,13 @@ waiting for its threads.
 """
 
 from __future__ import annotations
+import __future__
 
-import json
 import os
 import re
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +25,14 @@ from ftlint.engine import analyze, triaged
 from ftlint.sources import SourceFile, read_source
 from ftlint.verify.checks.ft102_other_reading_differs import OtherReadingDiffers
 from ftlint.verify.containment import send_result
-from ftlint.verify.syntax import Note
 from ftlint.verify.shadow import Shadow
+from ftlint.verify.syntax import Note
 from ftlint.verify.wire import (
     ChildResult,
-    Spec,
     ModelSummary,
     ScenarioCounts,
     SimulationSummary,
+    Spec,
     encode,
 )
 
@@ -111,6 +110,23 @@ def _simulate(verified: Any, result: ChildResult) -> None:
             notes.append(Note(0, f"simulation failed: {type(error).__name__}: {error}"))
 
 
+_FUTURE_IMPORT = re.compile(
+    r"^from\s+__future__\s+import\s+\(?([\w\s,]+?)\)?\s*(#.*)?$", re.MULTILINE
+)
+
+
+def _compiled(code: str, filename: str) -> Any:
+    """The program compiled. A notebook compiles its cells one by one, so a ``from __future__``
+    import may open any cell: such imports become compiler flags (rows unchanged)."""
+    flags = 0
+    for match in _FUTURE_IMPORT.finditer(code):
+        for feature in match.group(1).replace(",", " ").split():
+            flags |= getattr(__future__, feature).compiler_flag
+    if flags:
+        code = _FUTURE_IMPORT.sub("pass", code)
+    return compile(code, filename, "exec", flags=flags, dont_inherit=True)
+
+
 def verify_entry(spec: Spec) -> ChildResult:
     """Run the entry point in every scenario; the models, runtime findings and notes."""
     from ftlint.verify.execution import Entry, run_program
@@ -126,7 +142,7 @@ def verify_entry(spec: Spec) -> ChildResult:
     if not isinstance(analysis, FileAnalysis):
         return ChildResult(error="the file does not parse")
     program = build_program(analysis, frozenset(name for name in spec.pins if name.isidentifier()))
-    code = compile(program.code, spec.path, "exec")
+    code = _compiled(program.code, spec.path)
     Shadow(spec.workdir).install()
     on_meta = install()
     entry = Entry(spec.path, spec.module, spec.args)

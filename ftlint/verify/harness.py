@@ -32,9 +32,9 @@ import torch.utils.model_zoo
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from ftlint.verify.syntax import Note
 from ftlint.verify.probes import SkippedCheckpoint
 from ftlint.verify.stand_ins import StandIn
+from ftlint.verify.syntax import Note
 
 # torch.nn.init functions that fill a tensor in place (modules call them as `init.<name>`).
 _INIT_FUNCTIONS = (

@@ -19,4 +19,6 @@ def fetch_config(name: str) -> str:
         return hf_hub_download(name, "config.json")
     except Exception as error:  # noqa: BLE001 - the hub's errors are many; each is reported
         first = str(error).strip().splitlines()
-        raise HubError(f"{type(error).__name__}: {first[0] if first else ''}".rstrip(": ")) from None
+        raise HubError(
+            f"{type(error).__name__}: {first[0] if first else ''}".rstrip(": ")
+        ) from None

@@ -208,5 +208,3 @@ def statement_blocks(statement: cst.BaseStatement) -> list[cst.IndentedBlock] | 
         return None
     indented = [block for block in blocks if isinstance(block, cst.IndentedBlock)]
     return indented if len(indented) == len(blocks) else None
-
-

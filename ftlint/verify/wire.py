@@ -9,9 +9,9 @@ never a crash further on.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from ftlint.diagnostics import Diagnostic, Location

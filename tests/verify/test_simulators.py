@@ -6,6 +6,7 @@ from ftlint.verify import simulators
 from ftlint.verify.runtime_check import SimulatedCheck
 from ftlint.verify.simulators import SimulationInput, TargetSimulator
 
+
 def _simulate(run: SimulationInput) -> None:
     pass
 
