@@ -179,6 +179,12 @@ def verify_entry(spec: Spec) -> ChildResult:
         result.error = execution.failure + (
             "; the models built before it are shown as they stood" if result.models else ""
         )
+    elif not result.models and result.stopped is not None:
+        result.error = (
+            f"the run reached training ({result.stopped}) before it built any model: verify stops"
+            " at the first backward(), optimizer step or DataLoader iteration; if the script looks"
+            " at its data first, run verify on a copy that builds the model before"
+        )
     elif not result.models:
         result.error = (
             "no model found: nothing this file ran built a torch.nn.Module with parameters;"

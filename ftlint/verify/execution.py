@@ -9,7 +9,6 @@ the script, or where the script fails; whichever it is, the run says so and wher
 from __future__ import annotations
 
 import builtins
-import gc
 import importlib
 import os
 import sys
@@ -140,8 +139,7 @@ def run_program(
         if saved[2] is not None:
             sys.modules["__main__"] = saved[2]
     execution.names = _names(_script_frames(tb, entry.path), namespace)
-    del tb
-    gc.collect()  # what the script dropped is not a model of it
+    del tb  # its frames hold the script's locals: models dropped since are freed by refcount
     return execution
 
 
