@@ -9,6 +9,7 @@ waiting for its threads.
 
 from __future__ import annotations
 import __future__
+import ast
 
 import os
 import re
@@ -26,6 +27,7 @@ from ftlint.sources import SourceFile, read_source
 from ftlint.verify.checks.ft102_other_reading_differs import OtherReadingDiffers
 from ftlint.verify.containment import send_result
 from ftlint.verify.shadow import Shadow
+from ftlint.verify.skipping import skip_failures_on_stand_ins
 from ftlint.verify.syntax import Note
 from ftlint.verify.wire import (
     ChildResult,
@@ -116,15 +118,17 @@ _FUTURE_IMPORT = re.compile(
 
 
 def _compiled(code: str, filename: str) -> Any:
-    """The program compiled. A notebook compiles its cells one by one, so a ``from __future__``
-    import may open any cell: such imports become compiler flags (rows unchanged)."""
+    """The program compiled, its top-level statements skipped when they fail for want of data
+    (:mod:`ftlint.verify.skipping`). A notebook compiles its cells one by one, so a ``from
+    __future__`` import may open any cell: such imports become compiler flags (rows unchanged)."""
     flags = 0
     for match in _FUTURE_IMPORT.finditer(code):
         for feature in match.group(1).replace(",", " ").split():
             flags |= getattr(__future__, feature).compiler_flag
     if flags:
         code = _FUTURE_IMPORT.sub("pass", code)
-    return compile(code, filename, "exec", flags=flags, dont_inherit=True)
+    tree = skip_failures_on_stand_ins(ast.parse(code, filename))
+    return compile(tree, filename, "exec", flags=flags, dont_inherit=True)
 
 
 def verify_entry(spec: Spec) -> ChildResult:
@@ -165,7 +169,10 @@ def verify_entry(spec: Spec) -> ChildResult:
     result.models = _summaries(verification, source)
     runtime_codes = {check.code for check in (*RUNTIME_CHECKS, *SIMULATED_CHECKS)}
     result.diagnostics = [d for d in analysis.diagnostics(spec.selected) if d.code in runtime_codes]
-    notes = sorted([*execution.notes, *execution.session.stand_ins], key=lambda note: note.row)
+    notes = sorted(
+        [*execution.notes, *execution.session.stand_ins, *execution.skips.notes],
+        key=lambda note: note.row,
+    )
     result.notes = [f"{source.where(note.row)}: {note.text}" for note in notes]
     result.notes += [
         f"--set {name}: the file never mentions {name}, so the pin changes nothing"

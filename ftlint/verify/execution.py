@@ -24,6 +24,7 @@ from torch import nn
 from ftlint.verify.harness import Bound, MissingConfig, Session, TrainingStarts
 from ftlint.verify.instrument import PROBES
 from ftlint.verify.probes import Probes
+from ftlint.verify.skipping import SKIPS, Skips
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Execution:
     probes: Probes
     namespace: dict[str, Any]
     session: Session
+    skips: Skips
     stopped: str | None = None  # what training step it stopped at; None: the script ended
     stop_row: int = 0
     failure: str | None = None  # where and why the script failed
@@ -97,7 +99,9 @@ def run_program(
     if entry.module:
         namespace["__package__"] = entry.module.rpartition(".")[0]
     session = Session(entry.path)
-    execution = Execution(probes, namespace, session)
+    skips = Skips(entry.path)
+    namespace[SKIPS] = skips
+    execution = Execution(probes, namespace, session, skips)
     saved = (list(sys.argv), list(sys.path), sys.modules.get("__main__"))
     sys.argv = [entry.path, *entry.args]
     sys.path.insert(0, os.getcwd() if entry.module else os.path.dirname(entry.path))

@@ -301,6 +301,15 @@ def _stop(what: str) -> Callable[..., Any]:
     return stop
 
 
+def _loader_iter(loader: torch.utils.data.DataLoader[Any]) -> Iterator[Any]:
+    """Training starts at the first iteration over a DataLoader once a model exists; before,
+    the script is looking at its data: it gets one stand-in batch."""
+    session = _current()
+    if any(next(module.parameters(), None) is not None for module in session.built_at):
+        raise TrainingStarts("iterating over a DataLoader")
+    return iter([session.stand_in("a batch of a DataLoader", "values shown from it are not real")])
+
+
 def _step_hook(optimizer: torch.optim.Optimizer, args: object, kwargs: object) -> None:
     raise TrainingStarts(f"{type(optimizer).__name__}.step()")
 
@@ -642,7 +651,7 @@ def install() -> _OnMeta:
         (nn.Module, "cpu", _stays),
         (torch.Tensor, "backward", _stop("backward()")),
         (torch.autograd, "backward", _stop("torch.autograd.backward()")),
-        (torch.utils.data.DataLoader, "__iter__", _stop("iterating over a DataLoader")),
+        (torch.utils.data.DataLoader, "__iter__", _loader_iter),
     ):
         setattr(owner, name, value)
     nn.Module.__init__ = _recording_init(nn.Module.__init__)  # type: ignore[method-assign]  # same signature, records where

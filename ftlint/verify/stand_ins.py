@@ -2,8 +2,11 @@
 
 A stand-in answers whatever the script asks of it with another stand-in, so the script goes on
 to build its model; a size read from it (``len(dataset.classes)``, ``num_labels``) is
-:data:`STAND_IN_SIZE`, and the report says which values came from a stand-in. It iterates as
-empty, so a loop over it builds nothing it should not.
+:data:`STAND_IN_SIZE`, and the report says which values came from a stand-in. It iterates
+as :data:`STAND_IN_SIZE` more stand-ins (``images, labels = batch`` unpacks).
+
+``StandIn.touches`` counts what was asked of stand-ins: a statement that fails after touching
+one failed for want of data (:func:`ftlint.verify.skipping.skip_failures_on_stand_ins`).
 """
 
 from __future__ import annotations
@@ -16,8 +19,11 @@ STAND_IN_SIZE = 2
 
 
 class StandIn:
+    touches = 0
+
     def __init__(self, what: str) -> None:
         object.__setattr__(self, "_what", what)
+        StandIn.touches += 1
 
     def __repr__(self) -> str:
         return f"<stand-in for {object.__getattribute__(self, '_what')}>"
@@ -43,24 +49,30 @@ class StandIn:
         pass
 
     def __iter__(self) -> Iterator[Any]:
-        return iter(())
+        return (self._derived(f"[{index}]") for index in range(STAND_IN_SIZE))
 
     def __len__(self) -> int:
+        StandIn.touches += 1
         return STAND_IN_SIZE
 
     def __index__(self) -> int:
+        StandIn.touches += 1
         return STAND_IN_SIZE
 
     def __int__(self) -> int:
+        StandIn.touches += 1
         return STAND_IN_SIZE
 
     def __float__(self) -> float:
+        StandIn.touches += 1
         return float(STAND_IN_SIZE)
 
     def __bool__(self) -> bool:
+        StandIn.touches += 1
         return True
 
     def __contains__(self, item: object) -> bool:
+        StandIn.touches += 1
         return False
 
     def __enter__(self) -> StandIn:
