@@ -129,7 +129,7 @@ def run_program(
         execution.failure = (
             f"{_at(missing, entry.path, where)}: {missing.name!r} has no config.json on this"
             " machine, and verify builds Hugging Face models from their configuration only:"
-            f" `huggingface-cli download {missing.name} config.json` puts it in the local cache,"
+            f" `hf download {missing.name} config.json` puts it in the local cache,"
             " or rerun with --fetch-configs (configuration files only, never weights)"
         )
     except BaseException as error:  # noqa: BLE001 - any failure of the user's code is reported
