@@ -26,6 +26,19 @@ _DEFAULT_UNFREEZE_EPOCH = "10"
 _UNFREEZE_TRAIN_BN_POSITION = 4
 
 
+def ignored_train_bn_message(epoch: str) -> str:
+    """What ``BackboneFinetuning(train_bn=False)`` does, unfreezing at epoch ``epoch``."""
+    return (
+        "`train_bn=False` is ignored while the backbone is frozen: Lightning's "
+        "`BackboneFinetuning.freeze_before_training` calls `self.freeze(pl_module.backbone)` "
+        "without `train_bn`, so the backbone's BatchNorm weights and biases stay trainable "
+        f"and its running statistics keep updating until epoch {epoch}; the flag only "
+        "applies after unfreezing (Lightning <= 2.6.6, issue #21531). Override "
+        "`freeze_before_training` to call `self.freeze(pl_module.backbone, "
+        "train_bn=self.train_bn)`"
+    )
+
+
 @dataclass
 class _ClassInfo:
     node: cst.ClassDef
@@ -481,16 +494,7 @@ class IgnoredTrainBn(Rule):
         epoch_text = (
             self.file.module.code_for_node(epoch) if epoch is not None else _DEFAULT_UNFREEZE_EPOCH
         )
-        self.report(
-            call,
-            "`train_bn=False` is ignored while the backbone is frozen: Lightning's "
-            "`BackboneFinetuning.freeze_before_training` calls `self.freeze(pl_module.backbone)` "
-            "without `train_bn`, so the backbone's BatchNorm weights and biases stay trainable "
-            f"and its running statistics keep updating until epoch {epoch_text}; the flag only "
-            "applies after unfreezing (Lightning <= 2.6.6, issue #21531). Override "
-            "`freeze_before_training` to call `self.freeze(pl_module.backbone, "
-            "train_bn=self.train_bn)`",
-        )
+        self.report(call, ignored_train_bn_message(epoch_text))
 
     def _report_freeze_call(self, call: cst.Call) -> None:
         code = one_line(self.file.module.code_for_node(call), None)

@@ -36,6 +36,53 @@ def _listed(names: list[str]) -> str:
     return " or ".join(f"`{name}`" for name in names)
 
 
+def joined_string_message(text: str, names: list[str]) -> str:
+    """Why ``target_modules=text``, names joined in one string, adapts none of ``names``."""
+    return (
+        f"`target_modules={text!r}` is one regular expression that must match a module's whole "
+        f"dotted name, and no module is named that: no adapter goes to {_listed(names)} "
+        "(`get_peft_model` raises `NoMatchingPeftModuleError` unless `target_parameters` adapts "
+        "something else); list the names separately"
+    )
+
+
+def joined_entry_message(entry: str, names: list[str]) -> str:
+    """Why the list entry ``entry``, names joined in one string, adapts none of ``names``."""
+    return (
+        f"the `target_modules` entry {entry!r} is compared with module names as plain text, and "
+        f"no module is named that: no adapter goes to {_listed(names)} while the other entries' "
+        "modules get theirs (with no other match, `get_peft_model` raises "
+        "`NoMatchingPeftModuleError`); list the names separately"
+    )
+
+
+def regex_entry_message(entry: str) -> str:
+    """Why the list entry ``entry``, written as a regular expression, matches no module."""
+    return (
+        f"the `target_modules` entry {entry!r} matches no module: a list entry is never a regular "
+        "expression, only a module name or the end of one after a `.`, so the modules it means "
+        "get no adapter and keep their frozen base weights; pass a regular expression as the "
+        "whole `target_modules` string"
+    )
+
+
+def target_modules_message(value: object) -> str | None:
+    """What goes wrong with a ``target_modules`` value (a string or a list of them), or None."""
+    if isinstance(value, str):
+        names = joined_names(value)
+        return None if names is None else joined_string_message(value, names)
+    if not isinstance(value, (list, tuple)):
+        return None
+    for entry in value:
+        if isinstance(entry, str):
+            names = joined_names(entry)
+            if names is not None:
+                return joined_entry_message(entry, names)
+            if _REGEX_ONLY.search(entry):
+                return regex_entry_message(entry)
+    return None
+
+
 class PeftTargetModulesString(Rule):
     """
     ## What it does
@@ -173,13 +220,7 @@ class PeftTargetModulesString(Rule):
             names = joined_names(text)
             if names is not None:
                 self._report_joined(
-                    value,
-                    names,
-                    f"`target_modules={text!r}` is one regular expression that must match a "
-                    "module's whole dotted name, and no module is named that: no adapter goes "
-                    f"to {_listed(names)} (`get_peft_model` raises `NoMatchingPeftModuleError` "
-                    "unless `target_parameters` adapts something else)",
-                    list_of=True,
+                    value, names, joined_string_message(text, names), list_of=True
                 )
             return
         if not isinstance(value, (cst.List, cst.Tuple, cst.Set)):
@@ -193,22 +234,10 @@ class PeftTargetModulesString(Rule):
             names = joined_names(entry)
             if names is not None:
                 self._report_joined(
-                    element.value,
-                    names,
-                    f"the `target_modules` entry {entry!r} is compared with module names as "
-                    "plain text, and no module is named that: no adapter goes to "
-                    f"{_listed(names)} while the other entries' modules get theirs (with no "
-                    "other match, `get_peft_model` raises `NoMatchingPeftModuleError`)",
-                    list_of=False,
+                    element.value, names, joined_entry_message(entry, names), list_of=False
                 )
             elif _REGEX_ONLY.search(entry):
-                self.report(
-                    element.value,
-                    f"the `target_modules` entry {entry!r} matches no module: a list entry is "
-                    "never a regular expression, only a module name or the end of one after a "
-                    "`.`, so the modules it means get no adapter and keep their frozen base "
-                    "weights; pass a regular expression as the whole `target_modules` string",
-                )
+                self.report(element.value, regex_entry_message(entry))
 
     def _report_joined(
         self, node: cst.BaseExpression, names: list[str], message: str, *, list_of: bool
@@ -220,7 +249,7 @@ class PeftTargetModulesString(Rule):
         text = f"[{items}]" if list_of else items
         self.report(
             node,
-            f"{message}; list the names separately",
+            message,
             edits=[self.replace(node, text)],
             fix_message=f"Use {text if list_of else '[' + text + ', ...]'}",
         )
