@@ -78,7 +78,8 @@ class UnreadableFile(InputCheck):
     ## What it does
     Reports a file that cannot be read or decoded: permissions, an unknown or wrong encoding
     declaration, bytes that are not text in the declared encoding, a notebook that is not JSON,
-    or a path that is no regular file (a FIFO, a device, a socket), which is never opened for
+    a YAML/JSON training configuration (one holding a token a configuration rule looks for) that
+    is not valid YAML/JSON, at the place the parser stops, or a path that is no regular file (a FIFO, a device, a socket), which is never opened for
     reading: that could wait forever.
 
     ## Why is this bad?

@@ -9,20 +9,12 @@ from collections.abc import Collection, Sequence
 from ftlint.configfiles.document import ConfigSyntaxError, Document, parse
 from ftlint.configfiles.rule import ConfigFile, ConfigFinding, ConfigRule
 from ftlint.diagnostics import Diagnostic
-from ftlint.input_checks import UnparsableFile, internal_error
-from ftlint.sources import SourceError, SourceFile
+from ftlint.input_checks import UnreadableFile, internal_error
+from ftlint.sources import SourceFile
 from ftlint.suppression import is_suppressed
 
 # A YAML comment starts at a `#` that begins the line or follows whitespace.
 _COMMENT = re.compile(r"(?:^|\s)(#.*)")
-
-
-def read_config(source: SourceFile) -> str:
-    """The text of a configuration's bytes: UTF-8, with or without a byte order mark."""
-    try:
-        return source.raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise SourceError(f"cannot decode file as UTF-8: {error}") from error
 
 
 def _is_tool_config(document: Document) -> bool:
@@ -55,7 +47,8 @@ def lint_config(
     source: SourceFile, rules: Sequence[type[ConfigRule]], selected: Collection[str] | None = None
 ) -> list[Diagnostic]:
     """The findings of ``rules`` (those ``selected``, by default all) in ``source``, ``# noqa``
-    applied, in file order; FT900 when it does not parse."""
+    applied, in file order. A file that is not valid YAML/JSON is FT901, as unreadable: none of
+    its settings could be read, so the answer is not trustworthy (exit code 2)."""
     if not rules:
         return []
     is_json = source.path.suffix.lower() == ".json"
@@ -64,7 +57,7 @@ def lint_config(
     except ConfigSyntaxError as error:
         return [
             Diagnostic(
-                UnparsableFile.code,
+                UnreadableFile.code,
                 f"cannot parse: {error.message}; no rule ran on this file",
                 source.display_path,
                 error.location,

@@ -12,6 +12,8 @@ _RANGE = re.compile(r"^(.+)\[([0-9]*)(?::([0-9]*))?\]$")
 _DOT = re.compile(r"\.(?!\+)")
 # A name pattern that ends in a layer index (`model.layers.1`, `^model.layers.1.*`), with no
 # other regular-expression syntax before it.
+# `.*` with more pattern after it (`model.layers.*.mlp`, `^lm_head.*$`).
+_INNER_ANY = re.compile(r"\.\*(?!$)")
 _TRAILING_INDEX = re.compile(r"^\^?(?P<prefix>[\w.]*\.)(?P<index>\d+)(?:\.\*)?$")
 
 
@@ -48,7 +50,8 @@ def judge(pattern: str) -> str | None:
                 f"anchored at the start only, so every name that starts with `{prefix}{index}` "
                 f"matches; end the layer with a dot (`{prefix}{index}.`) or the pattern with `$`"
             )
-    if ".*" in name:
+    # At the very end `.*` is harmless: `re.match` needs no more than a prefix.
+    if _INNER_ANY.search(name):
         return (
             f"`{pattern}`: `.*` is zero or more literal dots here, not any text: axolotl "
             "escapes every `.` not followed by `+`, so names with other characters there do not "
@@ -73,7 +76,8 @@ class AxolotlUnfrozenParametersPattern(ConfigRule):
     - `^model.layers.1` matches `model.layers.1.…` and also `model.layers.10.…` to
       `model.layers.19.…` (and 100–199): ten more layers train;
     - an escaped dot `\\.` becomes `\\\\.`, a literal backslash, so the pattern matches nothing;
-    - `.*` becomes `\\.*`, zero or more dots, so `model.layers.*.mlp` matches no real layer.
+    - `.*` becomes `\\.*`, zero or more dots, so `model.layers.*.mlp` matches no real layer
+      (at the very end of a pattern, `^lm_head.*`, it does no harm: a prefix is enough).
 
     ## Example
     ```yaml
@@ -104,6 +108,7 @@ class AxolotlUnfrozenParametersPattern(ConfigRule):
               - ^model.embed_tokens.weight$[:32000]
               - model.layers.2[0-9]+.block_sparse_moe.gate
               - ^model.layers.3$
+              - ^model.language_model.*
             """,
             filename="axolotl.yaml",
         ),
