@@ -104,4 +104,4 @@ class LlamafactoryTrainableLayersCount(ConfigRule):
                     f"({_layers(-count)}), not the last: LLaMA-Factory counts a negative number "
                     "from the embeddings, unlike Python's negative indexes"
                 )
-            yield cls.at(key, value, f"{what}; every other parameter is frozen")
+            yield cls.at(key, value, f"{what}; the other decoder layers stay frozen")
