@@ -75,10 +75,11 @@ def _is_ignored(ignored: set[str], directory: str, real_directory: str, name: st
     return real in ignored
 
 
-def discover(paths: Sequence[Path], settings: Settings) -> Iterator[Path]:
+def discover(paths: Sequence[Path], settings: Settings, *, configs: bool = True) -> Iterator[Path]:
     """Files to lint, each once, in a stable order. Paths named explicitly are linted whatever
     their suffix, unless excluded by configuration or a YAML/JSON file that configures a tool
-    (a CI workflow, docker-compose, pre-commit: pre-commit passes every YAML file it has)."""
+    (a CI workflow, docker-compose, pre-commit: pre-commit passes every YAML file it has).
+    Without ``configs``, directories yield no YAML/JSON file."""
     ignored = _gitignored(paths)
     seen: set[str] = set()
 
@@ -115,7 +116,7 @@ def discover(paths: Sequence[Path], settings: Settings) -> Iterator[Path]:
                 suffix = os.path.splitext(name)[1]
                 if suffix in SUFFIXES and not is_ignored(name):
                     path = current / name
-                elif suffix.lower() in CONFIG_SUFFIXES and not is_ignored(name):
+                elif configs and suffix.lower() in CONFIG_SUFFIXES and not is_ignored(name):
                     path = current / name
                     if not is_config_path(path):
                         continue

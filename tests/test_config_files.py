@@ -188,3 +188,21 @@ def test_pre_commit_hook_checks_training_yaml_and_skips_workflows(tmp_path):
     assert result.returncode == 1, output
     assert f"configs/lora.yaml:3:1: FT204 {FT204_MESSAGE}" in output
     assert "workflows" not in output and "compose" not in output
+
+
+def test_verify_never_runs_a_configuration_as_python(tmp_path):
+    # Valid YAML and valid Python: run as a script, the annotation would create the marker.
+    (tmp_path / "lora.yaml").write_text(
+        LORA_WITH_FREEZE + "output_dir: open('marker', 'w')\n"
+    )
+    (tmp_path / "train.py").write_text("import os\n")
+    named = run_ftlint("verify", "lora.yaml", cwd=tmp_path)
+    assert (named.returncode, (tmp_path / "marker").exists()) == (2, False)
+    assert (
+        "could not verify: a YAML/JSON configuration: `ftlint verify` runs Python training "
+        "scripts; run it on the script that loads this file (its static findings are shown)"
+    ) in named.stdout
+    assert f"lora.yaml:3:1: FT204 {FT204_MESSAGE}" in named.stdout
+    directory = run_ftlint("verify", ".", cwd=tmp_path)
+    assert ("lora.yaml" in directory.stdout, (tmp_path / "marker").exists()) == (False, False)
+    assert "train.py" in directory.stdout

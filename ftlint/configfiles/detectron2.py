@@ -33,16 +33,24 @@ def is_detectron2(root: Node) -> bool:
     return model is not None and model.entries is not None
 
 
-def resolve(root: Node, directory: Path, keys: tuple[str, ...], depth: int = 0) -> object:
+def resolve(root: Node, directory: Path, keys: tuple[str, ...]) -> object:
     """The value of ``keys`` (``("MODEL", "WEIGHTS")``) in the config ``root`` read from
     ``directory``: its own, else its ``_BASE_`` file's (recursively), else detectron2's default.
     Raises :class:`Unknown` when a ``_BASE_`` it needs cannot be read."""
+    return resolve_from(root, directory, keys)[0]
+
+
+def resolve_from(
+    root: Node, directory: Path, keys: tuple[str, ...], depth: int = 0
+) -> tuple[object, str]:
+    """:func:`resolve`'s value, and where it comes from: ``""`` (the file itself), the
+    ``_BASE_`` file that sets it, or detectron2's default."""
     node = root.path(*keys)
     if node is not None and node.is_scalar:
-        return node.value
+        return node.value, ""
     base = root.scalar("_BASE_")
     if not isinstance(base, str):
-        return DEFAULTS.get(keys)
+        return DEFAULTS.get(keys), "detectron2's default"
     if depth >= _MAX_BASES or "://" in base:
         raise Unknown(base)
     path = directory / os.path.expanduser(base)
@@ -53,7 +61,8 @@ def resolve(root: Node, directory: Path, keys: tuple[str, ...], depth: int = 0) 
         raise Unknown(base) from error
     if not roots:
         raise Unknown(base)
-    return resolve(roots[0], path.parent, keys, depth + 1)
+    value, origin = resolve_from(roots[0], path.parent, keys, depth + 1)
+    return value, origin or f"from `{base}`"
 
 
 def is_resnet(root: Node, directory: Path) -> bool:

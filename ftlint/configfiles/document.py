@@ -46,9 +46,9 @@ class Node:
         entry = self.entries.get(key) if self.entries is not None else None
         return entry[1] if entry is not None else None
 
-    def key_node(self, key: str) -> Node | None:
-        entry = self.entries.get(key) if self.entries is not None else None
-        return entry[0] if entry is not None else None
+    def entry(self, key: str) -> tuple[Node, Node] | None:
+        """The key node and value node of ``key`` in a mapping; None when absent."""
+        return self.entries.get(key) if self.entries is not None else None
 
     def path(self, *keys: str) -> Node | None:
         node: Node | None = self

@@ -104,10 +104,10 @@ class LightningConfigIgnoredTrainBn(ConfigRule):
             if found is None or found[0] not in _NAMES:
                 continue
             arguments = found[1]
-            train_bn = arguments.get("train_bn")
-            key = arguments.key_node("train_bn")
-            if key is None or train_bn is None or train_bn.value is not False:
+            entry = arguments.entry("train_bn")
+            if entry is None or entry[1].value is not False:
                 continue
+            key, train_bn = entry
             epoch = arguments.scalar("unfreeze_backbone_at_epoch")
             shown = epoch if isinstance(epoch, int) else _DEFAULT_UNFREEZE_EPOCH
             yield cls.at(key, train_bn, ignored_train_bn_message(str(shown)))

@@ -138,10 +138,10 @@ class PeftConfigTargetModulesString(ConfigRule):
 
     @classmethod
     def _judge(cls, arguments: Node, key: str, *, wrapped: bool) -> Iterator[ConfigFinding]:
-        value = arguments.get(key)
-        key_node = arguments.key_node(key)
-        if value is None or key_node is None:
+        entry = arguments.entry(key)
+        if entry is None:
             return
+        key_node, value = entry
         if value.is_scalar:
             text = value.value
             names = joined_names(text) if isinstance(text, str) else None

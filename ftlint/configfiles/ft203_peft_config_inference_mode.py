@@ -129,10 +129,10 @@ class PeftConfigInferenceMode(ConfigRule):
             found = instantiated(mapping)
             if found is None or not found[0].startswith("peft.") or not found[0].endswith("Config"):
                 continue
-            value = found[1].get("inference_mode")
-            key = found[1].key_node("inference_mode")
-            if key is None or value is None or value.value is not True:
+            entry = found[1].entry("inference_mode")
+            if entry is None or entry[1].value is not True:
                 continue
+            key, value = entry
             if not _configures_training(document):
                 return
             yield cls.at(

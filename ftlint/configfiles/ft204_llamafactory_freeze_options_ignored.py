@@ -98,9 +98,10 @@ class LlamafactoryFreezeOptionsIgnored(ConfigRule):
                 continue
             stated = "" if "finetuning_type" in (root.entries or {}) else " (its default)"
             for option in FREEZE_OPTIONS:
-                key, value = root.key_node(option), root.get(option)
-                if key is None or value is None:
+                entry = root.entry(option)
+                if entry is None:
                     continue
+                key, value = entry
                 if option == "freeze_trainable_layers" and root.scalar("use_llama_pro") is True:
                     continue  # LLaMA Pro picks the expanded blocks with it
                 yield cls.at(

@@ -89,10 +89,11 @@ class LlamafactoryTrainableLayersCount(ConfigRule):
         for root in config.document.roots:
             if finetuning_type(root) != "freeze" or root.scalar("use_llama_pro") is True:
                 continue
-            key, value = root.key_node("freeze_trainable_layers"), root.get("freeze_trainable_layers")
-            count = value.value if value is not None else None
-            if key is None or value is None or not isinstance(count, int) or count > 0:
+            entry = root.entry("freeze_trainable_layers")
+            count = entry[1].value if entry is not None else None
+            if entry is None or not isinstance(count, int) or count > 0:
                 continue
+            key, value = entry
             if count == 0:
                 what = (
                     "`freeze_trainable_layers: 0` trains no decoder layer: only "

@@ -91,9 +91,10 @@ class AxolotlReentrantPartialFreeze(ConfigRule):
                 continue
             if not unfrozen.items:
                 continue
-            key, value = kwargs.key_node("use_reentrant"), kwargs.get("use_reentrant")
-            if key is None or value is None or value.value is not True:
+            entry = kwargs.entry("use_reentrant")
+            if entry is None or entry[1].value is not True:
                 continue
+            key, value = entry
             yield cls.at(
                 key,
                 value,

@@ -102,10 +102,11 @@ class Detectron2FreezeAtOutOfRange(ConfigRule):
             backbone = root.path("MODEL", "BACKBONE")
             if not is_detectron2(root) or backbone is None:
                 continue
-            key, value = backbone.key_node("FREEZE_AT"), backbone.get("FREEZE_AT")
-            freeze_at = value.value if value is not None else None
-            if key is None or value is None or not isinstance(freeze_at, int):
+            entry = backbone.entry("FREEZE_AT")
+            freeze_at = entry[1].value if entry is not None else None
+            if entry is None or not isinstance(freeze_at, int):
                 continue
+            key, value = entry
             if 0 <= freeze_at <= STAGES:
                 continue
             try:

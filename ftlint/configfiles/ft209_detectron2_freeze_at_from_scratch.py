@@ -9,7 +9,7 @@ from ftlint.configfiles.detectron2 import (
     frozen_by,
     is_detectron2,
     is_resnet,
-    resolve,
+    resolve_from,
 )
 from ftlint.configfiles.rule import ConfigFile, ConfigFinding, ConfigRule
 
@@ -104,11 +104,11 @@ class Detectron2FreezeAtFromScratch(ConfigRule):
             model = root.get("MODEL")
             if not is_detectron2(root) or model is None:
                 continue
-            weights_key, weights = model.key_node("WEIGHTS"), model.get("WEIGHTS")
-            if weights_key is None or weights is None or weights.value != "":
+            weights = model.entry("WEIGHTS")
+            if weights is None or weights[1].value != "":
                 continue
             try:
-                freeze_at = resolve(root, config.directory, FREEZE_AT)
+                freeze_at, origin = resolve_from(root, config.directory, FREEZE_AT)
                 if not isinstance(freeze_at, int) or freeze_at < 1:
                     continue
                 if not is_resnet(root, config.directory):
@@ -116,18 +116,12 @@ class Detectron2FreezeAtFromScratch(ConfigRule):
             except Unknown:
                 continue
             backbone = root.path("MODEL", "BACKBONE")
-            own = backbone.get("FREEZE_AT") if backbone is not None else None
-            where = "" if own is not None else (
-                " (detectron2's default)" if root.get("_BASE_") is None else " (from `_BASE_`)"
-            )
+            own = backbone.entry("FREEZE_AT") if backbone is not None else None
+            where = f" ({origin})" if origin else ""
             message = (
                 f"`FREEZE_AT: {freeze_at}`{where} freezes {frozen_by(freeze_at)} (their "
                 "BatchNorm layers turned into FrozenBatchNorm2d) while `MODEL.WEIGHTS` is "
                 "empty: training starts from random initialisation, so the frozen layers stay "
                 "random for the whole run; set `MODEL.BACKBONE.FREEZE_AT: 0` to train from scratch"
             )
-            key = backbone.key_node("FREEZE_AT") if backbone is not None else None
-            if key is not None:
-                yield cls.at(key, own, message)
-            else:
-                yield cls.at(weights_key, weights, message)
+            yield cls.at(*(own or weights), message)

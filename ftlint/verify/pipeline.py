@@ -9,13 +9,13 @@ from functools import partial
 from pathlib import Path
 
 from ftlint.analysis.file import FileAnalysis
-from ftlint.catalog import CATALOG, RULES, RUNTIME_CHECKS, SIMULATED_CHECKS
+from ftlint.catalog import CATALOG, CONFIG_RULES, RULES, RUNTIME_CHECKS, SIMULATED_CHECKS
 from ftlint.config import Settings
 from ftlint.diagnostics import Diagnostic, Finding, Location
 from ftlint.discovery import discover
 from ftlint.engine import analyze, triaged
 from ftlint.input_checks import UnreadableFile
-from ftlint.runner import display_path, selected_for
+from ftlint.runner import display_path, is_config, selected_for
 from ftlint.runtime.report import FreezeReport
 from ftlint.sources import SourceError, SourceFile, read_source
 from ftlint.verify import VerifyError
@@ -152,6 +152,8 @@ def verify_file(
         )
         return FileVerification(shown, diagnostics=[diagnostic], error=str(error))
     selected = selected_for(path, settings, enabled)
+    if is_config(path):
+        return _configuration(source, selected)
     checks = [CATALOG[code] for code in selected]
     needed = {code for check in checks for code in (check.code, *check.needs)}
     analysis = analyze(source, triaged(source, [rule for rule in RULES if rule.code in needed]))
@@ -226,10 +228,29 @@ def _run(
     ]
 
 
+def _configuration(source: SourceFile, selected: set[str]) -> FileVerification:
+    """A YAML/JSON configuration named explicitly: its static findings; nothing is run (a YAML
+    line such as `key: value` is valid Python, which must not be executed as a script)."""
+    from ftlint.configfiles.engine import lint_config
+
+    rules = [rule for rule in CONFIG_RULES if rule.code in selected]
+    return FileVerification(
+        source.display_path,
+        source,
+        diagnostics=lint_config(source, rules),
+        error=(
+            "a YAML/JSON configuration: `ftlint verify` runs Python training scripts; run it "
+            "on the script that loads this file (its static findings are shown)"
+        ),
+    )
+
+
 def verify_paths(
     paths: Sequence[Path], settings: Settings, enabled: set[str], pins: Mapping[str, object]
 ) -> list[FileVerification]:
-    return [verify_file(path, settings, enabled, pins) for path in discover(paths, settings)]
+    """Each Python file and notebook under ``paths`` verified (configurations only when named)."""
+    found = discover(paths, settings, configs=False)
+    return [verify_file(path, settings, enabled, pins) for path in found]
 
 
 def has_errors(results: Sequence[FileVerification]) -> bool:
