@@ -69,10 +69,16 @@ def _catalog_rules() -> Sequence[type[Rule]]:
     return RULES
 
 
-def _catalog_config_rules() -> Sequence[type[ConfigRule]]:
-    from ftlint.catalog import CONFIG_RULES
+def _config_rules(triages: Iterable[RuleTriage]) -> list[type[ConfigRule]]:
+    """The configuration rules of ``triages``, imported from their modules: not the catalog's,
+    which imports every Python rule and libcst."""
+    import importlib
 
-    return CONFIG_RULES
+    rules = []
+    for triage in triages:
+        module, _, name = (triage.origin or "").partition(":")
+        rules.append(getattr(importlib.import_module(module), name))
+    return rules
 
 
 def is_config(path: Path) -> bool:
@@ -207,8 +213,8 @@ class _Checker:
             if codes and is_config(task.path):
                 from ftlint.configfiles.engine import lint_config  # PyYAML: past triage only
 
-                config_rules = _catalog_config_rules()
-                diagnostics = lint_config(source, [r for r in config_rules if r.code in codes])
+                admitted_rules = [triage for triage in triages if triage.code in codes]
+                diagnostics = lint_config(source, _config_rules(admitted_rules))
             elif codes:
                 from ftlint.engine import run_rules  # libcst: only for files that pass triage
 

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from ftlint.check import Invalid, Valid
 from ftlint.configfiles.rule import ConfigFile, ConfigFinding, ConfigRule, instantiated, mappings
-from ftlint.rules.ft002_ignored_train_bn import BACKBONE_FINETUNING, ignored_train_bn_message
+from ftlint.frameworks.lightning import BACKBONE_FINETUNING, ignored_train_bn_message
 
 # Lightning CLI (jsonargparse) resolves a bare class name among Lightning's callbacks.
 _NAMES = BACKBONE_FINETUNING | {"BackboneFinetuning"}

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from ftlint.check import Invalid, Valid
 from ftlint.configfiles.document import Node
 from ftlint.configfiles.rule import ConfigFile, ConfigFinding, ConfigRule, instantiated, mappings
-from ftlint.rules.ft012_peft_target_modules_string import (
+from ftlint.frameworks.peft import (
     joined_entry_message,
     joined_names,
     target_modules_message,

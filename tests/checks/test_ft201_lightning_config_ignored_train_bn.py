@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from support import check_config, found_at
 
-from ftlint.rules.ft002_ignored_train_bn import ignored_train_bn_message
+from ftlint.frameworks.lightning import ignored_train_bn_message
 
 
 def test_cli_config_with_short_class_name_in_callbacks_whole_message(tmp_path):

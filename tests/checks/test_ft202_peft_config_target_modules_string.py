@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from support import check_config, found_at
 
-from ftlint.rules.ft012_peft_target_modules_string import (
+from ftlint.frameworks.peft import (
     joined_entry_message,
     joined_string_message,
 )
