@@ -206,3 +206,28 @@ def test_verify_never_runs_a_configuration_as_python(tmp_path):
     directory = run_ftlint("verify", ".", cwd=tmp_path)
     assert ("lora.yaml" in directory.stdout, (tmp_path / "marker").exists()) == (False, False)
     assert "train.py" in directory.stdout
+
+
+def test_interpolated_values_are_never_judged(tmp_path):
+    # A template filled in at run time (axolotl's RunPod config), and OmegaConf interpolation.
+    assert check_config(tmp_path, "template.yaml", """
+        base_model: ${BASE_MODEL}
+        lora_target_modules:
+          - ${LORA_TARGET_MODULES}
+        unfrozen_parameters:
+          - ${UNFROZEN}
+        """) == []
+    assert check_config(tmp_path, "lf.yaml", """
+        model_name_or_path: x
+        stage: sft
+        finetuning_type: ${oc.env:FT_TYPE}
+        freeze_trainable_layers: 4
+        """) == []
+    # The twin: the same recipe with the value written out.
+    found = check_config(tmp_path, "lf2.yaml", """
+        model_name_or_path: x
+        stage: sft
+        finetuning_type: lora
+        freeze_trainable_layers: 4
+        """)
+    assert [(d.code, d.location.row) for d in found] == [("FT204", 4)]

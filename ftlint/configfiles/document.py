@@ -30,6 +30,14 @@ class ConfigSyntaxError(Exception):
         self.location = location
 
 
+@dataclass(frozen=True)
+class Unresolved:
+    """A scalar that holds an interpolation (OmegaConf/Hydra's ``${model.lr}``, a template's
+    ``${LORA_TARGET_MODULES}``): its value is only known at run time, so no rule judges it."""
+
+    text: str
+
+
 @dataclass(eq=False)
 class Node:
     """A value of the configuration: a scalar (``value``), a sequence (``items``) or a mapping
@@ -117,9 +125,10 @@ class _Converter:
             converted.items = [self.convert(item) for item in node.value]
         else:
             try:
-                converted.value = self._constructor.construct_object(node)
+                value = self._constructor.construct_object(node)
             except (yaml.YAMLError, ValueError, TypeError):  # e.g. an unknown tag
-                converted.value = node.value
+                value = node.value
+            converted.value = Unresolved(value) if isinstance(value, str) and "${" in value else value
         return converted
 
     def _key(self, node: yaml.Node) -> str | None:
