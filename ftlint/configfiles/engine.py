@@ -22,7 +22,7 @@ def _is_tool_config(document: Document) -> bool:
     its name did not tell (``ftlint.configfiles.is_config_path``)."""
     for root in document.roots:
         keys = set(root.entries or ())
-        if {"apiVersion", "kind"} <= keys or "jobs" in keys and ("on" in keys or "steps" in keys):
+        if {"apiVersion", "kind"} <= keys or ("jobs" in keys and keys & {"on", "steps"}):
             return True
         if "services" in keys and not keys & {"model", "trainer", "data"}:
             return True

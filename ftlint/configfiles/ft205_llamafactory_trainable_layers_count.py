@@ -7,8 +7,10 @@ from ftlint.configfiles.llamafactory import finetuning_type
 from ftlint.configfiles.rule import ConfigFile, ConfigFinding, ConfigRule
 
 
-def _layers(count: int) -> str:
-    return "layer 0" if count == 1 else f"layers 0 to {count - 1}"
+def _first_layers(count: int) -> str:
+    if count == 1:
+        return "the first decoder layer (layer 0)"
+    return f"the first {count} decoder layers (layers 0 to {count - 1})"
 
 
 class LlamafactoryTrainableLayersCount(ConfigRule):
@@ -101,8 +103,8 @@ class LlamafactoryTrainableLayersCount(ConfigRule):
                 )
             else:
                 what = (
-                    f"`freeze_trainable_layers: {count}` trains the first {-count} decoder layers "
-                    f"({_layers(-count)}), not the last: LLaMA-Factory counts a negative number "
-                    "from the embeddings, unlike Python's negative indexes"
+                    f"`freeze_trainable_layers: {count}` trains {_first_layers(-count)}, not the "
+                    "last: LLaMA-Factory counts a negative number from the embeddings, unlike "
+                    "Python's negative indexes"
                 )
             yield cls.at(key, value, f"{what}; the other decoder layers stay frozen")

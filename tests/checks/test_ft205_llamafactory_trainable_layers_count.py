@@ -38,3 +38,14 @@ def test_zero_whole_message_and_positive_or_llama_pro_silent(tmp_path):
         use_llama_pro: true
         freeze_trainable_layers: -8
         """) == []
+
+
+def test_minus_one_names_the_one_layer(tmp_path):
+    found = check_config(tmp_path, "freeze.yaml", """
+        model_name_or_path: meta-llama/Llama-3.2-1B
+        finetuning_type: freeze
+        freeze_trainable_layers: -1
+        """)
+    assert [d.message.split(", not")[0] for d in found] == [
+        "`freeze_trainable_layers: -1` trains the first decoder layer (layer 0)"
+    ]
