@@ -231,3 +231,10 @@ def test_interpolated_values_are_never_judged(tmp_path):
         freeze_trainable_layers: 4
         """)
     assert [(d.code, d.location.row) for d in found] == [("FT204", 4)]
+
+
+def test_a_configuration_past_max_file_size_is_data_and_not_read(tmp_path):
+    (tmp_path / "lora.yaml").write_text(LORA_WITH_FREEZE)  # 93 bytes
+    assert check_json("--no-cache", "--max-file-size", "64", tmp_path / "lora.yaml") == (0, [])
+    status, findings = check_json("--no-cache", "--max-file-size", "1k", tmp_path / "lora.yaml")
+    assert (status, [f["code"] for f in findings]) == (1, ["FT204"])
