@@ -124,7 +124,7 @@ def test_check_has_docs_examples_and_implementation(check: type[Check]) -> None:
 
 
 @pytest.mark.parametrize("rule", RULES + CONFIG_RULES, ids=lambda rule: rule.code)
-def test_triage_admits_every_invalid_example(rule: type[Rule] | type[ConfigRule]) -> None:
+def test_triage_admits_every_invalid_example(rule: type[Rule | ConfigRule]) -> None:
     # The prefilter must never hide a finding: every INVALID example holds a required token.
     assert rule.required_tokens
     for example in rule.INVALID:

@@ -130,11 +130,11 @@ def test_selection_and_per_file_ignores(tmp_path):
     ("name", "text", "message", "row"),
     [
         ("bad.yaml", "finetuning_type: lora\nfreeze_trainable_layers: [4\n",
-         "cannot parse: invalid YAML: while parsing a flow sequence did not find expected ',' or "
-         "']'; no rule ran on this file", 3),
+         ("cannot parse: invalid YAML: while parsing a flow sequence did not find expected ',' "
+          "or ']'; no rule ran on this file"), 3),
         ("adapter_config.json", '{"peft_type": "LORA", "target_modules": "q_proj",}\n',
-         "cannot parse: invalid JSON: Expecting property name enclosed in double quotes; no rule "
-         "ran on this file", 1),
+         ("cannot parse: invalid JSON: Expecting property name enclosed in double quotes; no "
+          "rule ran on this file"), 1),
     ],
 )  # fmt: skip
 def test_invalid_config_is_ft901_exit_2_without_traceback(tmp_path, name, text, message, row):
@@ -162,7 +162,9 @@ def test_checking_yaml_never_imports_a_framework(tmp_path):
         "print(','.join(m for m in ('torch', 'lightning', 'peft', 'transformers', 'detectron2',"
         " 'mmengine') if m in sys.modules))\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
     assert (result.returncode, result.stdout.strip()) == (0, ""), result.stderr
 
 
@@ -182,7 +184,7 @@ def test_pre_commit_hook_checks_training_yaml_and_skips_workflows(tmp_path):
     subprocess.run(["git", "add", "."], cwd=project, check=True)
     result = subprocess.run(
         [pre_commit, "try-repo", str(REPO), "ftlint", "--all-files", "--color", "never"],
-        cwd=project, env=env, capture_output=True, text=True, timeout=600,
+        cwd=project, env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     output = result.stdout + result.stderr
     assert result.returncode == 1, output

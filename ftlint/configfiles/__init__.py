@@ -17,7 +17,9 @@ from pathlib import PurePath
 CONFIG_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 
 # Directories whose YAML/JSON files configure tools, never a training run.
-_FOREIGN_DIRECTORIES = frozenset({".github", ".gitlab", ".circleci", ".devcontainer", ".vscode", ".idea"})
+_FOREIGN_DIRECTORIES = frozenset(
+    {".github", ".gitlab", ".circleci", ".devcontainer", ".vscode", ".idea"}
+)
 # Files that configure tools, whatever directory holds them (matched against the lower-cased name).
 _FOREIGN_NAMES = (
     "docker-compose*.y*ml",

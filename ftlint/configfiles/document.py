@@ -128,7 +128,9 @@ class _Converter:
                 value = self._constructor.construct_object(node)
             except (yaml.YAMLError, ValueError, TypeError):  # e.g. an unknown tag
                 value = node.value
-            converted.value = Unresolved(value) if isinstance(value, str) and "${" in value else value
+            converted.value = (
+                Unresolved(value) if isinstance(value, str) and "${" in value else value
+            )
         return converted
 
     def _key(self, node: yaml.Node) -> str | None:

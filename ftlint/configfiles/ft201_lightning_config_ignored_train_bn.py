@@ -48,7 +48,7 @@ class LightningConfigIgnoredTrainBn(ConfigRule):
     summary = "`BackboneFinetuning` configured with `train_bn: false`, ignored while frozen"
     required_tokens = ("BackboneFinetuning",)
 
-    VALID = [
+    VALID = (
         Valid(
             """
             trainer:
@@ -69,8 +69,8 @@ class LightningConfigIgnoredTrainBn(ConfigRule):
             """,
             filename="config.yaml",
         ),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid(
             """
             trainer:
@@ -95,7 +95,7 @@ class LightningConfigIgnoredTrainBn(ConfigRule):
             message_contains="until epoch 10",
             filename="config.yaml",
         ),
-    ]
+    )
 
     @classmethod
     def find(cls, config: ConfigFile) -> Iterator[ConfigFinding]:

@@ -24,7 +24,9 @@ def _peft_arguments(mapping: Node) -> Node | None:
 
 
 def _is_axolotl(mapping: Node) -> bool:
-    return "base_model" in (mapping.entries or {}) and "lora_target_modules" in (mapping.entries or {})
+    return "base_model" in (mapping.entries or {}) and "lora_target_modules" in (
+        mapping.entries or {}
+    )
 
 
 class PeftConfigTargetModulesString(ConfigRule):
@@ -64,7 +66,7 @@ class PeftConfigTargetModulesString(ConfigRule):
     summary = "peft `target_modules` in a config file that can match no module name"
     required_tokens = ("target_modules",)
 
-    VALID = [
+    VALID = (
         Valid(
             """
             {"peft_type": "LORA", "r": 8, "target_modules": ["q_proj", "v_proj"]}
@@ -88,8 +90,8 @@ class PeftConfigTargetModulesString(ConfigRule):
             """,
             filename="llama3_lora_sft.yaml",
         ),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid(
             """
             {
@@ -124,7 +126,7 @@ class PeftConfigTargetModulesString(ConfigRule):
             message_contains="one regular expression",
             filename="axolotl.yaml",
         ),
-    ]
+    )
 
     @classmethod
     def find(cls, config: ConfigFile) -> Iterator[ConfigFinding]:

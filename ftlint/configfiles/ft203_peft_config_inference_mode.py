@@ -8,7 +8,9 @@ from ftlint.configfiles.rule import ConfigFile, ConfigFinding, ConfigRule, insta
 
 # Top-level sections that configure a training run (Lightning CLI's `trainer`, its `fit`
 # subcommand, Hydra recipes' `trainer`/`training`/`optimizer`).
-_TRAINING_SECTIONS = frozenset({"trainer", "fit", "training", "training_args", "optimizer", "optim"})
+_TRAINING_SECTIONS = frozenset(
+    {"trainer", "fit", "training", "training_args", "optimizer", "optim"}
+)
 # Classes whose instantiation elsewhere in the same file makes it a training configuration.
 _TRAINING_CLASSES = ("Trainer", "TrainingArguments", "SFTConfig", "DPOConfig", "GRPOConfig")
 
@@ -63,7 +65,7 @@ class PeftConfigInferenceMode(ConfigRule):
     summary = "peft config with `inference_mode: true` in a training configuration"
     required_tokens = ("inference_mode",)
 
-    VALID = [
+    VALID = (
         # What peft writes when saving an adapter.
         Valid(
             """
@@ -90,8 +92,8 @@ class PeftConfigInferenceMode(ConfigRule):
             """,
             filename="config.yaml",
         ),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid(
             """
             trainer:
@@ -120,7 +122,7 @@ class PeftConfigInferenceMode(ConfigRule):
             line=7,
             filename="config.yaml",
         ),
-    ]
+    )
 
     @classmethod
     def find(cls, config: ConfigFile) -> Iterator[ConfigFinding]:

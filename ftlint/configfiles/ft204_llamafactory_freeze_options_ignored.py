@@ -43,7 +43,7 @@ class LlamafactoryFreezeOptionsIgnored(ConfigRule):
     summary = "LLaMA-Factory `freeze_*` options set while `finetuning_type` is not `freeze`"
     required_tokens = FREEZE_OPTIONS
 
-    VALID = [
+    VALID = (
         Valid(
             """
             model_name_or_path: meta-llama/Llama-3.2-1B
@@ -64,8 +64,8 @@ class LlamafactoryFreezeOptionsIgnored(ConfigRule):
             """,
             filename="llama3_pro_lora.yaml",
         ),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid(
             """
             model_name_or_path: meta-llama/Llama-3.2-1B
@@ -88,7 +88,7 @@ class LlamafactoryFreezeOptionsIgnored(ConfigRule):
             message_contains="`finetuning_type` is `lora` (its default)",
             filename="sft.yaml",
         ),
-    ]
+    )
 
     @classmethod
     def find(cls, config: ConfigFile) -> Iterator[ConfigFinding]:

@@ -45,7 +45,7 @@ class LlamafactoryTrainableLayersCount(ConfigRule):
     summary = "LLaMA-Factory `freeze_trainable_layers` that trains the first layers, or none"
     required_tokens = ("freeze_trainable_layers",)
 
-    VALID = [
+    VALID = (
         Valid(
             """
             model_name_or_path: meta-llama/Llama-3.2-1B
@@ -62,8 +62,8 @@ class LlamafactoryTrainableLayersCount(ConfigRule):
             """,
             filename="freeze.yaml",
         ),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid(
             """
             model_name_or_path: meta-llama/Llama-3.2-1B
@@ -84,7 +84,7 @@ class LlamafactoryTrainableLayersCount(ConfigRule):
             message_contains="trains no decoder layer",
             filename="freeze.yaml",
         ),
-    ]
+    )
 
     @classmethod
     def find(cls, config: ConfigFile) -> Iterator[ConfigFinding]:

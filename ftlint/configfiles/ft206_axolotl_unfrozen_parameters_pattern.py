@@ -97,7 +97,7 @@ class AxolotlUnfrozenParametersPattern(ConfigRule):
     summary = "axolotl `unfrozen_parameters` pattern that unfreezes more, or nothing"
     required_tokens = ("unfrozen_parameters",)
 
-    VALID = [
+    VALID = (
         Valid(
             """
             base_model: meta-llama/Llama-3.2-1B
@@ -112,8 +112,8 @@ class AxolotlUnfrozenParametersPattern(ConfigRule):
             """,
             filename="axolotl.yaml",
         ),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid(
             """
             base_model: meta-llama/Llama-3.2-1B
@@ -144,7 +144,7 @@ class AxolotlUnfrozenParametersPattern(ConfigRule):
             message_contains="zero or more literal dots",
             filename="axolotl.yaml",
         ),
-    ]
+    )
 
     @classmethod
     def find(cls, config: ConfigFile) -> Iterator[ConfigFinding]:

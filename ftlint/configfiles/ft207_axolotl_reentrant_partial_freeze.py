@@ -43,7 +43,7 @@ class AxolotlReentrantPartialFreeze(ConfigRule):
     summary = "axolotl partial freezing with reentrant gradient checkpointing"
     required_tokens = ("use_reentrant",)
 
-    VALID = [
+    VALID = (
         Valid(
             """
             base_model: meta-llama/Llama-3.2-1B
@@ -65,8 +65,8 @@ class AxolotlReentrantPartialFreeze(ConfigRule):
             """,
             filename="axolotl.yaml",
         ),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid(
             """
             base_model: meta-llama/Llama-3.2-1B
@@ -80,7 +80,7 @@ class AxolotlReentrantPartialFreeze(ConfigRule):
             message_contains="axolotl refuses this config when it validates it",
             filename="axolotl.yaml",
         ),
-    ]
+    )
 
     @classmethod
     def find(cls, config: ConfigFile) -> Iterator[ConfigFinding]:

@@ -51,7 +51,7 @@ class Detectron2FreezeAtOutOfRange(ConfigRule):
     summary = "detectron2 `FREEZE_AT` outside the ResNet's 0–5 stages"
     required_tokens = ("FREEZE_AT",)
 
-    VALID = [
+    VALID = (
         Valid(
             """
             MODEL:
@@ -71,8 +71,8 @@ class Detectron2FreezeAtOutOfRange(ConfigRule):
             """,
             filename="vit.yaml",
         ),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid(
             """
             MODEL:
@@ -94,7 +94,7 @@ class Detectron2FreezeAtOutOfRange(ConfigRule):
             message_contains="freezes the whole backbone (the stem and res2 to res5), as 5 does",
             filename="faster_rcnn.yaml",
         ),
-    ]
+    )
 
     @classmethod
     def find(cls, config: ConfigFile) -> Iterator[ConfigFinding]:

@@ -46,7 +46,7 @@ class Detectron2FreezeAtFromScratch(ConfigRule):
     summary = "detectron2 backbone stages frozen while training from random initialisation"
     required_tokens = ("WEIGHTS",)
 
-    VALID = [
+    VALID = (
         Valid(
             """
             MODEL:
@@ -72,8 +72,8 @@ class Detectron2FreezeAtFromScratch(ConfigRule):
             """,
             filename="scratch.yaml",
         ),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid(
             """
             MODEL:
@@ -96,7 +96,7 @@ class Detectron2FreezeAtFromScratch(ConfigRule):
             message_contains="`FREEZE_AT: 2` (detectron2's default)",
             filename="scratch.yaml",
         ),
-    ]
+    )
 
     @classmethod
     def find(cls, config: ConfigFile) -> Iterator[ConfigFinding]:

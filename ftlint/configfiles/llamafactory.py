@@ -25,4 +25,6 @@ def finetuning_type(root: Node) -> str | None:
     value = root.scalar("finetuning_type")
     if isinstance(value, str):
         return value
-    return DEFAULT_FINETUNING_TYPE if "finetuning_type" not in entries and "stage" in entries else None
+    return (
+        DEFAULT_FINETUNING_TYPE if "finetuning_type" not in entries and "stage" in entries else None
+    )

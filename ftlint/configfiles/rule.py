@@ -77,5 +77,8 @@ def instantiated(mapping: Node) -> tuple[str, Node] | None:
     if isinstance(class_path, str):
         init_args = mapping.get("init_args")
         empty = Node(mapping.start, mapping.start, entries={})
-        return class_path, init_args if init_args is not None and init_args.entries is not None else empty
+        return (
+            class_path,
+            init_args if init_args is not None and init_args.entries is not None else empty,
+        )
     return None

@@ -20,10 +20,12 @@ def test_lightning_cli_config_whole_message(tmp_path):
         """)
     assert found_at(found) == [(
         "FT203", 10, 9,
-        "`inference_mode: true` in `peft.LoraConfig` of a training configuration: "
-        "`get_peft_model` sets `requires_grad=False` on every adapter parameter as well as on "
-        "the base model, so the model has no trainable parameter and the adapters stay at "
-        "their initialisation; remove it or set it to false",
+        (
+            "`inference_mode: true` in `peft.LoraConfig` of a training configuration: "
+            "`get_peft_model` sets `requires_grad=False` on every adapter parameter as well as on "
+            "the base model, so the model has no trainable parameter and the adapters stay at "
+            "their initialisation; remove it or set it to false"
+        ),
     )]  # fmt: skip
 
 

@@ -14,9 +14,11 @@ def test_negative_count_whole_message(tmp_path):
         """)
     assert found_at(found) == [(
         "FT205", 4, 1,
-        "`freeze_trainable_layers: -4` trains the first 4 decoder layers (layers 0 to 3), not "
-        "the last: LLaMA-Factory counts a negative number from the embeddings, unlike Python's "
-        "negative indexes; the other decoder layers stay frozen",
+        (
+            "`freeze_trainable_layers: -4` trains the first 4 decoder layers (layers 0 to 3), not "
+            "the last: LLaMA-Factory counts a negative number from the embeddings, unlike Python's "
+            "negative indexes; the other decoder layers stay frozen"
+        ),
     )]  # fmt: skip
 
 
@@ -29,8 +31,10 @@ def test_zero_whole_message_and_positive_or_llama_pro_silent(tmp_path):
         """)
     assert found_at(found) == [(
         "FT205", 3, 1,
-        "`freeze_trainable_layers: 0` trains no decoder layer: only `freeze_extra_modules`, if "
-        "any, stay trainable; the other decoder layers stay frozen",
+        (
+            "`freeze_trainable_layers: 0` trains no decoder layer: only `freeze_extra_modules`, if "
+            "any, stay trainable; the other decoder layers stay frozen"
+        ),
     )]  # fmt: skip
     assert check_config(tmp_path, "pro.yaml", """
         model_name_or_path: models/llama3-8b-pro

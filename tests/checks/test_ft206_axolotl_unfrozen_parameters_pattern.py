@@ -19,10 +19,12 @@ def test_trailing_index_whole_message_and_location(tmp_path):
         """)
     assert found_at(found) == [(
         "FT206", 4, 5,
-        "`^model.layers.2` also unfreezes `model.layers.20` to `model.layers.29` (and any "
-        "longer index starting with 2): axolotl matches it with `re.match`, anchored at the "
-        "start only, so every name that starts with `model.layers.2` matches; end the layer "
-        "with a dot (`model.layers.2.`) or the pattern with `$`",
+        (
+            "`^model.layers.2` also unfreezes `model.layers.20` to `model.layers.29` (and any "
+            "longer index starting with 2): axolotl matches it with `re.match`, anchored at the "
+            "start only, so every name that starts with `model.layers.2` matches; end the layer "
+            "with a dot (`model.layers.2.`) or the pattern with `$`"
+        ),
     )]  # fmt: skip
 
 

@@ -13,11 +13,13 @@ def test_whole_message(tmp_path):
         """)
     assert found_at(found) == [(
         "FT207", 3, 33,
-        "`use_reentrant: true` with `unfrozen_parameters`: reentrant checkpointing gives a "
-        "checkpointed layer's parameters a gradient only when its inputs require grad, and with "
-        "the embeddings frozen they do not, so the unfrozen parameters inside checkpointed "
-        "layers would get none; axolotl refuses this config when it validates it. Set "
-        "`use_reentrant: false`",
+        (
+            "`use_reentrant: true` with `unfrozen_parameters`: reentrant checkpointing gives a "
+            "checkpointed layer's parameters a gradient only when its inputs require grad, and with "
+            "the embeddings frozen they do not, so the unfrozen parameters inside checkpointed "
+            "layers would get none; axolotl refuses this config when it validates it. Set "
+            "`use_reentrant: false`"
+        ),
     )]  # fmt: skip
 
 

@@ -14,9 +14,11 @@ def test_whole_message(tmp_path):
         """)
     assert found_at(found) == [(
         "FT208", 4, 5,
-        "`FREEZE_AT: -1` freezes nothing, as 0 does: detectron2's ResNet freezes the stem at 1 "
-        "and stage resN at N, so its range is 0 (nothing) to 5 (the whole backbone); write the "
-        "value that says what it does",
+        (
+            "`FREEZE_AT: -1` freezes nothing, as 0 does: detectron2's ResNet freezes the stem at 1 "
+            "and stage resN at N, so its range is 0 (nothing) to 5 (the whole backbone); write the "
+            "value that says what it does"
+        ),
     )]  # fmt: skip
 
 

@@ -16,10 +16,12 @@ def test_freeze_at_from_a_base_file_whole_message(tmp_path):
         """)
     assert found_at(found) == [(
         "FT209", 3, 3,
-        "`FREEZE_AT: 3` (from `../Base-RCNN-FPN.yaml`) freezes the stem and res2 to res3 (their BatchNorm "
-        "layers turned into FrozenBatchNorm2d) while `MODEL.WEIGHTS` is empty: training starts "
-        "from random initialisation, so the frozen layers stay random for the whole run; set "
-        "`MODEL.BACKBONE.FREEZE_AT: 0` to train from scratch",
+        (
+            "`FREEZE_AT: 3` (from `../Base-RCNN-FPN.yaml`) freezes the stem and res2 to res3 (their BatchNorm "
+            "layers turned into FrozenBatchNorm2d) while `MODEL.WEIGHTS` is empty: training starts "
+            "from random initialisation, so the frozen layers stay random for the whole run; set "
+            "`MODEL.BACKBONE.FREEZE_AT: 0` to train from scratch"
+        ),
     )]  # fmt: skip
 
 
