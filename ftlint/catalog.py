@@ -2,8 +2,9 @@
 nowhere else: ``ftlint rules``, ``ftlint rule CODE``, docs/rules.md, SARIF rule metadata,
 selection and the example tests all read this list.
 
-Importing it imports libcst (the static rules), never torch nor PyYAML: ``ftlint check`` reads what it
-needs before that from the cached :class:`ftlint.triage.CatalogIndex`.
+Importing it imports libcst (the static rules), never torch nor PyYAML: ``ftlint check`` reads
+what it needs before that from the cached :class:`ftlint.triage.CatalogIndex`, and imports the
+configuration rules (FT2xx) by the module each triage names, without the catalog.
 """
 
 from __future__ import annotations
