@@ -37,3 +37,16 @@ def test_other_files_with_the_same_keys_are_silent(tmp_path):
         model_name_or_path: meta-llama/Llama-3.2-1B
         freeze_trainable_layers: 2
         """) == []
+
+
+def test_the_options_that_apply_to_every_finetuning_type_are_not_freeze_options(tmp_path):
+    # As public LLaMA-Factory recipes write them: they apply with LoRA too.
+    assert check_config(tmp_path, "qwen2vl_lora_sft.yaml", """
+        model_name_or_path: Qwen/Qwen2-VL-7B-Instruct
+        stage: sft
+        finetuning_type: lora
+        freeze_vision_tower: true
+        freeze_multi_modal_projector: true
+        freeze_language_model: false
+        lora_target: all
+        """) == []
