@@ -2,8 +2,9 @@
 nowhere else: ``ftlint rules``, ``ftlint rule CODE``, docs/rules.md, SARIF rule metadata,
 selection and the example tests all read this list.
 
-Importing it imports libcst (the static rules), never torch: ``ftlint check`` reads what it
-needs before that from the cached :class:`ftlint.triage.CatalogIndex`.
+Importing it imports libcst (the static rules), never torch nor PyYAML: ``ftlint check`` reads
+what it needs before that from the cached :class:`ftlint.triage.CatalogIndex`, and imports the
+configuration rules (FT2xx) by the module each triage names, without the catalog.
 """
 
 from __future__ import annotations
@@ -11,6 +12,32 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ftlint.check import Check, Command
+from ftlint.configfiles.ft201_lightning_config_ignored_train_bn import (
+    LightningConfigIgnoredTrainBn,
+)
+from ftlint.configfiles.ft202_peft_config_target_modules_string import (
+    PeftConfigTargetModulesString,
+)
+from ftlint.configfiles.ft203_peft_config_inference_mode import PeftConfigInferenceMode
+from ftlint.configfiles.ft204_llamafactory_freeze_options_ignored import (
+    LlamafactoryFreezeOptionsIgnored,
+)
+from ftlint.configfiles.ft205_llamafactory_trainable_layers_count import (
+    LlamafactoryTrainableLayersCount,
+)
+from ftlint.configfiles.ft206_axolotl_unfrozen_parameters_pattern import (
+    AxolotlUnfrozenParametersPattern,
+)
+from ftlint.configfiles.ft207_axolotl_reentrant_partial_freeze import (
+    AxolotlReentrantPartialFreeze,
+)
+from ftlint.configfiles.ft208_detectron2_freeze_at_out_of_range import (
+    Detectron2FreezeAtOutOfRange,
+)
+from ftlint.configfiles.ft209_detectron2_freeze_at_from_scratch import (
+    Detectron2FreezeAtFromScratch,
+)
+from ftlint.configfiles.rule import ConfigRule
 from ftlint.input_checks import InternalError, UnparsableFile, UnreadableFile
 from ftlint.lightning.ft108_train_bn_phase_mismatch import TrainBnPhaseMismatch
 from ftlint.rules.base import Rule
@@ -64,6 +91,15 @@ CHECKS: tuple[type[Check], ...] = (
     OptimizerCoverage,
     FreezeHadNoEffect,
     TrainBnPhaseMismatch,
+    LightningConfigIgnoredTrainBn,
+    PeftConfigTargetModulesString,
+    PeftConfigInferenceMode,
+    LlamafactoryFreezeOptionsIgnored,
+    LlamafactoryTrainableLayersCount,
+    AxolotlUnfrozenParametersPattern,
+    AxolotlReentrantPartialFreeze,
+    Detectron2FreezeAtOutOfRange,
+    Detectron2FreezeAtFromScratch,
     UnparsableFile,
     UnreadableFile,
     InternalError,
@@ -73,6 +109,7 @@ CATALOG: Mapping[str, type[Check]] = {check.code: check for check in CHECKS}
 
 # The checks of each kind, in code order.
 RULES: tuple[type[Rule], ...] = tuple(c for c in CHECKS if issubclass(c, Rule))
+CONFIG_RULES: tuple[type[ConfigRule], ...] = tuple(c for c in CHECKS if issubclass(c, ConfigRule))
 RUNTIME_CHECKS: tuple[type[RuntimeCheck], ...] = tuple(
     c for c in CHECKS if issubclass(c, RuntimeCheck)
 )

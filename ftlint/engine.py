@@ -17,7 +17,7 @@ from libcst.metadata import ProviderT
 
 from ftlint.analysis.file import FileAnalysis
 from ftlint.diagnostics import Diagnostic, Location
-from ftlint.input_checks import REPORT, InternalError, UnparsableFile
+from ftlint.input_checks import REPORT, InternalError, UnparsableFile, internal_error
 from ftlint.rules.base import Rule
 from ftlint.sources import SourceFile
 from ftlint.triage import BOOLEAN_OPERATOR, RuleTriage, admitted
@@ -92,17 +92,6 @@ class _Dispatcher(cst.CSTVisitor):
 
     def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
         return
-
-
-def internal_error(source: SourceFile, culprit: str, error: BaseException) -> Diagnostic:
-    """FT902 for ``source``: ``culprit`` (a rule code, or what else failed) raised ``error``."""
-    return Diagnostic(
-        InternalError.code,
-        f"internal error in {culprit} on this file ({type(error).__name__}: {error}); {REPORT}",
-        source.display_path,
-        Location(1, 1),
-        Location(1, 1),
-    )
 
 
 # CPython refuses some code for its nesting alone; libcst's native parser has no such guard and

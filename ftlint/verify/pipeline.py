@@ -16,13 +16,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ftlint.catalog import RULES, RUNTIME_CHECKS, SIMULATED_CHECKS
+from ftlint.catalog import CONFIG_RULES, RULES, RUNTIME_CHECKS, SIMULATED_CHECKS
 from ftlint.config import Settings
 from ftlint.diagnostics import Diagnostic, Location
 from ftlint.discovery import discover
 from ftlint.engine import analyze, triaged
 from ftlint.input_checks import UnreadableFile
-from ftlint.runner import display_path, selected_for
+from ftlint.runner import display_path, is_config, selected_for
 from ftlint.sources import SourceError, SourceFile, read_source
 from ftlint.verify.containment import Limits, Outcome, private_workdir, run_contained
 from ftlint.verify.hub import HubError, fetch_config
@@ -79,6 +79,8 @@ def verify_file(
     except SourceError as error:
         return _unreadable(shown, error)
     selected = selected_for(path, settings, enabled)
+    if is_config(path):
+        return _configuration(source, selected)
     static = [rule for rule in RULES if rule.code in selected]
     analysis = analyze(source, triaged(source, static))
     result = FileVerification(shown, source)
@@ -111,6 +113,23 @@ def verify_file(
     ]
     result.stopped, result.error = child.stopped, child.error
     return result
+
+
+def _configuration(source: SourceFile, selected: set[str]) -> FileVerification:
+    """A YAML/JSON configuration named explicitly: its static findings; nothing is run (a YAML
+    line such as `key: value` is valid Python, which must not be executed as a script)."""
+    from ftlint.configfiles.engine import lint_config
+
+    rules = [rule for rule in CONFIG_RULES if rule.code in selected]
+    return FileVerification(
+        source.display_path,
+        source,
+        diagnostics=lint_config(source, rules),
+        error=(
+            "a YAML/JSON configuration: `ftlint verify` runs Python training scripts; run it "
+            "on the script that loads this file (its static findings are shown)"
+        ),
+    )
 
 
 def _run_child(spec: Spec, limits: Limits) -> tuple[Outcome, ChildResult]:
@@ -159,9 +178,10 @@ def verify_paths(
     args: Sequence[str] = (),
     fetch_configs: bool = False,
 ) -> list[FileVerification]:
+    """Each Python file and notebook under ``paths`` verified (configurations only when named)."""
     return [
         verify_file(path, settings, enabled, pins, limits, args=args, fetch_configs=fetch_configs)
-        for path in discover(paths, settings)
+        for path in discover(paths, settings, configs=False)
     ]
 
 
