@@ -32,6 +32,10 @@ from ftlint.rules.ft015_reentrant_checkpointing_frozen_inputs import (
     ReentrantCheckpointingFrozenInputs,
 )
 from ftlint.rules.ft211_norm_eval_sync_bn import NormEvalSyncBn
+from ftlint.rules.ft212_custom_keys_shadowed import CustomKeysShadowed
+from ftlint.rules.ft213_lr_mult_zero_freeze import LrMultZeroFreeze
+from ftlint.rules.ft214_frozen_stages_beyond_num_stages import FrozenStagesBeyondNumStages
+from ftlint.rules.ft215_detectron2_freeze_at_range import Detectron2FreezeAtRange
 from ftlint.verify.checks.ft101_expectation_mismatch import ExpectationMismatch
 from ftlint.verify.checks.ft102_other_reading_differs import OtherReadingDiffers
 from ftlint.verify.checks.ft103_pattern_matches_nothing import PatternMatchesNothing
@@ -66,6 +70,10 @@ CHECKS: tuple[type[Check], ...] = (
     FreezeHadNoEffect,
     TrainBnPhaseMismatch,
     NormEvalSyncBn,
+    CustomKeysShadowed,
+    LrMultZeroFreeze,
+    FrozenStagesBeyondNumStages,
+    Detectron2FreezeAtRange,
     UnparsableFile,
     UnreadableFile,
     InternalError,

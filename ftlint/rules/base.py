@@ -116,6 +116,11 @@ class ConfigRule(Rule):
 
     candidate_pattern: ClassVar[str | None] = CONFIG_MARKER
 
+    def __init__(self, file: FileAnalysis) -> None:
+        super().__init__(file)
+        # A dict two settings share (`norm_cfg=norm_cfg` twice) is reported once.
+        self._reported: set[tuple[int, str]] = set()
+
     def leave_Module(self, original_node: cst.Module) -> None:
         config = self.file.mmconfig
         if config is not None:
@@ -127,9 +132,9 @@ class ConfigRule(Rule):
     def report_setting(self, config: MMConfig, settings: list[Setting], message: str) -> None:
         """Report at the first of ``settings`` this file writes; when its bases write them all
         and no one base alone does, at its ``_base_`` (the combination is this file's)."""
-        for setting in settings:
-            if setting.node is not None:
-                self.report(setting.node, message)
-                return
-        if config.base_node is not None and len({setting.origin for setting in settings}) > 1:
-            self.report(config.base_node, message)
+        node = next((setting.node for setting in settings if setting.node is not None), None)
+        if node is None and len({setting.origin for setting in settings}) > 1:
+            node = config.base_node
+        if node is not None and (id(node), message) not in self._reported:
+            self._reported.add((id(node), message))
+            self.report(node, message)
