@@ -184,3 +184,13 @@ def program_of_source(source: SourceFile, pinned: frozenset[str] = frozenset()) 
     analysis = analyze(source, [AmbiguousFreezeCondition])
     assert isinstance(analysis, FileAnalysis), analysis
     return build_program(analysis, pinned)
+
+
+def lint_config_tree(directory: Path, files: dict[str, str], checked: str, rules) -> list[Diagnostic]:
+    """Write ``files`` (relative path -> code, dedented) under ``directory`` and lint ``checked``
+    among them with ``rules``, as `ftlint check` reads it from disk (its `_base_` files too)."""
+    for relative, code in files.items():
+        path = directory / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(code_text(code))
+    return lint_source(read_source(directory / checked, checked), rules)

@@ -4,6 +4,7 @@ from ftlint.analysis.data.openmmlab import NORM_EVAL_CLASS
 from ftlint.analysis.mmconfig import MMConfig, Setting
 from ftlint.check import Invalid, Valid
 from ftlint.rules.base import ConfigRule
+from ftlint.triage import INHERITS
 
 
 def model_type(settings: dict[str, Setting]) -> str | None:
@@ -62,7 +63,7 @@ class NormEvalSyncBn(ConfigRule):
     code = "FT211"
     name = "norm-eval-sync-bn"
     summary = "`norm_eval=True` with a synchronised BatchNorm that it makes pointless or misses"
-    required_tokens = ("SyncBN",)
+    required_tokens = ("SyncBN", INHERITS)
 
     VALID = [
         Valid(

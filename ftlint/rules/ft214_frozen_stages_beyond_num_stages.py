@@ -5,6 +5,7 @@ from ftlint.analysis.mmconfig import MMConfig
 from ftlint.check import Invalid, Valid
 from ftlint.rules.base import ConfigRule
 from ftlint.rules.ft211_norm_eval_sync_bn import model_type
+from ftlint.triage import INHERITS
 
 _DEFAULT_NUM_STAGES = 4
 
@@ -45,7 +46,7 @@ class FrozenStagesBeyondNumStages(ConfigRule):
     code = "FT214"
     name = "frozen-stages-beyond-num-stages"
     summary = "ResNet `frozen_stages` larger than `num_stages`: building the model fails"
-    required_tokens = ("frozen_stages",)
+    required_tokens = ("frozen_stages", INHERITS)
 
     VALID = [
         Valid("model = dict(type='FasterRCNN', backbone=dict(type='ResNet', depth=50, frozen_stages=4))\n"),
