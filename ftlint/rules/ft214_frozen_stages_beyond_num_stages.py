@@ -73,10 +73,12 @@ class FrozenStagesBeyondNumStages(ConfigRule):
                 continue
             frozen_stages = _int(frozen.value)
             stages = settings.get("num_stages")
-            if stages is None and config.complete:
-                num_stages = _DEFAULT_NUM_STAGES
-            else:
-                num_stages = _int(stages.value) if stages is not None else None
+            # Absent: the default, unless a base that could not be read sets it.
+            num_stages = (
+                _int(stages.value)
+                if stages is not None
+                else _DEFAULT_NUM_STAGES if config.complete else None
+            )
             if frozen_stages is None or num_stages is None or frozen_stages <= num_stages:
                 continue
             self.report_setting(
