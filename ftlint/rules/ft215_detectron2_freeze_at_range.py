@@ -77,6 +77,10 @@ class Detectron2FreezeAtRange(Rule):
     name = "detectron2-freeze-at-range"
     summary = "detectron2 `freeze_at` outside 0-5: it freezes the same as 0 or 5"
     required_tokens = (FREEZE_AT,)
+    # `model.<...>.freeze_at = ` or `L(ResNet)(`: a LazyConfig, not any class with the attribute.
+    candidate_pattern = (
+        r"\bmodel(?:\s*\.\s*\w+)+\s*=(?!=)|\b(?:L|LazyCall)\(\s*[\w.]*(?:ResNet|RegNet)\s*\)"
+    )
 
     VALID = [
         Valid("model.backbone.bottom_up.freeze_at = 2\n"),
