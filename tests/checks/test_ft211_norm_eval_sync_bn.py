@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from support import lint_config_tree, lint_text
+from support import code_text, lint_config_tree, lint_text, run_ftlint
 
 from ftlint.rules.ft211_norm_eval_sync_bn import NormEvalSyncBn
 
@@ -147,3 +149,36 @@ def test_noqa_on_the_config_line():
 )
 def test_not_a_config_or_not_known(code):
     assert lint_text(code, [NormEvalSyncBn]) == []
+
+
+def test_cli_finds_it_through_the_base_and_never_serves_a_stale_result(tmp_path):
+    """The real CLI with its result cache: the child's bytes stay the same while its base
+    changes, and the finding follows the base."""
+    base = tmp_path / "_base_" / "faster_rcnn.py"
+    base.parent.mkdir()
+    base.write_text(code_text(BASE_MODEL))
+    child = tmp_path / "syncbn.py"
+    child.write_text(
+        "_base_ = './_base_/faster_rcnn.py'\n"
+        "model = dict(backbone=dict(norm_cfg=dict(type='SyncBN', requires_grad=True)))\n"
+    )
+    env = {"FTLINT_CACHE_DIR": str(tmp_path / "cache")}
+    args = ("check", "--output-format", "json", "--select", "FT211", str(child))
+    first = run_ftlint(*args, env=env)
+    assert first.returncode == 1, first.stderr
+    assert json.loads(first.stdout) == [
+        {
+            "cell": None,
+            "code": "FT211",
+            "end_location": {"row": 2, "column": 76},
+            "filename": str(child),
+            "fix": None,
+            "location": {"row": 2, "column": 37},
+            "message": POINTLESS,
+            "noqa_row": 2,
+            "url": "https://github.com/ftlint/ftlint/blob/main/docs/rules.md#ft211",
+        }
+    ]
+    base.write_text(code_text(BASE_MODEL).replace("norm_eval=True", "norm_eval=False"))
+    second = run_ftlint(*args, env=env)
+    assert (second.returncode, json.loads(second.stdout)) == (0, [])
