@@ -69,6 +69,14 @@ class MMConfig:
         """Every dict in the config with its dotted path (``model.backbone``), outermost first."""
         yield from _dicts("", self.settings)
 
+    def custom_keys(self) -> Iterator[tuple[dict[str, Setting], dict[str, Setting]]]:
+        """(optimizer wrapper, its ``paramwise_cfg.custom_keys``) for each wrapper that has them."""
+        for _, settings in self.dicts():
+            paramwise = settings.get("paramwise_cfg")
+            keys = paramwise.get("custom_keys") if paramwise is not None else None
+            if keys is not None and isinstance(keys.value, dict):
+                yield settings, keys.value
+
 
 def _dicts(path: str, mapping: Mapping[str, Setting]) -> Iterator[tuple[str, dict[str, Setting]]]:
     for key, setting in mapping.items():

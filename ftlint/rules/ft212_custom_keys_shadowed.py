@@ -90,11 +90,7 @@ class CustomKeysShadowed(ConfigRule):
     ]
 
     def check_config(self, config: MMConfig) -> None:
-        for _, settings in config.dicts():
-            custom_keys = settings.get("custom_keys")
-            if custom_keys is None or not isinstance(custom_keys.value, dict):
-                continue
-            entries = custom_keys.value
+        for _, entries in config.custom_keys():
             for longer, entry in entries.items():
                 if not isinstance(entry.value, dict):
                     continue

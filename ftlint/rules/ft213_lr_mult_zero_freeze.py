@@ -65,14 +65,10 @@ class LrMultZeroFreeze(ConfigRule):
     ]
 
     def check_config(self, config: MMConfig) -> None:
-        for _, settings in config.dicts():
-            paramwise = settings.get("paramwise_cfg")
-            custom_keys = paramwise.get("custom_keys") if paramwise is not None else None
-            if custom_keys is None or not isinstance(custom_keys.value, dict):
-                continue
-            clip = settings.get("clip_grad")
+        for wrapper, custom_keys in config.custom_keys():
+            clip = wrapper.get("clip_grad")
             clipped = clip is not None and isinstance(clip.value, dict)
-            for key, entry in custom_keys.value.items():
+            for key, entry in custom_keys.items():
                 lr_mult = entry.get("lr_mult")
                 if lr_mult is None or lr_mult.value != 0 or lr_mult.value is False:
                     continue

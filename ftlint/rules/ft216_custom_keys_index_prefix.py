@@ -116,11 +116,7 @@ class CustomKeysIndexPrefix(ConfigRule):
         if backbone is None or not isinstance(backbone.value, dict):
             return
         lengths = {prefix: (length, source) for prefix, length, source in containers(backbone.value)}
-        for _, settings in config.dicts():
-            custom_keys = settings.get("custom_keys")
-            if custom_keys is None or not isinstance(custom_keys.value, dict):
-                continue
-            keys = custom_keys.value
+        for _, keys in config.custom_keys():
             for key, entry in keys.items():
                 match = _INDEXED.match(key)
                 if match is None:
