@@ -21,7 +21,7 @@ from ftlint.diagnostics import Diagnostic, Location
 from ftlint.discovery import discover
 from ftlint.input_checks import REPORT, InternalError, UnreadableFile
 from ftlint.sources import SourceError, SourceFile, read_bytes, read_source, wide_bom
-from ftlint.triage import RuleTriage, TokenScan, admitted
+from ftlint.triage import INHERITS, RuleTriage, TokenScan, admitted
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -177,7 +177,9 @@ class _Checker:
         except SourceError as error:
             return _Outcome([about_file(UnreadableFile.code, str(error), task.shown)])
         key = None
-        if self.cache is not None:
+        # An OpenMMLab config's findings depend on its `_base_` files too: never cached by its
+        # own bytes alone.
+        if self.cache is not None and INHERITS.encode() not in raw:
             key = self.cache.key(raw, task.path.suffix, task.codes)
             cached = self.cache.load(key, task.shown)
             if cached is not None:

@@ -128,6 +128,10 @@ def attribute_called(name: str) -> str:
     return rf"\.[\s\\]*(?:{name})[\s\\]*\("
 
 
+# What an OpenMMLab config that inherits settings holds: its findings can come from its bases.
+INHERITS = "_base_"
+
+
 class FileText:
     """A file's text and the views of it that triage needs, each computed at most once."""
 

@@ -206,3 +206,13 @@ def check_config(
 def found_at(diagnostics: list[Diagnostic]) -> list[tuple[str, int, int, str]]:
     """(code, row, column, message) of each finding."""
     return [(d.code, d.location.row, d.location.column, d.message) for d in diagnostics]
+
+
+def lint_config_tree(directory: Path, files: dict[str, str], checked: str, rules) -> list[Diagnostic]:
+    """Write ``files`` (relative path -> code, dedented) under ``directory`` and lint ``checked``
+    among them with ``rules``, as `ftlint check` reads it from disk (its `_base_` files too)."""
+    for relative, code in files.items():
+        path = directory / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(code_text(code))
+    return lint_source(read_source(directory / checked, checked), rules)
