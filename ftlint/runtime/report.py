@@ -38,6 +38,7 @@ __all__ = [
     "report",
     "share_text",
     "summary_text",
+    "tensors",
 ]
 
 _BAR_WIDTH = 20
@@ -297,6 +298,11 @@ def report(model: nn.Module, optimizer: Optimizer | None = None, *, depth: int =
         warnings=_optimizer_warnings(coverage),
         notes=_alias_notes(parameters, names.shared),
     )
+
+
+def tensors(model: nn.Module) -> list[nn.Parameter]:
+    """The tensors that ``report(model).parameters`` describe, in the same order."""
+    return list(_unwrap(model)[0].parameters())
 
 
 def _unwrap(model: nn.Module) -> tuple[nn.Module, tuple[str, ...], str, nn.Module]:
