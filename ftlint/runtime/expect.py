@@ -147,7 +147,11 @@ class FreezeError(AssertionError):
         for group in fix_groups(self.mismatches):
             items = [
                 html.escape(mismatch.text)
-                + (f"<br><small>{html.escape(format_names(mismatch.names))}</small>" if mismatch.names else "")
+                + (
+                    f"<br><small>{html.escape(format_names(mismatch.names))}</small>"
+                    if mismatch.names
+                    else ""
+                )
                 for mismatch in group.shown
             ]
             if group.hidden:
