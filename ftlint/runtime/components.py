@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Component", "ROLES", "component_of", "find_components"]
+__all__ = ["ROLES", "Component", "component_of", "find_components"]
 
 # A module whose own name is one of these holds that part, as transformers names them.
 ROLES: dict[str, frozenset[str]] = {
