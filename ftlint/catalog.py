@@ -31,6 +31,7 @@ from ftlint.rules.ft014_requires_grad_before_kbit_prep import RequiresGradBefore
 from ftlint.rules.ft015_reentrant_checkpointing_frozen_inputs import (
     ReentrantCheckpointingFrozenInputs,
 )
+from ftlint.rules.ft016_misspelt_config_keyword import MisspeltConfigKeyword
 from ftlint.verify.checks.ft101_expectation_mismatch import ExpectationMismatch
 from ftlint.verify.checks.ft102_other_reading_differs import OtherReadingDiffers
 from ftlint.verify.checks.ft103_pattern_matches_nothing import PatternMatchesNothing
@@ -56,6 +57,7 @@ CHECKS: tuple[type[Check], ...] = (
     PeftAdapterLoadedFrozen,
     RequiresGradBeforeKbitPrep,
     ReentrantCheckpointingFrozenInputs,
+    MisspeltConfigKeyword,
     ExpectationMismatch,
     OtherReadingDiffers,
     PatternMatchesNothing,
