@@ -32,6 +32,7 @@ from ftlint.rules.ft015_reentrant_checkpointing_frozen_inputs import (
     ReentrantCheckpointingFrozenInputs,
 )
 from ftlint.rules.ft016_misspelt_config_keyword import MisspeltConfigKeyword
+from ftlint.rules.ft017_checkpointing_kwargs_overridden import CheckpointingKwargsOverridden
 from ftlint.verify.checks.ft101_expectation_mismatch import ExpectationMismatch
 from ftlint.verify.checks.ft102_other_reading_differs import OtherReadingDiffers
 from ftlint.verify.checks.ft103_pattern_matches_nothing import PatternMatchesNothing
@@ -58,6 +59,7 @@ CHECKS: tuple[type[Check], ...] = (
     RequiresGradBeforeKbitPrep,
     ReentrantCheckpointingFrozenInputs,
     MisspeltConfigKeyword,
+    CheckpointingKwargsOverridden,
     ExpectationMismatch,
     OtherReadingDiffers,
     PatternMatchesNothing,
