@@ -40,6 +40,7 @@ __all__ = [
     "share_text",
     "summary_text",
     "tensors",
+    "user_model",
 ]
 
 _BAR_WIDTH = 20
@@ -303,6 +304,14 @@ def report(model: nn.Module, optimizer: Optimizer | None = None, *, depth: int =
         notes=_alias_notes(parameters, names.shared),
         components=_component_rows(parameters, batchnorms),
     )
+
+
+def user_model(model: nn.Module) -> tuple[nn.Module, nn.Module | None]:
+    """The user's own model behind DDP, torch.compile and peft wrappers, and the peft
+    ``PeftModel`` around it (None without one). Its ``named_modules()`` names are the names
+    :func:`report` gives (wrapper components aside)."""
+    outer, _, _, inner = _unwrap(model)
+    return inner, outer if _is_peft_model(outer) else None
 
 
 def tensors(model: nn.Module) -> list[nn.Parameter]:
