@@ -159,7 +159,11 @@ def test_untied_or_without_modules_to_save_there_is_no_split() -> None:
 
 
 def checkpointed(*, hook: bool) -> nn.Module:
-    model = lora(llama(device="cpu"), target_modules=["q_proj", "v_proj"])
+    """A LoRA model with a trained head outside the checkpointed layers: the loss has a
+    gradient either way, so nothing raises when the adapters get none."""
+    model = lora(
+        llama(device="cpu"), target_modules=["q_proj", "v_proj"], modules_to_save=["lm_head"]
+    )
     inner = model.base_model.model
     inner.activation_checkpointing_enable({"use_reentrant": True})
     if not hook:  # transformers adds it for a text model; an image or audio model has none
@@ -184,6 +188,7 @@ def test_reentrant_checkpointing_without_input_grads_starves_the_adapters() -> N
         warnings.simplefilter("ignore")  # torch: "None of the inputs have requires_grad=True"
         model(input_ids=ids, labels=ids).loss.backward()
     assert all(p.grad is None for n, p in model.named_parameters() if "lora_" in n)
+    assert model.base_model.model.lm_head.modules_to_save.default.weight.grad is not None
 
 
 def test_enable_input_require_grads_gives_the_adapters_their_gradient() -> None:
