@@ -40,6 +40,13 @@ from ftlint.verify.checks.ft104_pattern_overmatches import PatternOvermatches
 from ftlint.verify.checks.ft105_frozen_batchnorm_updates_stats import FrozenBatchNormUpdatesStats
 from ftlint.verify.checks.ft106_optimizer_coverage import OptimizerCoverage
 from ftlint.verify.checks.ft107_freeze_had_no_effect import FreezeHadNoEffect
+from ftlint.verify.checks.ft111_lora_target_matches_nothing import LoraTargetMatchesNothing
+from ftlint.verify.checks.ft112_adapters_in_vision_tower import AdaptersInVisionTower
+from ftlint.verify.checks.ft113_no_trainable_parameter import NoTrainableParameter
+from ftlint.verify.checks.ft114_tied_weights_split import TiedWeightsSplit
+from ftlint.verify.checks.ft115_reentrant_checkpointing_no_input_grads import (
+    ReentrantCheckpointingNoInputGrads,
+)
 from ftlint.verify.runtime_check import RuntimeCheck, SimulatedCheck
 
 CHECKS: tuple[type[Check], ...] = (
@@ -68,6 +75,11 @@ CHECKS: tuple[type[Check], ...] = (
     OptimizerCoverage,
     FreezeHadNoEffect,
     TrainBnPhaseMismatch,
+    LoraTargetMatchesNothing,
+    AdaptersInVisionTower,
+    NoTrainableParameter,
+    TiedWeightsSplit,
+    ReentrantCheckpointingNoInputGrads,
     UnparsableFile,
     UnreadableFile,
     InternalError,

@@ -150,6 +150,21 @@ def test_a_tied_lm_head_in_modules_to_save_trains_apart_from_the_frozen_embeddin
     )
 
 
+def test_ensure_weight_tying_keeps_the_copies_tied() -> None:
+    config = {
+        "target_modules": ["q_proj"],
+        "modules_to_save": ["lm_head"],
+        "ensure_weight_tying": True,
+    }
+    model = lora(llama(tied=True), **config)
+    inner = model.base_model.model
+    assert (
+        inner.lm_head.modules_to_save["default"].weight
+        is inner.model.embed_tokens.modules_to_save["default"].weight
+    )
+    assert tied_copies(model) == ()
+
+
 def test_untied_or_without_modules_to_save_there_is_no_split() -> None:
     assert tied_copies(lora(llama(), target_modules=["q_proj"], modules_to_save=["lm_head"])) == ()
     assert tied_copies(lora(llama(tied=True), target_modules=["q_proj"])) == ()
