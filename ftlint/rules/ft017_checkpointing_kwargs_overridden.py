@@ -174,9 +174,9 @@ class CheckpointingKwargsOverridden(ScopedRule):
             return
         qualified = self.file.imports.qualify(func) or ""
         if qualified.startswith("transformers.") and qualified.endswith("Trainer"):
-            model = _argument(node, "model", 0)
+            trained = _argument(node, "model", 0)
             arguments = _argument(node, "args", 1)
-            name = None if model is None else dotted_name(model)
+            name = None if trained is None else dotted_name(trained)
             if name is not None and arguments is not None:
                 self._trainers.append((node, name, arguments, self.scope))
 

@@ -50,7 +50,8 @@ def _is_tuner_layer(module: nn.Module) -> bool:
 
 
 def _holds_adapter(module: nn.Module, adapter: str) -> bool:
-    return any(adapter in getattr(module, name, {}) for name in module.adapter_layer_names)
+    names: tuple[str, ...] = getattr(module, "adapter_layer_names", ())
+    return any(adapter in getattr(module, name, {}) for name in names)
 
 
 def _entry_names(entry: str, name: str) -> bool:
@@ -110,7 +111,7 @@ def broad_targets_in_vision(model: nn.Module) -> dict[str, int] | None:
     list of linear layers peft makes of ``"all-linear"``); else None."""
     for targets in adapter_targets(model):
         components = find_components(f"{layer}.weight" for layer in targets.layers)
-        roles = {}
+        roles: dict[str, list[str]] = {}
         for layer in targets.layers:
             component = component_of(f"{layer}.weight", components)
             if component is not None:
