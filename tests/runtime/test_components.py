@@ -14,35 +14,7 @@ from ftlint.runtime.components import Component, component_of, find_components
 
 transformers = pytest.importorskip("transformers", reason="transformers is in the test extra")
 peft = pytest.importorskip("peft", reason="peft is in the test extra")
-
-TEXT = {
-    "vocab_size": 64, "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1,
-    "num_attention_heads": 2, "num_key_value_heads": 2,
-}  # fmt: skip
-
-
-def llava() -> nn.Module:
-    vision = transformers.CLIPVisionConfig(
-        hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,
-        image_size=8, patch_size=4,
-    )  # fmt: skip
-    config = transformers.LlavaConfig(
-        vision_config=vision, text_config=transformers.LlamaConfig(**TEXT)
-    )
-    with torch.device("meta"):
-        model: nn.Module = transformers.LlavaForConditionalGeneration(config)
-    return model
-
-
-def qwen2_vl() -> nn.Module:
-    rope = {"type": "mrope", "mrope_section": [1, 1, 0]}
-    config = transformers.Qwen2VLConfig(
-        vision_config={"depth": 1, "embed_dim": 16, "hidden_size": 16, "num_heads": 2, "mlp_ratio": 2},
-        text_config={**TEXT, "rope_scaling": rope, "bos_token_id": 0, "eos_token_id": 1},
-    )  # fmt: skip
-    with torch.device("meta"):
-        model: nn.Module = transformers.Qwen2VLForConditionalGeneration(config)
-    return model
+from tiny_hf import TEXT, llava, qwen2_vl  # needs transformers
 
 
 def with_lora(model: nn.Module, target_modules: str | list[str]) -> nn.Module:
