@@ -33,7 +33,8 @@ class FreezeCheck(TrainerCallback):
     the Trainer's optimizer (which holds only what was trainable when it was built) and, with
     ``grads=True``, that every trainable tensor got a gradient and no frozen one holds one. A
     mismatch raises FreezeError (or, with ``on_mismatch="warn"``, warns with FreezeWarning); a
-    match logs the freeze map.
+    match logs the freeze map. Pass ``grads=False`` under DeepSpeed ZeRO or FSDP with sharded
+    gradients, which keep ``.grad`` off the parameters.
     """
 
     def __init__(
