@@ -71,7 +71,7 @@ class OptimizerCoverage(RuntimeCheck):
             model[1] = nn.Linear(4, 3)
             """,
             line=7,
-            message_contains="2 tensors (1: 2) trainable, in no optimizer: never updated",
+            message_contains='2 tensors (1: 2) trainable, in no optimizer: never updated',
         ),
     )
 
