@@ -64,6 +64,8 @@ from ftlint.rules.ft213_lr_mult_zero_freeze import LrMultZeroFreeze
 from ftlint.rules.ft214_frozen_stages_beyond_num_stages import FrozenStagesBeyondNumStages
 from ftlint.rules.ft215_detectron2_freeze_at_range import Detectron2FreezeAtRange
 from ftlint.rules.ft216_custom_keys_index_prefix import CustomKeysIndexPrefix
+from ftlint.rules.ft016_misspelt_config_keyword import MisspeltConfigKeyword
+from ftlint.rules.ft017_checkpointing_kwargs_overridden import CheckpointingKwargsOverridden
 from ftlint.verify.checks.ft101_expectation_mismatch import ExpectationMismatch
 from ftlint.verify.checks.ft102_other_reading_differs import OtherReadingDiffers
 from ftlint.verify.checks.ft103_pattern_matches_nothing import PatternMatchesNothing
@@ -71,6 +73,13 @@ from ftlint.verify.checks.ft104_pattern_overmatches import PatternOvermatches
 from ftlint.verify.checks.ft105_frozen_batchnorm_updates_stats import FrozenBatchNormUpdatesStats
 from ftlint.verify.checks.ft106_optimizer_coverage import OptimizerCoverage
 from ftlint.verify.checks.ft107_freeze_had_no_effect import FreezeHadNoEffect
+from ftlint.verify.checks.ft111_lora_target_matches_nothing import LoraTargetMatchesNothing
+from ftlint.verify.checks.ft112_adapters_in_vision_tower import AdaptersInVisionTower
+from ftlint.verify.checks.ft113_no_trainable_parameter import NoTrainableParameter
+from ftlint.verify.checks.ft114_tied_weights_split import TiedWeightsSplit
+from ftlint.verify.checks.ft115_reentrant_checkpointing_no_input_grads import (
+    ReentrantCheckpointingNoInputGrads,
+)
 from ftlint.verify.runtime_check import RuntimeCheck, SimulatedCheck
 
 CHECKS: tuple[type[Check], ...] = (
@@ -89,6 +98,8 @@ CHECKS: tuple[type[Check], ...] = (
     PeftAdapterLoadedFrozen,
     RequiresGradBeforeKbitPrep,
     ReentrantCheckpointingFrozenInputs,
+    MisspeltConfigKeyword,
+    CheckpointingKwargsOverridden,
     ExpectationMismatch,
     OtherReadingDiffers,
     PatternMatchesNothing,
@@ -97,6 +108,11 @@ CHECKS: tuple[type[Check], ...] = (
     OptimizerCoverage,
     FreezeHadNoEffect,
     TrainBnPhaseMismatch,
+    LoraTargetMatchesNothing,
+    AdaptersInVisionTower,
+    NoTrainableParameter,
+    TiedWeightsSplit,
+    ReentrantCheckpointingNoInputGrads,
     LightningConfigIgnoredTrainBn,
     PeftConfigTargetModulesString,
     PeftConfigInferenceMode,
