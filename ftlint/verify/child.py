@@ -9,8 +9,8 @@ waiting for its threads.
 
 from __future__ import annotations
 import __future__
-import ast
 
+import ast
 import os
 import re
 import sys
@@ -73,12 +73,8 @@ def _summaries(verification: Any, source: SourceFile) -> list[ModelSummary]:
 
 def _simulate(verified: Any, result: ChildResult) -> None:
     """Run the simulators of the file on the as-written run's live objects."""
-    from ftlint.verify.simulators import (
-        SimulationInput,
-        SimulationTable,
-        line_span,
-        load_simulators,
-    )
+    from ftlint.verify.simulators import SimulationInput, SimulationTable, load_simulators
+    from ftlint.verify.syntax import line_span
 
     source, program, analysis, run = (
         verified.source,

@@ -15,20 +15,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from libcst.metadata import CodePosition, CodeRange
+from libcst.metadata import CodeRange
 
 from ftlint.sources import SourceFile
 from ftlint.text import align_columns
 from ftlint.verify.runtime_check import SimulatedCheck
-
-
-def line_span(source: SourceFile, row: int) -> CodeRange:
-    """The span of a row's text without its indentation (row 1 when ``row`` is not in it)."""
-    lines = source.lines()
-    row = row if 0 < row <= len(lines) else 1
-    text = lines[row - 1]
-    start = len(text) - len(text.lstrip())
-    return CodeRange(CodePosition(row, start), CodePosition(row, len(text.rstrip())))
+from ftlint.verify.syntax import line_span
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,15 @@
 """What verify reads of a file's syntax: the names statements bind and read, what a call calls,
-the blocks of a compound statement; and :class:`Note`, a remark at a row of the file."""
+the blocks of a compound statement, the span of a row; and :class:`Note`, a remark at a row."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import libcst as cst
+from libcst.metadata import CodePosition, CodeRange
 
 from ftlint.analysis.imports import ImportMap, dotted_name
+from ftlint.sources import SourceFile
 
 
 @dataclass(frozen=True)
@@ -208,3 +210,12 @@ def statement_blocks(statement: cst.BaseStatement) -> list[cst.IndentedBlock] | 
         return None
     indented = [block for block in blocks if isinstance(block, cst.IndentedBlock)]
     return indented if len(indented) == len(blocks) else None
+
+
+def line_span(source: SourceFile, row: int) -> CodeRange:
+    """The span of a row's text without its indentation (row 1 when ``row`` is not in it)."""
+    lines = source.lines()
+    row = row if 0 < row <= len(lines) else 1
+    text = lines[row - 1]
+    start = len(text) - len(text.lstrip())
+    return CodeRange(CodePosition(row, start), CodePosition(row, len(text.rstrip())))

@@ -21,7 +21,7 @@ from ftlint.sources import SourceFile
 from ftlint.verify.execution import Execution
 from ftlint.verify.instrument import Construction, Program
 from ftlint.verify.probes import Probes
-from ftlint.verify.simulators import line_span
+from ftlint.verify.syntax import line_span
 
 
 @dataclass(frozen=True, eq=False)

@@ -15,7 +15,7 @@ from ftlint.analysis.file import FileAnalysis
 from ftlint.sources import SourceFile
 from ftlint.verify.instrument import NameTest, Program
 from ftlint.verify.scenarios import Run, Verification
-from ftlint.verify.simulators import line_span
+from ftlint.verify.syntax import line_span
 from ftlint.verify.targets import Target
 
 # What each name iterator yields, as a noun.
