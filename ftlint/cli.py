@@ -273,7 +273,7 @@ class _ScriptArguments(click.Command):
 @click.option("--timeout", type=click.FloatRange(min=1), default=120, show_default=True,
               help="Seconds a run may take before it is stopped.")  # fmt: skip
 @click.option("--memory", type=click.IntRange(min=256), default=4096, show_default=True,
-              help="Address space a run may use, in MiB.")  # fmt: skip
+              help="Memory (heap) a run may use, in MiB.")  # fmt: skip
 @click.option("--fetch-configs", is_flag=True,
               help="Fetch the config.json of Hugging Face models missing from the local cache"
               " (configuration files only, never weights).")  # fmt: skip

@@ -8,7 +8,7 @@ before it executes anything, in this order:
 2. new network and mount namespaces (``unshare``; with a new user namespace when not privileged):
    no network at all, not even loopback; ``/dev/shm`` becomes a private tmpfs that disappears
    with the child;
-3. resource limits: address space, core dumps (none), file size, CPU time (a backstop above
+3. resource limits: data memory (heap and private writable mappings), core dumps (none), file size, CPU time (a backstop above
    the wall-clock timeout: every core busy for the whole timeout, plus a second);
 4. the capability bounding set emptied but for reading (a root child keeps no other privilege);
 5. Landlock, last: every write-like filesystem right the kernel knows is denied outside the work
@@ -168,7 +168,9 @@ class Limits:
     """What the child may use."""
 
     timeout: float = 120.0  # wall clock, seconds
-    memory: int = 4 * 1024**3  # address space (RLIMIT_AS), bytes
+    # Heap and private writable mappings (RLIMIT_DATA), bytes: not RLIMIT_AS, which counts the
+    # address space that CUDA builds of torch map at import (several GiB), used or not.
+    memory: int = 4 * 1024**3
     file_size: int = 1024**3  # largest file the child may write (RLIMIT_FSIZE), bytes
     shm_size: int = 512 * 1024**2  # the private /dev/shm, bytes
 
@@ -398,7 +400,7 @@ class _Plan:
 def _rlimits(limits: Limits) -> tuple[tuple[str, int, int], ...]:
     cpu = math.ceil(limits.timeout) * (os.cpu_count() or 1) + 1
     return (
-        ("rlimit-as", resource.RLIMIT_AS, limits.memory),
+        ("rlimit-data", resource.RLIMIT_DATA, limits.memory),
         ("rlimit-core", resource.RLIMIT_CORE, 0),
         ("rlimit-fsize", resource.RLIMIT_FSIZE, limits.file_size),
         ("rlimit-cpu", resource.RLIMIT_CPU, cpu),

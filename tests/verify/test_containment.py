@@ -508,7 +508,7 @@ def test_every_layer_is_reported(sandbox: Sandbox) -> None:
     outcome = sandbox.contained("pass")
     assert (outcome.guarantees, outcome.missing) == (
         (
-            "pdeathsig", "netns", "private-shm", "rlimit-as", "rlimit-core", "rlimit-fsize",
+            "pdeathsig", "netns", "private-shm", "rlimit-data", "rlimit-core", "rlimit-fsize",
             "rlimit-cpu", "capabilities", "landlock-fs", "landlock-tcp", "landlock-signal",
             "landlock-abstract-unix", "timeout", "process-group", "env-scrubbed",
         ),
