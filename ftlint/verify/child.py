@@ -30,6 +30,7 @@ from ftlint.verify.shadow import Shadow
 from ftlint.verify.skipping import skip_failures_on_stand_ins
 from ftlint.verify.syntax import Note
 from ftlint.verify.wire import (
+    AS_THEY_STOOD,
     ChildResult,
     ModelSummary,
     ScenarioCounts,
@@ -178,10 +179,9 @@ def verify_entry(spec: Spec) -> ChildResult:
     if execution.stopped is not None:
         result.stopped = f"{source.where(execution.stop_row)}: {execution.stopped}"
     result.missing_config = execution.missing_config
+    result.exited = execution.exited
     if execution.failure is not None:
-        result.error = execution.failure + (
-            "; the models built before it are shown as they stood" if result.models else ""
-        )
+        result.error = execution.failure + (AS_THEY_STOOD if result.models else "")
     elif not result.models and result.stopped is not None:
         result.error = (
             f"the run reached training ({result.stopped}) before it built any model: verify stops"

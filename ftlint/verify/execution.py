@@ -48,6 +48,7 @@ class Execution:
     stop_row: int = 0
     failure: str | None = None  # where and why the script failed
     missing_config: str | None = None  # the Hugging Face id whose configuration is not here
+    exited: bool = False  # the script called sys.exit with a failure: what it printed says why
     names: dict[int, str] = field(default_factory=dict)  # id(module) -> the variable holding it
 
     @property
@@ -120,6 +121,7 @@ def run_program(
     except SystemExit as exit:
         tb = exit.__traceback__
         if exit.code not in (None, 0):
+            execution.exited = True
             execution.failure = (
                 f"{_at(exit, entry.path, where)}: the script exited with status {exit.code}"
             )

@@ -27,6 +27,7 @@ from ftlint.sources import SourceError, SourceFile, read_source
 from ftlint.verify.containment import Limits, Outcome, private_workdir, run_contained
 from ftlint.verify.hub import HubError, fetch_config
 from ftlint.verify.wire import (
+    AS_THEY_STOOD,
     ChildResult,
     ModelSummary,
     SimulationSummary,
@@ -147,9 +148,13 @@ def _run_child(spec: Spec, limits: Limits) -> tuple[Outcome, ChildResult]:
     if outcome.result is None:
         return outcome, ChildResult(error=_why_no_result(outcome, limits))
     try:
-        return outcome, decode(outcome.result)
+        child = decode(outcome.result)
     except WireError as error:
         return outcome, ChildResult(error=f"the run sent back no verification ({error})")
+    if child.exited and child.error is not None:  # what it printed says why
+        failure, stood, _ = child.error.partition(AS_THEY_STOOD)
+        child.error = failure + _last_output(outcome) + stood
+    return outcome, child
 
 
 def _why_no_result(outcome: Outcome, limits: Limits) -> str:
@@ -165,8 +170,13 @@ def _why_no_result(outcome: Outcome, limits: Limits) -> str:
             why += f" (out of memory? the limit is {limits.memory // 2**20:,} MiB: --memory)"
     else:
         why = f"the script ended the process with status {outcome.returncode} before verify could report"
-    last = [line for line in outcome.output.splitlines() if line.strip()][-3:]
-    return why + (": " + " | ".join(last) if last else "")
+    return why + _last_output(outcome)
+
+
+def _last_output(outcome: Outcome) -> str:
+    """The last lines the run printed, where they say why it ended: `: line | line`."""
+    last = [line.strip() for line in outcome.output.splitlines() if line.strip()][-3:]
+    return ": " + " | ".join(last) if last else ""
 
 
 def verify_paths(

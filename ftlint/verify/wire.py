@@ -69,6 +69,7 @@ class ChildResult:
     stopped: str | None = None  # where the as-written run stopped, and at what
     error: str | None = None  # why the file could not be verified
     missing_config: str | None = None  # a Hugging Face id whose config.json is not here
+    exited: bool = False  # the script exited with a failure status: its output says why
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,9 @@ class Spec:
         path.write_text(json.dumps(data), encoding="utf-8")
 
 
+# Said after a failure that came once models existed.
+AS_THEY_STOOD = "; the models built before it are shown as they stood"
+
 _Built = TypeVar("_Built")
 
 
@@ -127,6 +131,7 @@ def encode(result: ChildResult) -> bytes:
             "stopped": result.stopped,
             "error": result.error,
             "missing_config": result.missing_config,
+            "exited": result.exited,
         },
         default=repr,
     ).encode()
@@ -200,4 +205,5 @@ def decode(payload: bytes) -> ChildResult:
         stopped=data.get("stopped"),
         error=data.get("error"),
         missing_config=data.get("missing_config"),
+        exited=bool(data.get("exited")),
     )
