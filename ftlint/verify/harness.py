@@ -118,26 +118,24 @@ class _Current:
 
     session: Session | None = None
 
-    @classmethod
-    def get(cls) -> Session:
-        if cls.session is None:  # a patch running between runs (an atexit handler, a thread)
-            raise TrainingStarts("after the script")
-        return cls.session
-
 
 def _current() -> Session:
-    return _Current.get()
+    if _Current.session is None:  # a patch running between runs (an atexit handler, a thread)
+        raise TrainingStarts("after the script")
+    return _Current.session
 
 
 # The meta device --------------------------------------------------------------------------------
 
 
 def _meta_device(value: object) -> object:
-    return "meta" if isinstance(value, (str, torch.device, int)) and _is_device(value) else value
+    """``"meta"`` for what ``Tensor.to`` reads as a device (``"cuda"``, ``torch.device``, a GPU
+    index); anything else (a dtype, another tensor) as it is."""
+    return "meta" if _is_device(value) else value
 
 
 def _is_device(value: object) -> bool:
-    if isinstance(value, torch.device):
+    if isinstance(value, torch.device) or type(value) is int:
         return True
     if isinstance(value, str):
         try:
