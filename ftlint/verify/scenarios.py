@@ -7,6 +7,8 @@ import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from torch.optim import Optimizer
+
 from ftlint.runtime.report import FreezeReport, report
 from ftlint.sources import SourceFile
 from ftlint.verify.execution import Execution
@@ -73,9 +75,26 @@ def _run(
 ) -> Run:
     execution = runner(scenario.bindings, reading)
     run = Run(scenario, execution)
+    optimizers = [
+        value
+        for value in [
+            *(value for _, value in execution.probes.tracked),
+            *(value for value, _ in execution.session.handed),
+        ]
+        if isinstance(value, Optimizer)
+    ]
     for target in find_targets(program, execution, source):
         run.targets[target.key] = target
-        run.reports[target.key] = report(target.module)
+        # Its optimizer, the first that holds one of its parameters: the freeze map shows coverage.
+        optimizer = next(
+            (
+                optimizer
+                for optimizer in optimizers
+                if any(target.owns(p) for group in optimizer.param_groups for p in group["params"])
+            ),
+            None,
+        )
+        run.reports[target.key] = report(target.module, optimizer)
     return run
 
 
