@@ -80,6 +80,9 @@ from ftlint.verify.checks.ft114_tied_weights_split import TiedWeightsSplit
 from ftlint.verify.checks.ft115_reentrant_checkpointing_no_input_grads import (
     ReentrantCheckpointingNoInputGrads,
 )
+from ftlint.verify.checks.ft116_trainer_optimizer_misses_unfrozen import (
+    TrainerOptimizerMissesUnfrozen,
+)
 from ftlint.verify.runtime_check import RuntimeCheck, SimulatedCheck
 
 CHECKS: tuple[type[Check], ...] = (
@@ -113,6 +116,7 @@ CHECKS: tuple[type[Check], ...] = (
     NoTrainableParameter,
     TiedWeightsSplit,
     ReentrantCheckpointingNoInputGrads,
+    TrainerOptimizerMissesUnfrozen,
     LightningConfigIgnoredTrainBn,
     PeftConfigTargetModulesString,
     PeftConfigInferenceMode,

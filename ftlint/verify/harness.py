@@ -328,6 +328,7 @@ def _hf_train(original: Callable[..., Any]) -> Callable[..., Any]:
     def train(trainer: Any, *args: Any, **kwargs: Any) -> Any:
         session = _current()
         row = session.row()
+        session.handed.append((trainer, row))
         session.handed.append((trainer.model, row))
         try:  # the optimizer the Trainer would build, from what is trainable now
             session.handed.append((trainer.create_optimizer(), row))
