@@ -308,6 +308,27 @@ def _loader_iter(loader: torch.utils.data.DataLoader[Any]) -> Iterator[Any]:
     return iter([session.stand_in("a batch of a DataLoader", "values shown from it are not real")])
 
 
+def _empty_data_loads(original: Callable[..., None]) -> Callable[..., None]:
+    """A DataLoader over a dataset left empty by missing files: shuffling an empty dataset
+    raises at once, before the script builds its model; without shuffling it is built."""
+
+    @functools.wraps(original)
+    def __init__(self: Any, dataset: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            original(self, dataset, *args, **kwargs)
+        except ValueError as error:
+            if "num_samples" not in str(error):
+                raise
+            _current().stand_in(
+                f"the DataLoader's dataset is empty ({type(dataset).__name__}: its files are"
+                " missing)",
+                "it was built without shuffling",
+            )
+            original(self, dataset, *args, **{**kwargs, "shuffle": False, "sampler": None})
+
+    return __init__
+
+
 def _step_hook(optimizer: torch.optim.Optimizer, args: object, kwargs: object) -> None:
     raise TrainingStarts(f"{type(optimizer).__name__}.step()")
 
@@ -654,6 +675,7 @@ def install() -> _OnMeta:
     ):
         setattr(owner, name, value)
     nn.Module.__init__ = _recording_init(nn.Module.__init__)  # type: ignore[method-assign]  # same signature, records where
+    torch.utils.data.DataLoader.__init__ = _empty_data_loads(torch.utils.data.DataLoader.__init__)  # type: ignore[method-assign]  # same signature
     register_optimizer_step_pre_hook(_step_hook)
     patches = _library_patches()
     for name in list(patches):

@@ -37,8 +37,12 @@ class Skips:
     def begin(self) -> None:
         self._began = StandIn.touches
 
-    def failed(self, row: int, names: tuple[str, ...], error: Exception) -> None:
-        """Skip the statement at ``row`` when the data is to blame; else re-raise ``error``."""
+    def failed(
+        self, row: int, names: tuple[str, ...], error: Exception, namespace: dict[str, object]
+    ) -> None:
+        """Skip the statement at ``row`` when the data is to blame; else re-raise ``error``.
+        Never one that rebinds a model (``model = get_peft_model(model, ...)``): skipping it
+        would report the model it was meant to replace."""
         frames = [frame for frame, _ in traceback.walk_tb(error.__traceback__)]
         missing = isinstance(error, NameError) and error.name in self.unbound
         in_script_function = any(
@@ -50,8 +54,11 @@ class Skips:
             for frame in frames[1:]  # the callees': the module's own namespace holds many
             for value in frame.f_locals.values()
         )
-        if in_script_function or not (
-            missing or handed_a_stand_in or StandIn.touches != self._began
+        rebinds_a_model = any(hasattr(namespace.get(name), "named_parameters") for name in names)
+        if (
+            in_script_function
+            or rebinds_a_model
+            or not (missing or handed_a_stand_in or StandIn.touches != self._began)
         ):
             raise error
         self.unbound.update(names)
@@ -101,6 +108,7 @@ def skip_failures_on_stand_ins(tree: ast.Module) -> ast.Module:
                     ast.Constant(statement.lineno),
                     names,
                     ast.Name("__ftlint_error__", ast.Load()),
+                    ast.Call(ast.Name("globals", ast.Load()), [], []),
                 )
             ],
         )

@@ -69,6 +69,22 @@ def test_a_failure_inside_a_function_of_the_script_is_never_skipped():
         )
 
 
+def test_a_statement_that_rebinds_a_model_is_never_skipped():
+    with pytest.raises(TypeError, match="unsupported operand"):
+        run(
+            """\
+            import math
+
+            class Model:
+                def named_parameters(self):
+                    return iter(())
+
+            model = Model()
+            model = math.prod(data)
+            """
+        )
+
+
 def test_compound_statements_are_not_wrapped():
     with pytest.raises(TypeError, match="unsupported operand"):
         run(
