@@ -16,7 +16,9 @@ framework the script does not use), once per process; what they record goes to t
 
 from __future__ import annotations
 
+import builtins
 import functools
+import io
 import importlib.abc
 import importlib.machinery
 import sys
@@ -59,6 +61,8 @@ _LIGHTNING_PLACEMENT = ("accelerator", "devices", "strategy", "num_nodes", "gpus
 _HF_PLACEMENT = ("fp16", "bf16", "tf32", "deepspeed")
 # Those that say where the configuration is.
 _CONFIG_LOCATION_KWARGS = ("revision", "subfolder", "cache_dir", "trust_remote_code")
+# Files that hold weights: a missing one opened to be read is an empty file (nothing is loaded).
+_CHECKPOINT_SUFFIXES = (".pth", ".pt", ".bin", ".ckpt", ".safetensors", ".pkl", ".h5")
 # Readers that give a stand-in when their file is missing: (module, function).
 _DATA_READERS = (
     ("PIL.Image", "open"),
@@ -327,6 +331,23 @@ def _empty_data_loads(original: Callable[..., None]) -> Callable[..., None]:
             original(self, dataset, *args, **{**kwargs, "shuffle": False, "sampler": None})
 
     return __init__
+
+
+def _missing_checkpoints_open(original: Callable[..., Any]) -> Callable[..., Any]:
+    """Opening a missing checkpoint file to read gives an empty one: the load that follows is
+    skipped anyway (``torch.load`` reads nothing under verify)."""
+
+    @functools.wraps(original)
+    def open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        try:
+            return original(file, mode, *args, **kwargs)
+        except FileNotFoundError:
+            if "b" not in mode or not str(file).endswith(_CHECKPOINT_SUFFIXES):
+                raise
+            _current().note(f"checkpoint file not found, not read: {file}")
+            return io.BytesIO()
+
+    return open
 
 
 def _step_hook(optimizer: torch.optim.Optimizer, args: object, kwargs: object) -> None:
@@ -677,6 +698,7 @@ def install() -> _OnMeta:
     nn.Module.__init__ = _recording_init(nn.Module.__init__)  # type: ignore[method-assign]  # same signature, records where
     torch.utils.data.DataLoader.__init__ = _empty_data_loads(torch.utils.data.DataLoader.__init__)  # type: ignore[method-assign]  # same signature
     register_optimizer_step_pre_hook(_step_hook)
+    builtins.open = io.open = _missing_checkpoints_open(builtins.open)
     patches = _library_patches()
     for name in list(patches):
         if name in sys.modules:
