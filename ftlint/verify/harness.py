@@ -72,6 +72,7 @@ _DATA_READERS = (
     ("pandas", "read_excel"),
     ("numpy", "load"),
     ("numpy", "loadtxt"),
+    ("evaluate", "load"),  # a metric script, fetched from the hub like a dataset
 )
 
 
@@ -92,11 +93,22 @@ class Session:
     notes: list[Note] = field(default_factory=list)
     stand_ins: list[Note] = field(default_factory=list)  # values that came from a stand-in
     # Where each module of the run was created: its row in the script (0: not from the script).
-    built_at: weakref.WeakKeyDictionary[nn.Module, int] = field(
-        default_factory=weakref.WeakKeyDictionary
-    )
+    # Keyed by id, never by the module: a module's own __hash__ (torchmetrics') may read state
+    # its __init__ has not set yet.
+    _built: dict[int, tuple[weakref.ref[nn.Module], int]] = field(default_factory=dict)
     # What a stop point was handed (the module given to `fit`, the Trainer), with its row.
     handed: list[tuple[object, int]] = field(default_factory=list)
+
+    def built(self, module: nn.Module) -> None:
+        """Record where ``module`` is being built, once."""
+        entry = self._built.get(id(module))
+        if entry is None or entry[0]() is not module:
+            self._built[id(module)] = (weakref.ref(module), self.row())
+
+    def built_at(self) -> list[tuple[nn.Module, int]]:
+        """The modules built during the run still alive, with their rows, in building order."""
+        alive = [(entry[0](), entry[1]) for entry in self._built.values()]
+        return [(module, row) for module, row in alive if module is not None]
 
     def row(self) -> int:
         """The row of the script the running code was called from (innermost), else 0."""
@@ -286,8 +298,8 @@ def _recording_init(original: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(original)
     def __init__(self: nn.Module, *args: Any, **kwargs: Any) -> None:
         session = _Current.session
-        if session is not None and self not in session.built_at:
-            session.built_at[self] = session.row()
+        if session is not None:
+            session.built(self)
         original(self, *args, **kwargs)
 
     return __init__
@@ -307,7 +319,7 @@ def _loader_iter(loader: torch.utils.data.DataLoader[Any]) -> Iterator[Any]:
     """Training starts at the first iteration over a DataLoader once a model exists; before,
     the script is looking at its data: it gets one stand-in batch."""
     session = _current()
-    if any(next(module.parameters(), None) is not None for module in session.built_at):
+    if any(next(module.parameters(), None) is not None for module, _ in session.built_at()):
         raise TrainingStarts("iterating over a DataLoader")
     return iter([session.stand_in("a batch of a DataLoader", "values shown from it are not real")])
 

@@ -5,7 +5,7 @@ configuration, a log file. The operating system forbids those writes in verify's
 (:mod:`ftlint.verify.containment`); failing the script on them would hide its models. So
 Python-level writes (``open`` for writing, ``os.mkdir``/``os.makedirs`` and what builds on them:
 ``pathlib``, ``torch.save``, loggers) are redirected to ``<private dir>/shadow/<absolute path>``,
-and a later read of such a path reads the shadow. Nothing outside the private directory
+and a later read of such a path, or ``os.chdir`` into it, reads the shadow. Nothing outside the private directory
 changes; the shadow is deleted with it.
 """
 
@@ -50,6 +50,7 @@ class Shadow:
         original_open = builtins.open
         original_mkdir = os.mkdir
         original_makedirs = os.makedirs
+        original_chdir = os.chdir
 
         def open_(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
             writes = bool(_WRITE_MODES & set(mode))
@@ -66,7 +67,12 @@ class Shadow:
                 return
             original_makedirs(self.for_write(name), mode, exist_ok)
 
+        def chdir(path: Any) -> None:
+            # Into a directory the script made (hydra's run directory): its shadow.
+            original_chdir(path if isinstance(path, int) else self.for_read(path))
+
         builtins.open = io.open = open_
+        os.chdir = chdir
         os.mkdir = mkdir
         os.makedirs = makedirs
         self._exists_patch(os.path, "exists")

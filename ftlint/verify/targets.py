@@ -66,16 +66,17 @@ def find_targets(program: Program, execution: Execution, source: SourceFile) -> 
     # stop, located at the script's line that built it. Keys stay apart from site chains.
     untracked: dict[int, Construction] = {}
     handed = [value for value, _ in execution.session.handed]
-    built_at = execution.session.built_at
-    children = {id(child) for module in built_at for child in module.children()}
+    built_at = execution.session.built_at()
+    rows = {id(module): row for module, row in built_at}
+    children = {id(child) for module, _ in built_at for child in module.children()}
     built = sorted(
-        ((module, row) for module, row in built_at.items() if id(module) not in children),
+        ((module, row) for module, row in built_at if id(module) not in children),
         key=lambda item: item[1],
     )
     for value in [*handed, *(module for module, _ in built)]:
         if _with_parameters(value) and id(value) not in models:
             models[id(value)] = value
-            row = execution.session.built_at.get(value, 0) or execution.stop_row
+            row = rows.get(id(value), 0) or execution.stop_row
             cls = type(value)
             untracked[id(value)] = Construction(
                 execution.names.get(id(value)),
