@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import ast
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -11,6 +12,7 @@ from ftlint.analysis.nodes import find_all, is_attribute, is_name
 from ftlint.analysis.tensors import RequiresGradSetting, RequiresGradSettings
 from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
+from ftlint.prefilter import AttributeStatement, PythonTree, attributes_in, loops_binding_only
 from ftlint.rules.base import Rule
 from ftlint.rules.ft003_requires_grad_typo import TYPO_STEMS, is_requires_grad_typo
 from ftlint.triage import attribute_assigned
@@ -109,6 +111,34 @@ def builds_model(qualified: str) -> bool:
             "weight" in name.lower() or name.endswith("Outputs") or name in _TORCHVISION_NON_MODELS
         )
     return is_module_class(qualified)
+
+
+# Attributes the iterable of a loop holds when its variable may be a module (`_module_element`).
+_MODULE_ELEMENT_ATTRIBUTES = frozenset({*_MODULE_ITERATORS, *DICT_VALUES, "_modules"})
+
+
+def _surely_not_module(setting: AttributeStatement, tree: PythonTree) -> bool:
+    """The receiver of ``setting`` can never be judged a module: a loop variable over something
+    other than modules (``for p in m.parameters()``) that nothing else in its function binds or
+    returns; or ``x.<attr>`` with ``attr`` no usual sub-module name and never assigned nor
+    annotated in the file (so no class's attribute values are followed)."""
+    receiver = setting.receiver
+    if isinstance(receiver, ast.Attribute):
+        return receiver.attr not in _SUBMODULES and receiver.attr not in tree.stored_attributes
+    if not isinstance(receiver, ast.Name) or not isinstance(
+        setting.scope, (ast.FunctionDef, ast.AsyncFunctionDef)
+    ):
+        return False
+    loops = loops_binding_only(setting.scope, receiver.id)
+    return (
+        loops is not None
+        and any(loop in loops for loop in setting.loops)
+        and not any(
+            attribute in _MODULE_ELEMENT_ATTRIBUTES
+            for loop in loops
+            for attribute in attributes_in(loop.iter)
+        )
+    )
 
 
 def _defines_requires_grad(classdef: cst.ClassDef) -> bool:
@@ -329,6 +359,15 @@ class ModuleRequiresGradAttribute(RequiresGradSettings, Rule):
             line=5,
         ),
     ]
+
+    @classmethod
+    def may_report(cls, tree: PythonTree) -> bool:
+        return any(
+            not _surely_not_module(setting, tree)
+            for setting in tree.grad_statements
+            if isinstance(setting.statement, ast.Assign)
+            and (setting.attribute == "requires_grad" or is_requires_grad_typo(setting.attribute))
+        )
 
     def leave_Module(self, original_node: cst.Module) -> None:
         if any(_defines_requires_grad(classdef) for classdef in self.classes.values()):

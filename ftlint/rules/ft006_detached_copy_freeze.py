@@ -8,6 +8,7 @@ from ftlint.analysis.bindings import DICT_VALUES, Site, iterated_method, method_
 from ftlint.analysis.tensors import RequiresGradSetting, RequiresGradSettings, literal_bool
 from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
+from ftlint.prefilter import PythonTree
 from ftlint.rules.base import Rule
 from ftlint.triage import attribute_assigned, attribute_called
 
@@ -20,6 +21,9 @@ _PARAMETER_ITERATORS = {
 _PARAMETER_ATTRIBUTES = frozenset({"weight", "bias"})
 _PARAMETER_CLASSES = frozenset({"torch.nn.Parameter", "torch.nn.parameter.Parameter"})
 _KEEP_VARS_POSITION = 2  # state_dict(destination, prefix, keep_vars)
+# Every finding's receiver is, or is bound (through names, returns and `self.<attr>`) to, an
+# expression with one of these attributes: `p.data`, `p.detach()`, `p.clone()`, `m.state_dict()`.
+_DETACHING = frozenset({"data", "detach", "clone", "state_dict"})
 
 
 def _detaches(call: cst.Call) -> bool:
@@ -168,6 +172,14 @@ class DetachedCopyFreeze(RequiresGradSettings, Rule):
             message_contains="cannot freeze part of a tensor",
         ),
     ]
+
+    @classmethod
+    def may_report(cls, tree: PythonTree) -> bool:
+        settings = tree.requires_grad_settings(calls=cls.collects_calls)
+        if not settings:
+            return False
+        flow = tree.flow(_DETACHING)
+        return any(flow.reaches(setting.receiver) for setting in settings)
 
     def leave_Module(self, original_node: cst.Module) -> None:
         for setting, site in self.settings:

@@ -1,14 +1,24 @@
 from __future__ import annotations
 
+import ast
 import re
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from ftlint.analysis.nodes import is_call, one_line
-from ftlint.analysis.parts import Kind, ModelLoop, ModelLoops, comprehension_clauses
+from ftlint.analysis.parts import (
+    MODEL_ITERATORS,
+    STATE_DICT,
+    STATE_VIEWS,
+    Kind,
+    ModelLoop,
+    ModelLoops,
+    comprehension_clauses,
+)
 from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
+from ftlint.prefilter import PythonTree, attributes_in, names_in
 from ftlint.rules.base import Rule
 
 if TYPE_CHECKING:
@@ -66,6 +76,38 @@ def _ends_with_range_index(node: cst.FormattedString, ranges: set[str]) -> bool:
         and isinstance(index.expression, cst.Name)
         and index.expression.value in ranges
     )
+
+
+def _may_collide(node: ast.AST) -> bool:
+    """A literal ``_collides`` may accept: a string ending in a short index (as a name or as a
+    pattern), or an f-string ending in ``.{name}``. Implicit concatenations are one literal here."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return bool(_SHORT_INDEX_END.search(node.value) or _PATTERN_SHORT_INDEX_END.search(node.value))
+    if isinstance(node, ast.JoinedStr) and len(node.values) >= 2:
+        *_, text, index = node.values
+        return (
+            isinstance(text, ast.Constant)
+            and isinstance(text.value, str)
+            and _INDEX_PREFIX_END.search(text.value) is not None
+            and isinstance(index, ast.FormattedValue)
+            and isinstance(index.value, ast.Name)
+        )
+    return False
+
+
+def _may_iterate_model(iterable: ast.expr) -> bool:
+    """``ModelLoops`` may bind names from this loop: it calls a model iterator, or mentions a
+    state dict (``x.state_dict()``, ``sd.items()`` of a ``state_dict`` name or key)."""
+    attributes = set(attributes_in(iterable))
+    if attributes & MODEL_ITERATORS.keys():
+        return True
+    words = [*attributes, *names_in(iterable)]
+    words += [
+        node.value
+        for node in ast.walk(iterable)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
+    return any(STATE_DICT in word for word in words)
 
 
 def _with_separator(node: StringNode, separator: str) -> str:
@@ -254,6 +296,15 @@ class NameSubstringCollision(Rule):
             message_contains="name == 'encoder.layer.1' or name.startswith('encoder.layer.1.')",
         ),
     ]
+
+    @classmethod
+    def may_report(cls, tree: PythonTree) -> bool:
+        """A finding is a colliding literal tested against a name from a loop over a model."""
+        return any(map(_may_collide, tree.nodes)) and any(
+            isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension))
+            and _may_iterate_model(node.iter)
+            for node in tree.nodes
+        )
 
     def __init__(self, file: FileAnalysis) -> None:
         super().__init__(file)

@@ -1,0 +1,272 @@
+"""The second triage, on CPython's ``ast``: which rules can report in a file that passed the text
+triage, before libcst parses it.
+
+CPython parses about five times as fast as libcst and builds no positions, and the engine parses
+every file with it anyway (its verdict on syntax comes first). Each rule may declare
+``Rule.may_report(tree)``: False only when the rule cannot report anything in the file
+(exact or conservative: it may say True wrongly, never False wrongly). A rule that declares
+nothing is always run. When no admitted rule may report, libcst never sees the file.
+
+Rules judge names by following them to their bindings (``ftlint.analysis.bindings``); the views
+here over-approximate that following, by identifier and ignoring scopes and order, so that what
+they rule out the rules could never reach. This module must not import libcst.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+# CPython refuses some code for its nesting alone; libcst's native parser has no such guard and
+# overflows its stack on it, which kills the process instead of raising.
+TOO_NESTED = "too many nested parentheses"
+# Python's default recursion limit: the nesting CPython accepts grows with the limit in force, and
+# libcst's native parser crashes on nesting a raised limit lets through, so the verdict is made
+# under this much room whatever the embedding program set.
+_PYTHON_ROOM = 1_000
+
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+Scope = Function | ast.ClassDef
+Loop = ast.For | ast.AsyncFor
+
+
+def python_parse(text: str) -> ast.Module | SyntaxError | None:
+    """CPython's verdict on ``text``: its tree, its SyntaxError, or None when only libcst can
+    judge it. Nesting past the default recursion limit counts as too nested."""
+    previous = sys.getrecursionlimit()
+    frames, frame = 0, sys._getframe()
+    while frame.f_back is not None:
+        frames, frame = frames + 1, frame.f_back
+    sys.setrecursionlimit(frames + _PYTHON_ROOM)
+    try:
+        return ast.parse(text)
+    except (RecursionError, MemoryError):
+        return SyntaxError(TOO_NESTED)
+    except SyntaxError as error:
+        return error
+    except ValueError:
+        return None
+    finally:
+        sys.setrecursionlimit(previous)
+
+
+@dataclass(frozen=True)
+class AttributeStatement:
+    """``receiver.<attribute> = value`` (a target of an assignment) or a statement
+    ``receiver.<attribute>(...)``, with where it stands."""
+
+    statement: ast.Assign | ast.Expr
+    attribute: str
+    receiver: ast.expr
+    scope: Scope | None  # the innermost `def` or class body; None: the module
+    loops: tuple[Loop, ...]  # the `for` statements around it within that scope, outermost first
+
+
+def names_in(node: ast.AST) -> Iterator[str]:
+    """Identifiers read or written anywhere in ``node``."""
+    for found in ast.walk(node):
+        if isinstance(found, ast.Name):
+            yield found.id
+
+
+def attributes_in(node: ast.AST) -> Iterator[str]:
+    """Attribute names anywhere in ``node``."""
+    for found in ast.walk(node):
+        if isinstance(found, ast.Attribute):
+            yield found.attr
+
+
+def _stored_names(target: ast.AST) -> Iterator[ast.Name]:
+    for found in ast.walk(target):
+        if isinstance(found, ast.Name) and isinstance(found.ctx, ast.Store):
+            yield found
+
+
+class PythonTree:
+    """A file's ``ast`` tree and the views of it that prefilters share, each made at most once."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+
+    @cached_property
+    def nodes(self) -> list[ast.AST]:
+        return list(ast.walk(self.tree))
+
+    @cached_property
+    def grad_statements(self) -> list[AttributeStatement]:
+        """Assignments to an attribute whose name holds ``grad`` (``x.requires_grad = v`` and its
+        misspellings), and statements calling a method whose name does (``x.requires_grad_()``).
+        Only statements are walked: no expression holds one."""
+        found: list[AttributeStatement] = []
+
+        def visit(statement: ast.AST, scope: Scope | None, loops: tuple[Loop, ...]) -> None:
+            if isinstance(statement, ast.Assign):
+                found.extend(
+                    AttributeStatement(statement, target.attr, target.value, scope, loops)
+                    for target in statement.targets
+                    if isinstance(target, ast.Attribute) and "grad" in target.attr.lower()
+                )
+            elif (
+                isinstance(statement, ast.Expr)
+                and isinstance(statement.value, ast.Call)
+                and isinstance(statement.value.func, ast.Attribute)
+                and "grad" in statement.value.func.attr.lower()
+            ):
+                func = statement.value.func
+                found.append(AttributeStatement(statement, func.attr, func.value, scope, loops))
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                scope, loops = statement, ()
+            elif isinstance(statement, (ast.For, ast.AsyncFor)):
+                loops = (*loops, statement)
+            for value in ast.iter_fields(statement):
+                if isinstance(value[1], list):
+                    for child in value[1]:
+                        if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
+                            visit(child, scope, loops)
+
+        for statement in self.tree.body:
+            visit(statement, None, ())
+        return found
+
+    def requires_grad_settings(self, *, calls: bool) -> list[AttributeStatement]:
+        """What ``RequiresGradSettings`` collects: assignments to ``x.requires_grad`` and, with
+        ``calls``, statements ``x.requires_grad_(...)``."""
+        wanted: set[tuple[str, type]] = {("requires_grad", ast.Assign)}
+        if calls:
+            wanted.add(("requires_grad_", ast.Expr))
+        return [
+            found
+            for found in self.grad_statements
+            if (found.attribute, type(found.statement)) in wanted
+        ]
+
+    @cached_property
+    def stored_attributes(self) -> frozenset[str]:
+        """Attribute names assigned anywhere (``x.attr = ...``, ``for x.attr in``, ...), and names
+        annotated by a bare annotation (``attr: nn.Module`` in a class body)."""
+        stored = {
+            node.attr
+            for node in self.nodes
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
+        }
+        stored |= {
+            node.target.id
+            for node in self.nodes
+            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+        }
+        return frozenset(stored)
+
+    def flow(self, seeds: frozenset[str]) -> Flow:
+        return Flow(self, seeds)
+
+
+def loops_binding_only(function: Function, name: str) -> list[Loop] | None:
+    """The ``for`` statements in ``function`` whose target binds ``name``, when nothing else there
+    binds it (a parameter, an assignment, an import, a ``def``, ``global``: comprehension
+    variables aside, which live in their own scope) and no ``return`` mentions it (a caller's
+    variable may then stand for it); else None."""
+    loops: list[Loop] = []
+    allowed: set[int] = set()  # the Name nodes that loop or comprehension targets bind
+    nodes = list(ast.walk(function))
+    for node in nodes:
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            bound = [found for found in _stored_names(node.target) if found.id == name]
+            allowed.update(map(id, bound))
+            if bound and isinstance(node, (ast.For, ast.AsyncFor)):
+                loops.append(node)
+    for node in nodes[1:]:  # the function's own name is bound outside it
+        if isinstance(node, ast.arg):  # its parameters, and those of functions and lambdas in it
+            binds = node.arg == name
+        elif isinstance(node, ast.Name):
+            binds = isinstance(node.ctx, ast.Store) and node.id == name and id(node) not in allowed
+        elif isinstance(node, ast.Return):
+            binds = node.value is not None and name in names_in(node.value)
+        else:
+            binds = name in _other_bindings(node)
+        if binds:
+            return None
+    return loops
+
+
+def _other_bindings(node: ast.AST) -> list[str]:
+    """Names ``node`` binds other than as a Name target or a parameter."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [node.name]
+    if isinstance(node, (ast.Global, ast.Nonlocal)):
+        return node.names
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return [alias.asname or alias.name.partition(".")[0] for alias in node.names]
+    if isinstance(node, ast.ExceptHandler):
+        return [node.name] if node.name else []
+    if isinstance(node, (ast.MatchAs, ast.MatchStar)):
+        return [node.name] if node.name else []
+    if isinstance(node, ast.MatchMapping):
+        return [node.rest] if node.rest else []
+    return []
+
+
+class Flow:
+    """Which expressions may hold something built from an attribute in ``seeds`` (``x.data``,
+    ``m.state_dict()``), following every binding of the file by identifier: a name is tainted
+    when anything bound to it anywhere (assigned, iterated, returned by a ``def`` of that name)
+    may be; an attribute when anything assigned to it may be. A superset of what following names
+    through their bindings in scope and source order can reach."""
+
+    def __init__(self, tree: PythonTree, seeds: frozenset[str]) -> None:
+        edges: list[tuple[ast.AST, set[str], set[str]]] = []  # value, names bound, attributes set
+        for node in tree.nodes:
+            for value, target in _bindings(node):
+                if isinstance(target, str):
+                    edges.append((value, {target}, set()))
+                else:
+                    names = {name.id for name in _stored_names(target)}
+                    attributes = {
+                        found.attr
+                        for found in ast.walk(target)
+                        if isinstance(found, ast.Attribute) and isinstance(found.ctx, ast.Store)
+                    }
+                    edges.append((value, names, attributes))
+        self.names: set[str] = set()
+        self.attributes: set[str] = set(seeds)
+        summaries = [
+            (set(names_in(value)), set(attributes_in(value)), names, attributes)
+            for value, names, attributes in edges
+        ]
+        changed = True
+        while changed:
+            changed = False
+            for read, read_attributes, names, attributes in summaries:
+                if (read & self.names or read_attributes & self.attributes) and not (
+                    names <= self.names and attributes <= self.attributes
+                ):
+                    self.names |= names
+                    self.attributes |= attributes
+                    changed = True
+
+    def reaches(self, node: ast.AST) -> bool:
+        """Whether ``node`` may hold something built from a seed."""
+        return any(
+            (isinstance(found, ast.Name) and found.id in self.names)
+            or (isinstance(found, ast.Attribute) and found.attr in self.attributes)
+            for found in ast.walk(node)
+        )
+
+
+def _bindings(node: ast.AST) -> Iterator[tuple[ast.AST, ast.AST | str]]:
+    """(value, target) for what ``node`` binds; a target is a tree or a plain name."""
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            yield node.value, target
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)) and node.value:
+        yield node.value, node.target
+    elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+        yield node.iter, node.target
+    elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+        yield node.context_expr, node.optional_vars
+    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        for found in ast.walk(node):
+            if isinstance(found, ast.Return) and found.value is not None:
+                yield found.value, node.name
