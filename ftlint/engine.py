@@ -279,7 +279,7 @@ def run_rules(
         return []
     python = python_parse(source.text)
     if prefilter and isinstance(python, ast.Module) and _too_deep(source, python) is None:
-        tree = PythonTree(python)
+        tree = PythonTree(python, source.text)
         rules = [rule for rule in rules if rule.may_report(tree)]
         if not rules:
             return []

@@ -85,24 +85,56 @@ def _stored_names(target: ast.AST) -> Iterator[ast.Name]:
             yield found
 
 
+@dataclass(frozen=True)
+class Placed:
+    """A statement with the innermost ``def`` or class around it (None: the module) and the
+    ``for`` statements around it within that scope, outermost first."""
+
+    statement: ast.stmt
+    scope: Scope | None
+    loops: tuple[Loop, ...]
+
+
 class PythonTree:
     """A file's ``ast`` tree and the views of it that prefilters share, each made at most once."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, text: str) -> None:
         self.tree = tree
+        self.text = text
 
     @cached_property
     def nodes(self) -> list[ast.AST]:
         return list(ast.walk(self.tree))
 
     @cached_property
+    def statements(self) -> list[Placed]:
+        """Every statement, in source order; a tenth of the nodes, walked without the others."""
+        found: list[Placed] = []
+
+        def visit(node: ast.AST, scope: Scope | None, loops: tuple[Loop, ...]) -> None:
+            if isinstance(node, ast.stmt):
+                found.append(Placed(node, scope, loops))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                scope, loops = node, ()
+            elif isinstance(node, (ast.For, ast.AsyncFor)):
+                loops = (*loops, node)
+            for _, value in ast.iter_fields(node):
+                if isinstance(value, list):
+                    for child in value:
+                        if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
+                            visit(child, scope, loops)
+
+        for statement in self.tree.body:
+            visit(statement, None, ())
+        return found
+
+    @cached_property
     def grad_statements(self) -> list[AttributeStatement]:
         """Assignments to an attribute whose name holds ``grad`` (``x.requires_grad = v`` and its
-        misspellings), and statements calling a method whose name does (``x.requires_grad_()``).
-        Only statements are walked: no expression holds one."""
+        misspellings), and statements calling a method whose name does (``x.requires_grad_()``)."""
         found: list[AttributeStatement] = []
-
-        def visit(statement: ast.AST, scope: Scope | None, loops: tuple[Loop, ...]) -> None:
+        for placed in self.statements:
+            statement, scope, loops = placed.statement, placed.scope, placed.loops
             if isinstance(statement, ast.Assign):
                 found.extend(
                     AttributeStatement(statement, target.attr, target.value, scope, loops)
@@ -117,19 +149,11 @@ class PythonTree:
             ):
                 func = statement.value.func
                 found.append(AttributeStatement(statement, func.attr, func.value, scope, loops))
-            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                scope, loops = statement, ()
-            elif isinstance(statement, (ast.For, ast.AsyncFor)):
-                loops = (*loops, statement)
-            for value in ast.iter_fields(statement):
-                if isinstance(value[1], list):
-                    for child in value[1]:
-                        if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
-                            visit(child, scope, loops)
-
-        for statement in self.tree.body:
-            visit(statement, None, ())
         return found
+
+    @cached_property
+    def bindings(self) -> Bindings:
+        return Bindings(self)
 
     def requires_grad_settings(self, *, calls: bool) -> list[AttributeStatement]:
         """What ``RequiresGradSettings`` collects: assignments to ``x.requires_grad`` and, with
@@ -158,9 +182,6 @@ class PythonTree:
             if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
         }
         return frozenset(stored)
-
-    def flow(self, seeds: frozenset[str]) -> Flow:
-        return Flow(self, seeds)
 
 
 def loops_binding_only(function: Function, name: str) -> list[Loop] | None:
@@ -208,65 +229,61 @@ def _other_bindings(node: ast.AST) -> list[str]:
     return []
 
 
-class Flow:
-    """Which expressions may hold something built from an attribute in ``seeds`` (``x.data``,
-    ``m.state_dict()``), following every binding of the file by identifier: a name is tainted
-    when anything bound to it anywhere (assigned, iterated, returned by a ``def`` of that name)
-    may be; an attribute when anything assigned to it may be. A superset of what following names
-    through their bindings in scope and source order can reach."""
+class Bindings:
+    """What names, calls and attributes may stand for, by identifier in every scope at once: a
+    superset of what ``BindingTracker.evident`` follows (names to what was assigned to them,
+    calls of a plain name to what every ``def`` of that name returns, ``x.attr`` to whatever is
+    assigned to any ``.attr``)."""
 
-    def __init__(self, tree: PythonTree, seeds: frozenset[str]) -> None:
-        edges: list[tuple[ast.AST, set[str], set[str]]] = []  # value, names bound, attributes set
-        for node in tree.nodes:
-            for value, target in _bindings(node):
-                if isinstance(target, str):
-                    edges.append((value, {target}, set()))
-                else:
-                    names = {name.id for name in _stored_names(target)}
-                    attributes = {
-                        found.attr
-                        for found in ast.walk(target)
-                        if isinstance(found, ast.Attribute) and isinstance(found.ctx, ast.Store)
-                    }
-                    edges.append((value, names, attributes))
-        self.names: set[str] = set()
-        self.attributes: set[str] = set(seeds)
-        summaries = [
-            (set(names_in(value)), set(attributes_in(value)), names, attributes)
-            for value, names, attributes in edges
-        ]
-        changed = True
-        while changed:
-            changed = False
-            for read, read_attributes, names, attributes in summaries:
-                if (read & self.names or read_attributes & self.attributes) and not (
-                    names <= self.names and attributes <= self.attributes
-                ):
-                    self.names |= names
-                    self.attributes |= attributes
-                    changed = True
+    def __init__(self, tree: PythonTree) -> None:
+        self.values: dict[str, list[ast.expr]] = {}
+        self.iterated: dict[str, list[ast.expr]] = {}  # a loop variable's iterables
+        self.returns: dict[str, list[ast.expr]] = {}
+        self.attributes: dict[str, list[ast.expr]] = {}
+        for placed in tree.statements:
+            statement, scope = placed.statement, placed.scope
+            if isinstance(statement, ast.Assign):
+                for target in statement.targets:
+                    self._bind(target, statement.value)
+            elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+                self._bind(statement.target, statement.value)
+            elif isinstance(statement, (ast.For, ast.AsyncFor)):
+                for name in _stored_names(statement.target):
+                    self.iterated.setdefault(name.id, []).append(statement.iter)
+            elif isinstance(statement, ast.Return) and statement.value and scope is not None:
+                self.returns.setdefault(scope.name, []).append(statement.value)
+        if ":=" in tree.text:
+            for node in tree.nodes:
+                if isinstance(node, ast.NamedExpr):
+                    self._bind(node.target, node.value)
 
-    def reaches(self, node: ast.AST) -> bool:
-        """Whether ``node`` may hold something built from a seed."""
-        return any(
-            (isinstance(found, ast.Name) and found.id in self.names)
-            or (isinstance(found, ast.Attribute) and found.attr in self.attributes)
-            for found in ast.walk(node)
-        )
+    def _bind(self, target: ast.expr, value: ast.expr) -> None:
+        for found in ast.walk(target):
+            if isinstance(found, ast.Name) and isinstance(found.ctx, ast.Store):
+                self.values.setdefault(found.id, []).append(value)
+            elif isinstance(found, ast.Attribute) and isinstance(found.ctx, ast.Store):
+                self.attributes.setdefault(found.attr, []).append(value)
 
-
-def _bindings(node: ast.AST) -> Iterator[tuple[ast.AST, ast.AST | str]]:
-    """(value, target) for what ``node`` binds; a target is a tree or a plain name."""
-    if isinstance(node, ast.Assign):
-        for target in node.targets:
-            yield node.value, target
-    elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)) and node.value:
-        yield node.value, node.target
-    elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
-        yield node.iter, node.target
-    elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-        yield node.context_expr, node.optional_vars
-    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        for found in ast.walk(node):
-            if isinstance(found, ast.Return) and found.value is not None:
-                yield found.value, node.name
+    def expressions(self, node: ast.expr) -> tuple[list[ast.expr], list[ast.expr]]:
+        """What ``node`` may stand for (itself included), and the iterables whose elements it
+        may be."""
+        seen: set[int] = set()
+        found: list[ast.expr] = []
+        iterables: list[ast.expr] = []
+        pending = [node]
+        while pending:
+            current = pending.pop()
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            found.append(current)
+            if isinstance(current, ast.Name):
+                pending += self.values.get(current.id, [])
+                iterables += self.iterated.get(current.id, [])
+            elif isinstance(current, ast.Call) and isinstance(current.func, ast.Name):
+                pending += self.returns.get(current.func.id, [])
+            elif isinstance(current, ast.Attribute) and isinstance(current.value, ast.Name):
+                pending += self.attributes.get(current.attr, [])
+            elif isinstance(current, (ast.Tuple, ast.List)):  # `a, b = x, y` binds elements
+                pending += current.elts
+        return found, iterables

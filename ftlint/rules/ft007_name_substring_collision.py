@@ -110,6 +110,9 @@ def _may_iterate_model(iterable: ast.expr) -> bool:
     return any(STATE_DICT in word for word in words)
 
 
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
 def _with_separator(node: StringNode, separator: str) -> str:
     quote = node.quote if isinstance(node, cst.SimpleString) else node.end
     code = cst.Module([]).code_for_node(node)
@@ -299,12 +302,40 @@ class NameSubstringCollision(Rule):
 
     @classmethod
     def may_report(cls, tree: PythonTree) -> bool:
-        """A finding is a colliding literal tested against a name from a loop over a model."""
-        return any(map(_may_collide, tree.nodes)) and any(
-            isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension))
-            and _may_iterate_model(node.iter)
+        """A finding is a colliding literal tested against a name a loop over a model binds: the
+        test is in that loop, the literal in the test or in a list (or tuple, set) display that
+        a loop iterates, directly or through a name it was assigned to."""
+        in_loops: set[int] = set()
+        for node in tree.nodes:
+            if isinstance(node, (ast.For, ast.AsyncFor)) and _may_iterate_model(node.iter):
+                in_loops.update(id(found) for found in ast.walk(node))
+            elif isinstance(node, _COMPREHENSIONS) and any(
+                _may_iterate_model(clause.iter) for clause in node.generators
+            ):
+                in_loops.update(id(found) for found in ast.walk(node))
+        if not in_loops:
+            return False
+        iterated = [
+            node.iter
             for node in tree.nodes
-        )
+            if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension))
+        ]
+        iterated_names = {node.id for node in iterated if isinstance(node, ast.Name)}
+        assigned = [
+            node.value
+            for node in tree.nodes
+            if isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id in iterated_names for t in node.targets)
+        ]
+        named = [
+            element
+            for value in [*iterated, *assigned]
+            if isinstance(value, (ast.List, ast.Tuple, ast.Set))
+            for element in value.elts
+        ]
+        return any(
+            _may_collide(node) for node in tree.nodes if id(node) in in_loops
+        ) or any(map(_may_collide, named))
 
     def __init__(self, file: FileAnalysis) -> None:
         super().__init__(file)
