@@ -28,9 +28,7 @@ TOO_NESTED = "too many nested parentheses"
 # under this much room whatever the embedding program set.
 _PYTHON_ROOM = 1_000
 
-Function = ast.FunctionDef | ast.AsyncFunctionDef
-Scope = Function | ast.ClassDef
-Loop = ast.For | ast.AsyncFor
+Scope = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
 
 def python_parse(text: str) -> ast.Module | SyntaxError | None:
@@ -56,13 +54,11 @@ def python_parse(text: str) -> ast.Module | SyntaxError | None:
 @dataclass(frozen=True)
 class AttributeStatement:
     """``receiver.<attribute> = value`` (a target of an assignment) or a statement
-    ``receiver.<attribute>(...)``, with where it stands."""
+    ``receiver.<attribute>(...)``."""
 
     statement: ast.Assign | ast.Expr
     attribute: str
     receiver: ast.expr
-    scope: Scope | None  # the innermost `def` or class body; None: the module
-    loops: tuple[Loop, ...]  # the `for` statements around it within that scope, outermost first
 
 
 def names_in(node: ast.AST) -> Iterator[str]:
@@ -79,6 +75,20 @@ def attributes_in(node: ast.AST) -> Iterator[str]:
             yield found.attr
 
 
+def dotted_name(node: ast.expr) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, read as libcst's ``get_full_name_for_node`` reads it
+    (through calls and subscripts inside the chain: ``a().b`` is ``a.b``); else None."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if not isinstance(node, ast.Attribute):
+        return None
+    value = node.value
+    while isinstance(value, (ast.Call, ast.Subscript)):
+        value = value.func if isinstance(value, ast.Call) else value.value
+    head = dotted_name(value)
+    return None if head is None else f"{head}.{node.attr}"
+
+
 def _stored_names(target: ast.AST) -> Iterator[ast.Name]:
     for found in ast.walk(target):
         if isinstance(found, ast.Name) and isinstance(found.ctx, ast.Store):
@@ -87,12 +97,10 @@ def _stored_names(target: ast.AST) -> Iterator[ast.Name]:
 
 @dataclass(frozen=True)
 class Placed:
-    """A statement with the innermost ``def`` or class around it (None: the module) and the
-    ``for`` statements around it within that scope, outermost first."""
+    """A statement with the innermost ``def`` or class around it (None: the module)."""
 
     statement: ast.stmt
     scope: Scope | None
-    loops: tuple[Loop, ...]
 
 
 class PythonTree:
@@ -111,21 +119,19 @@ class PythonTree:
         """Every statement, in source order; a tenth of the nodes, walked without the others."""
         found: list[Placed] = []
 
-        def visit(node: ast.AST, scope: Scope | None, loops: tuple[Loop, ...]) -> None:
+        def visit(node: ast.AST, scope: Scope | None) -> None:
             if isinstance(node, ast.stmt):
-                found.append(Placed(node, scope, loops))
+                found.append(Placed(node, scope))
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                scope, loops = node, ()
-            elif isinstance(node, (ast.For, ast.AsyncFor)):
-                loops = (*loops, node)
+                scope = node
             for _, value in ast.iter_fields(node):
                 if isinstance(value, list):
                     for child in value:
                         if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
-                            visit(child, scope, loops)
+                            visit(child, scope)
 
         for statement in self.tree.body:
-            visit(statement, None, ())
+            visit(statement, None)
         return found
 
     @cached_property
@@ -134,10 +140,10 @@ class PythonTree:
         misspellings), and statements calling a method whose name does (``x.requires_grad_()``)."""
         found: list[AttributeStatement] = []
         for placed in self.statements:
-            statement, scope, loops = placed.statement, placed.scope, placed.loops
+            statement = placed.statement
             if isinstance(statement, ast.Assign):
                 found.extend(
-                    AttributeStatement(statement, target.attr, target.value, scope, loops)
+                    AttributeStatement(statement, target.attr, target.value)
                     for target in statement.targets
                     if isinstance(target, ast.Attribute) and "grad" in target.attr.lower()
                 )
@@ -148,12 +154,43 @@ class PythonTree:
                 and "grad" in statement.value.func.attr.lower()
             ):
                 func = statement.value.func
-                found.append(AttributeStatement(statement, func.attr, func.value, scope, loops))
+                found.append(AttributeStatement(statement, func.attr, func.value))
         return found
 
     @cached_property
     def bindings(self) -> Bindings:
         return Bindings(self)
+
+    @cached_property
+    def imports(self) -> dict[str, set[str]]:
+        """Local name -> every qualified name an import binds it to (``ImportMap``'s reading,
+        keeping all imports of a name rather than the last)."""
+        found: dict[str, set[str]] = {}
+        for placed in self.statements:
+            statement = placed.statement
+            if isinstance(statement, ast.Import):
+                for alias in statement.names:
+                    root = alias.name.partition(".")[0]
+                    local, full = (alias.asname, alias.name) if alias.asname else (root, root)
+                    found.setdefault(local, set()).add(full)
+            elif (
+                isinstance(statement, ast.ImportFrom)
+                and not statement.level
+                and statement.module
+                and all(alias.name != "*" for alias in statement.names)
+            ):
+                for alias in statement.names:
+                    local = alias.asname or alias.name
+                    found.setdefault(local, set()).add(f"{statement.module}.{alias.name}")
+        return found
+
+    def qualified(self, node: ast.expr) -> set[str]:
+        """What ``ImportMap.qualify`` may make of ``node``."""
+        name = dotted_name(node)
+        if name is None:
+            return set()
+        root, _, rest = name.partition(".")
+        return {f"{target}.{rest}" if rest else target for target in self.imports.get(root, ())}
 
     def requires_grad_settings(self, *, calls: bool) -> list[AttributeStatement]:
         """What ``RequiresGradSettings`` collects: assignments to ``x.requires_grad`` and, with
@@ -166,67 +203,6 @@ class PythonTree:
             for found in self.grad_statements
             if (found.attribute, type(found.statement)) in wanted
         ]
-
-    @cached_property
-    def stored_attributes(self) -> frozenset[str]:
-        """Attribute names assigned anywhere (``x.attr = ...``, ``for x.attr in``, ...), and names
-        annotated by a bare annotation (``attr: nn.Module`` in a class body)."""
-        stored = {
-            node.attr
-            for node in self.nodes
-            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
-        }
-        stored |= {
-            node.target.id
-            for node in self.nodes
-            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
-        }
-        return frozenset(stored)
-
-
-def loops_binding_only(function: Function, name: str) -> list[Loop] | None:
-    """The ``for`` statements in ``function`` whose target binds ``name``, when nothing else there
-    binds it (a parameter, an assignment, an import, a ``def``, ``global``: comprehension
-    variables aside, which live in their own scope) and no ``return`` mentions it (a caller's
-    variable may then stand for it); else None."""
-    loops: list[Loop] = []
-    allowed: set[int] = set()  # the Name nodes that loop or comprehension targets bind
-    nodes = list(ast.walk(function))
-    for node in nodes:
-        if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
-            bound = [found for found in _stored_names(node.target) if found.id == name]
-            allowed.update(map(id, bound))
-            if bound and isinstance(node, (ast.For, ast.AsyncFor)):
-                loops.append(node)
-    for node in nodes[1:]:  # the function's own name is bound outside it
-        if isinstance(node, ast.arg):  # its parameters, and those of functions and lambdas in it
-            binds = node.arg == name
-        elif isinstance(node, ast.Name):
-            binds = isinstance(node.ctx, ast.Store) and node.id == name and id(node) not in allowed
-        elif isinstance(node, ast.Return):
-            binds = node.value is not None and name in names_in(node.value)
-        else:
-            binds = name in _other_bindings(node)
-        if binds:
-            return None
-    return loops
-
-
-def _other_bindings(node: ast.AST) -> list[str]:
-    """Names ``node`` binds other than as a Name target or a parameter."""
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return [node.name]
-    if isinstance(node, (ast.Global, ast.Nonlocal)):
-        return node.names
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
-        return [alias.asname or alias.name.partition(".")[0] for alias in node.names]
-    if isinstance(node, ast.ExceptHandler):
-        return [node.name] if node.name else []
-    if isinstance(node, (ast.MatchAs, ast.MatchStar)):
-        return [node.name] if node.name else []
-    if isinstance(node, ast.MatchMapping):
-        return [node.rest] if node.rest else []
-    return []
 
 
 class Bindings:
