@@ -78,11 +78,25 @@ def _ends_with_range_index(node: cst.FormattedString, ranges: set[str]) -> bool:
     )
 
 
-def _may_collide(node: ast.AST) -> bool:
-    """A literal ``_collides`` may accept: a string ending in a short index (as a name or as a
-    pattern), or an f-string ending in ``.{name}``. Implicit concatenations are one literal here."""
+def _literal_collides(value: str, regex: bool) -> bool:
+    """``value`` (a name, or with ``regex`` a pattern) ends in a short index of a container that
+    may hold ten children or more."""
+    pattern = _PATTERN_SHORT_INDEX_END if regex else _SHORT_INDEX_END
+    return pattern.search(value) is not None and _names_many(value[:-1])
+
+
+def _names_many(head: str) -> bool:
+    """The container named before the index, in ``head``, may hold ten children or more."""
+    container = head.replace("\\.", ".").rstrip(".").rpartition(".")[2]
+    return container not in _FEW_CHILDREN
+
+
+def _may_collide(node: ast.AST, ranges: set[str]) -> bool:
+    """A literal ``_collides`` may accept: a string (an implicit concatenation is one here) as a
+    name or as a pattern, or an f-string ending in ``.{i}`` for a variable ``i`` some loop takes
+    from ``range()`` (its container is not judged: CPython's text has its escapes resolved)."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return bool(_SHORT_INDEX_END.search(node.value) or _PATTERN_SHORT_INDEX_END.search(node.value))
+        return _literal_collides(node.value, False) or _literal_collides(node.value, True)
     if isinstance(node, ast.JoinedStr) and len(node.values) >= 2:
         *_, text, index = node.values
         return (
@@ -91,6 +105,7 @@ def _may_collide(node: ast.AST) -> bool:
             and _INDEX_PREFIX_END.search(text.value) is not None
             and isinstance(index, ast.FormattedValue)
             and isinstance(index.value, ast.Name)
+            and index.value.id in ranges
         )
     return False
 
@@ -315,11 +330,20 @@ class NameSubstringCollision(Rule):
                 in_loops.update(id(found) for found in ast.walk(node))
         if not in_loops:
             return False
-        iterated = [
-            node.iter
+        loops = [
+            node
             for node in tree.nodes
             if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension))
         ]
+        iterated = [loop.iter for loop in loops]
+        ranges = {
+            loop.target.id
+            for loop in loops
+            if isinstance(loop.target, ast.Name)
+            and isinstance(loop.iter, ast.Call)
+            and isinstance(loop.iter.func, ast.Name)
+            and loop.iter.func.id == "range"
+        }
         iterated_names = {node.id for node in iterated if isinstance(node, ast.Name)}
         assigned = [
             node.value
@@ -333,9 +357,9 @@ class NameSubstringCollision(Rule):
             if isinstance(value, (ast.List, ast.Tuple, ast.Set))
             for element in value.elts
         ]
-        return any(
-            _may_collide(node) for node in tree.nodes if id(node) in in_loops
-        ) or any(map(_may_collide, named))
+        return any(_may_collide(node, ranges) for node in named) or any(
+            _may_collide(node, ranges) for node in tree.nodes if id(node) in in_loops
+        )
 
     def __init__(self, file: FileAnalysis) -> None:
         super().__init__(file)
@@ -431,20 +455,14 @@ class NameSubstringCollision(Rule):
                     self._check(string, node, loop, regex=True)
 
     def _collides(self, string: StringNode, regex: bool) -> bool:
-        if isinstance(string, cst.FormattedString):
-            if regex or not _ends_with_range_index(string, set(filter(None, self._ranges))):
-                return False
-            text = string.parts[-2]
-            assert isinstance(text, cst.FormattedStringText)  # _ends_with_range_index checked it
-            head = text.value
-        else:
+        if isinstance(string, cst.SimpleString):
             value = string.evaluated_value
-            pattern = _PATTERN_SHORT_INDEX_END if regex else _SHORT_INDEX_END
-            if not isinstance(value, str) or not pattern.search(value):
-                return False
-            head = value[:-1]
-        container = head.replace("\\.", ".").rstrip(".").rpartition(".")[2]
-        return container not in _FEW_CHILDREN
+            return isinstance(value, str) and _literal_collides(value, regex)
+        if regex or not _ends_with_range_index(string, set(filter(None, self._ranges))):
+            return False
+        text = string.parts[-2]
+        assert isinstance(text, cst.FormattedStringText)  # _ends_with_range_index checked it
+        return _names_many(text.value)
 
     def _check(
         self,
