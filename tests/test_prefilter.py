@@ -36,7 +36,8 @@ _RECEIVERS = st.sampled_from(
 _BINDINGS = st.sampled_from(
     ["w = layer.weight.data", "w = model.fc", "sd = model.state_dict()", "t = sd.get(k)",
      "m = build()", "block = model.blocks[0]", "w, t = layer.weight.data, 1", "p = get()",
-     "names = ['blocks.1', 'blocks.2']", "self.w = layer.weight.data", "pass"]
+     "names = ['blocks.1', 'blocks.2']", "self.w = layer.weight.data", "pass",
+     "model = torchvision.models.resnet50()", "model.train()"]
 )  # fmt: skip
 _LOOPS = st.sampled_from(
     ["for p in model.parameters():", "for m in model.modules():", "for i in range(3):",
@@ -46,7 +47,8 @@ _LOOPS = st.sampled_from(
 _BODIES = st.sampled_from(
     ["{r}.requires_grad = {v}", "{r}.requires_grad_({v})", "{r}.requires_grad_()",
      "{r}.requires_grd = {v}", "if 'blocks.1' in name: {r}.requires_grad = {v}",
-     "if name.startswith(f'layer.{{i}}'): {r}.requires_grad = {v}"]
+     "if name.startswith(f'layer.{{i}}'): {r}.requires_grad = {v}",
+     "if 'bn' in name: {r}.requires_grad = {v}"]
 )  # fmt: skip
 _VALUES = st.sampled_from(["False", "True", "flag"])
 _RETURNS = st.sampled_from(["nn.Linear(2, 2)", "layer.weight.data", "model.state_dict()", "p"])
@@ -58,6 +60,7 @@ def freeze_modules(draw: st.DrawFn) -> str:
     loop = draw(_LOOPS)
     lines = [
         "import torch.nn as nn",
+        "import torchvision",
         "class Net(nn.Module):",
         "    def __init__(self, layer):",
         f"        {draw(_BINDINGS)}",
@@ -70,6 +73,7 @@ def freeze_modules(draw: st.DrawFn) -> str:
         f"        {draw(_BINDINGS)}",
         f"        {body}",
         f"    {draw(_RECEIVERS)}.requires_grad = {draw(_VALUES)}",
+        f"    {draw(_BINDINGS)}",
     ]
     return "\n".join(lines) + "\n"
 
@@ -83,7 +87,7 @@ def test_a_rule_the_prefilter_rules_out_finds_nothing(text: str) -> None:
 
 
 def test_the_rules_with_a_prefilter() -> None:
-    assert [rule.code for rule in PREFILTERED] == ["FT004", "FT006", "FT007"]
+    assert [rule.code for rule in PREFILTERED] == ["FT004", "FT006", "FT007", "FT008"]
 
 
 LOOP_VARIABLE = """
