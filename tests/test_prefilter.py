@@ -87,7 +87,7 @@ def test_a_rule_the_prefilter_rules_out_finds_nothing(text: str) -> None:
 
 
 def test_the_rules_with_a_prefilter() -> None:
-    assert [rule.code for rule in PREFILTERED] == ["FT004", "FT006", "FT007", "FT008"]
+    assert [rule.code for rule in PREFILTERED] == ["FT004", "FT006", "FT007", "FT008", "FT013"]
 
 
 LOOP_VARIABLE = """
