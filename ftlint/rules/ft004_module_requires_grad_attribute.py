@@ -448,7 +448,9 @@ class ModuleRequiresGradAttribute(RequiresGradSettings, Rule):
         if not settings:
             return False
         evidence = _ModuleEvidence(tree)
-        return any(evidence.setting(setting.receiver) for setting in settings)
+        # The verdict depends on the receiver's text only: judge each once.
+        receivers = {ast.dump(setting.receiver): setting.receiver for setting in settings}
+        return any(map(evidence.setting, receivers.values()))
 
     def leave_Module(self, original_node: cst.Module) -> None:
         if any(_defines_requires_grad(classdef) for classdef in self.classes.values()):

@@ -234,12 +234,15 @@ class DetachedCopyFreeze(RequiresGradSettings, Rule):
         """A receiver that is itself a detached copy, or (unless set to True) that may stand
         for a `.data` alias or a state-dict tensor once names are followed."""
         bindings = tree.bindings
+        cleared: set[str] = set()  # receivers judged already: the verdict depends on the text
         for setting in tree.requires_grad_settings(calls=cls.collects_calls):
             receiver = setting.receiver
             if _detached_here(receiver):
                 return True
-            if _requests_true(setting.statement):
+            written = ast.dump(receiver)
+            if _requests_true(setting.statement) or written in cleared:
                 continue
+            cleared.add(written)
             values, iterables = bindings.expressions(receiver)
             if any(_holds_copy(value, bindings) for value in values) or any(
                 _iterates_state(iterable, bindings) for iterable in iterables
