@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["FreezeError", "FreezeReport", "__version__", "expect", "report"]
+__all__ = ["FreezeError", "FreezeReport", "__version__", "expect", "expect_grads", "report"]
 
 if TYPE_CHECKING:
-    from ftlint.runtime.expect import FreezeError, expect
+    from ftlint.runtime.expect import FreezeError, expect, expect_grads
     from ftlint.runtime.report import FreezeReport, report
 
-_RUNTIME_EXPORTS = {"FreezeError", "FreezeReport", "expect", "report"}
+_RUNTIME_EXPORTS = {"FreezeError", "FreezeReport", "expect", "expect_grads", "report"}
 
 
 def __getattr__(name: str) -> Any:

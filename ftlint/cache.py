@@ -28,7 +28,7 @@ from ftlint.triage import RuleTriage
 
 ENVIRONMENT_VARIABLE = "FTLINT_CACHE_DIR"
 PROJECT_DIRECTORY = ".ftlint_cache"
-_FORMAT = 3  # bump when the layout of entries changes
+_FORMAT = 4  # bump when the layout of entries changes
 
 
 @lru_cache(maxsize=1)
@@ -64,14 +64,15 @@ class CatalogIndex:
 
     @classmethod
     def from_catalog(cls) -> CatalogIndex:
-        from ftlint.catalog import RULES, SELECTABLE, defaults
+        from ftlint.catalog import CONFIG_RULES, RULES, SELECTABLE, defaults
         from ftlint.check import Command
 
         return cls(
             SELECTABLE,
             defaults(Command.CHECK),
             defaults(Command.VERIFY),
-            tuple(RuleTriage.of(rule) for rule in RULES),
+            tuple(RuleTriage.of(rule) for rule in RULES)
+            + tuple(RuleTriage.of_config(rule) for rule in CONFIG_RULES),
         )
 
     def to_json(self) -> dict[str, Any]:

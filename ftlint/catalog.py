@@ -2,8 +2,9 @@
 nowhere else: ``ftlint rules``, ``ftlint rule CODE``, docs/rules.md, SARIF rule metadata,
 selection and the example tests all read this list.
 
-Importing it imports libcst (the static rules), never torch: ``ftlint check`` reads what it
-needs before that from the cached :class:`ftlint.triage.CatalogIndex`.
+Importing it imports libcst (the static rules), never torch nor PyYAML: ``ftlint check`` reads
+what it needs before that from the cached :class:`ftlint.triage.CatalogIndex`, and imports the
+configuration rules (FT2xx) by the module each triage names, without the catalog.
 """
 
 from __future__ import annotations
@@ -11,6 +12,32 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ftlint.check import Check, Command
+from ftlint.configfiles.ft201_lightning_config_ignored_train_bn import (
+    LightningConfigIgnoredTrainBn,
+)
+from ftlint.configfiles.ft202_peft_config_target_modules_string import (
+    PeftConfigTargetModulesString,
+)
+from ftlint.configfiles.ft203_peft_config_inference_mode import PeftConfigInferenceMode
+from ftlint.configfiles.ft204_llamafactory_freeze_options_ignored import (
+    LlamafactoryFreezeOptionsIgnored,
+)
+from ftlint.configfiles.ft205_llamafactory_trainable_layers_count import (
+    LlamafactoryTrainableLayersCount,
+)
+from ftlint.configfiles.ft206_axolotl_unfrozen_parameters_pattern import (
+    AxolotlUnfrozenParametersPattern,
+)
+from ftlint.configfiles.ft207_axolotl_reentrant_partial_freeze import (
+    AxolotlReentrantPartialFreeze,
+)
+from ftlint.configfiles.ft208_detectron2_freeze_at_out_of_range import (
+    Detectron2FreezeAtOutOfRange,
+)
+from ftlint.configfiles.ft209_detectron2_freeze_at_from_scratch import (
+    Detectron2FreezeAtFromScratch,
+)
+from ftlint.configfiles.rule import ConfigRule
 from ftlint.input_checks import InternalError, UnparsableFile, UnreadableFile
 from ftlint.lightning.ft108_train_bn_phase_mismatch import TrainBnPhaseMismatch
 from ftlint.rules.base import Rule
@@ -31,6 +58,14 @@ from ftlint.rules.ft014_requires_grad_before_kbit_prep import RequiresGradBefore
 from ftlint.rules.ft015_reentrant_checkpointing_frozen_inputs import (
     ReentrantCheckpointingFrozenInputs,
 )
+from ftlint.rules.ft211_norm_eval_sync_bn import NormEvalSyncBn
+from ftlint.rules.ft212_custom_keys_shadowed import CustomKeysShadowed
+from ftlint.rules.ft213_lr_mult_zero_freeze import LrMultZeroFreeze
+from ftlint.rules.ft214_frozen_stages_beyond_num_stages import FrozenStagesBeyondNumStages
+from ftlint.rules.ft215_detectron2_freeze_at_range import Detectron2FreezeAtRange
+from ftlint.rules.ft216_custom_keys_index_prefix import CustomKeysIndexPrefix
+from ftlint.rules.ft016_misspelt_config_keyword import MisspeltConfigKeyword
+from ftlint.rules.ft017_checkpointing_kwargs_overridden import CheckpointingKwargsOverridden
 from ftlint.verify.checks.ft101_expectation_mismatch import ExpectationMismatch
 from ftlint.verify.checks.ft102_other_reading_differs import OtherReadingDiffers
 from ftlint.verify.checks.ft103_pattern_matches_nothing import PatternMatchesNothing
@@ -38,6 +73,13 @@ from ftlint.verify.checks.ft104_pattern_overmatches import PatternOvermatches
 from ftlint.verify.checks.ft105_frozen_batchnorm_updates_stats import FrozenBatchNormUpdatesStats
 from ftlint.verify.checks.ft106_optimizer_coverage import OptimizerCoverage
 from ftlint.verify.checks.ft107_freeze_had_no_effect import FreezeHadNoEffect
+from ftlint.verify.checks.ft111_lora_target_matches_nothing import LoraTargetMatchesNothing
+from ftlint.verify.checks.ft112_adapters_in_vision_tower import AdaptersInVisionTower
+from ftlint.verify.checks.ft113_no_trainable_parameter import NoTrainableParameter
+from ftlint.verify.checks.ft114_tied_weights_split import TiedWeightsSplit
+from ftlint.verify.checks.ft115_reentrant_checkpointing_no_input_grads import (
+    ReentrantCheckpointingNoInputGrads,
+)
 from ftlint.verify.runtime_check import RuntimeCheck, SimulatedCheck
 
 CHECKS: tuple[type[Check], ...] = (
@@ -56,6 +98,8 @@ CHECKS: tuple[type[Check], ...] = (
     PeftAdapterLoadedFrozen,
     RequiresGradBeforeKbitPrep,
     ReentrantCheckpointingFrozenInputs,
+    MisspeltConfigKeyword,
+    CheckpointingKwargsOverridden,
     ExpectationMismatch,
     OtherReadingDiffers,
     PatternMatchesNothing,
@@ -64,6 +108,26 @@ CHECKS: tuple[type[Check], ...] = (
     OptimizerCoverage,
     FreezeHadNoEffect,
     TrainBnPhaseMismatch,
+    LoraTargetMatchesNothing,
+    AdaptersInVisionTower,
+    NoTrainableParameter,
+    TiedWeightsSplit,
+    ReentrantCheckpointingNoInputGrads,
+    LightningConfigIgnoredTrainBn,
+    PeftConfigTargetModulesString,
+    PeftConfigInferenceMode,
+    LlamafactoryFreezeOptionsIgnored,
+    LlamafactoryTrainableLayersCount,
+    AxolotlUnfrozenParametersPattern,
+    AxolotlReentrantPartialFreeze,
+    Detectron2FreezeAtOutOfRange,
+    Detectron2FreezeAtFromScratch,
+    NormEvalSyncBn,
+    CustomKeysShadowed,
+    LrMultZeroFreeze,
+    FrozenStagesBeyondNumStages,
+    Detectron2FreezeAtRange,
+    CustomKeysIndexPrefix,
     UnparsableFile,
     UnreadableFile,
     InternalError,
@@ -73,6 +137,7 @@ CATALOG: Mapping[str, type[Check]] = {check.code: check for check in CHECKS}
 
 # The checks of each kind, in code order.
 RULES: tuple[type[Rule], ...] = tuple(c for c in CHECKS if issubclass(c, Rule))
+CONFIG_RULES: tuple[type[ConfigRule], ...] = tuple(c for c in CHECKS if issubclass(c, ConfigRule))
 RUNTIME_CHECKS: tuple[type[RuntimeCheck], ...] = tuple(
     c for c in CHECKS if issubclass(c, RuntimeCheck)
 )

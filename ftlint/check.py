@@ -26,9 +26,11 @@ class Command(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Valid:
-    """Code on which the check must stay silent (for a runtime check: a whole script)."""
+    """Code on which the check must stay silent (for a runtime check: a whole script), in a
+    file named ``filename`` (``config.yaml``, ``adapter_config.json``: a configuration)."""
 
     code: str
+    filename: str = "example.py"
 
     @property
     def source(self) -> str:
@@ -39,13 +41,15 @@ class Valid:
 class Invalid:
     """Code on which the check must report (at ``line``, when given).
 
-    ``expected_replacement`` is the whole file after applying the check's fixes, when it has one.
+    ``expected_replacement`` is the whole file after applying the check's fixes, when it has one;
+    ``filename`` as in :class:`Valid`.
     """
 
     code: str
     line: int | None = None
     message_contains: str | None = None
     expected_replacement: str | None = None
+    filename: str = "example.py"
 
     @property
     def source(self) -> str:

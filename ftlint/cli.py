@@ -253,10 +253,30 @@ def inspect(target: str, depth: int, output_format: str) -> None:
         raise click.UsageError(str(error)) from error
 
 
-@main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+class _ScriptArguments(click.Command):
+    """Everything after ``--`` is the script's command line, not ftlint's."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" in args:
+            split = args.index("--")
+            ctx.meta["script_args"] = tuple(args[split + 1 :])
+            args = args[:split]
+        return super().parse_args(ctx, args)
+
+
+@main.command(cls=_ScriptArguments)
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("-m", "module", metavar="MODULE",
+              help="Run a module as `python -m MODULE` does (found from the current directory).")  # fmt: skip
 @click.option("--set", "pins", multiple=True, metavar="NAME=VALUE",
               help="Pin a flag or a value the file reads (a Python literal), e.g. train_backbone=False.")  # fmt: skip
+@click.option("--timeout", type=click.FloatRange(min=1), default=120, show_default=True,
+              help="Seconds a run may take before it is stopped.")  # fmt: skip
+@click.option("--memory", type=click.IntRange(min=256), default=4096, show_default=True,
+              help="Memory (heap) a run may use, in MiB.")  # fmt: skip
+@click.option("--fetch-configs", is_flag=True,
+              help="Fetch the config.json of Hugging Face models missing from the local cache"
+              " (configuration files only, never weights).")  # fmt: skip
 @click.option("--select", multiple=True, help="Codes or prefixes to enable (default: FT0 and FT1).")
 @click.option("--ignore", multiple=True, help="Codes or prefixes to disable.")
 @click.option("--extend-select", multiple=True, help="Codes to enable on top of `select`.")
@@ -265,18 +285,43 @@ def inspect(target: str, depth: int, output_format: str) -> None:
               " the Markdown appended to $GITHUB_STEP_SUMMARY when set.")  # fmt: skip
 @click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A pyproject.toml ([tool.ftlint]) or ftlint.toml to use instead of discovery.")  # fmt: skip
+@click.pass_context
 def verify(
+    ctx: click.Context,
     paths: tuple[Path, ...],
+    module: str | None,
     pins: tuple[str, ...],
+    timeout: float,
+    memory: int,
+    fetch_configs: bool,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     extend_select: tuple[str, ...],
     output_format: str,
     config: Path | None,
 ) -> None:
-    """Build the models PATHS define on the meta device, run their freeze code in every scenario
-    of its flags, and report what will train (FT1xx findings, with the static ones)."""
-    from ftlint.verify.command import parse_pins, run_verify
+    """Run the training script PATHS (or -m MODULE) on the meta device, in a contained child
+    process, until training is about to start; report what will train (FT1xx findings, with the
+    static ones). Arguments after `--` are the script's own: ftlint verify train.py -- --lr 0.1"""
+    from ftlint.verify.command import parse_pins, resolve_module, run_verify
 
-    settings, enabled = resolve_settings(config, paths, select, ignore, extend_select, verify=True)
-    sys.exit(run_verify(paths, parse_pins(pins), settings, enabled, output_format, use_color()))
+    if bool(paths) == bool(module):
+        raise click.UsageError("give the script to verify (PATHS) or a module (-m MODULE), not both")
+    targets = paths if not module else (resolve_module(module),)
+    settings, enabled = resolve_settings(config, targets, select, ignore, extend_select, verify=True)
+    script_args = ctx.meta.get("script_args", ())
+    sys.exit(
+        run_verify(
+            targets,
+            parse_pins(pins),
+            settings,
+            enabled,
+            output_format,
+            use_color(),
+            module=module,
+            args=script_args,
+            timeout=timeout,
+            memory=memory,
+            fetch_configs=fetch_configs,
+        )
+    )

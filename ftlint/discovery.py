@@ -1,5 +1,6 @@
-"""Which files a run lints: ``.py``, ``.pyi`` and ``.ipynb`` under the given paths, minus
-virtualenvs, caches, build output, gitignored paths and configured ``exclude`` patterns."""
+"""Which files a run lints: ``.py``, ``.pyi`` and ``.ipynb`` under the given paths, and the
+YAML/JSON files that may be training configurations (``ftlint.configfiles.is_config_path``),
+minus virtualenvs, caches, build output, gitignored paths and configured ``exclude`` patterns."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from functools import partial
 from pathlib import Path
 
 from ftlint.config import Settings
+from ftlint.configfiles import CONFIG_SUFFIXES, is_config_path
 
 SUFFIXES = frozenset({".py", ".pyi", ".ipynb"})
 SKIPPED_DIRECTORIES = frozenset(
@@ -73,9 +75,11 @@ def _is_ignored(ignored: set[str], directory: str, real_directory: str, name: st
     return real in ignored
 
 
-def discover(paths: Sequence[Path], settings: Settings) -> Iterator[Path]:
+def discover(paths: Sequence[Path], settings: Settings, *, configs: bool = True) -> Iterator[Path]:
     """Files to lint, each once, in a stable order. Paths named explicitly are linted whatever
-    their suffix, unless excluded by configuration."""
+    their suffix, unless excluded by configuration or a YAML/JSON file that configures a tool
+    (a CI workflow, docker-compose, pre-commit: pre-commit passes every YAML file it has).
+    Without ``configs``, directories yield no YAML/JSON file."""
     ignored = _gitignored(paths)
     seen: set[str] = set()
 
@@ -88,6 +92,8 @@ def discover(paths: Sequence[Path], settings: Settings) -> Iterator[Path]:
 
     for root in paths:
         if not root.is_dir():
+            if root.suffix.lower() in CONFIG_SUFFIXES and not is_config_path(root):
+                continue
             if fresh(root):
                 yield root
             continue
@@ -107,7 +113,14 @@ def discover(paths: Sequence[Path], settings: Settings) -> Iterator[Path]:
                 and not settings.is_excluded(current / name)
             )
             for name in sorted(filenames):
-                if os.path.splitext(name)[1] in SUFFIXES and not is_ignored(name):
+                suffix = os.path.splitext(name)[1]
+                if suffix in SUFFIXES and not is_ignored(name):
                     path = current / name
-                    if fresh(path):
-                        yield path
+                elif configs and suffix.lower() in CONFIG_SUFFIXES and not is_ignored(name):
+                    path = current / name
+                    if not is_config_path(path):
+                        continue
+                else:
+                    continue
+                if fresh(path):
+                    yield path

@@ -17,7 +17,7 @@ from libcst.metadata import ProviderT
 
 from ftlint.analysis.file import FileAnalysis
 from ftlint.diagnostics import Diagnostic, Location
-from ftlint.input_checks import REPORT, InternalError, UnparsableFile
+from ftlint.input_checks import REPORT, InternalError, UnparsableFile, internal_error
 from ftlint.prefilter import TOO_NESTED, PythonTree, python_parse
 from ftlint.rules.base import Rule
 from ftlint.sources import SourceFile
@@ -93,17 +93,6 @@ class _Dispatcher(cst.CSTVisitor):
 
     def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
         return
-
-
-def internal_error(source: SourceFile, culprit: str, error: BaseException) -> Diagnostic:
-    """FT902 for ``source``: ``culprit`` (a rule code, or what else failed) raised ``error``."""
-    return Diagnostic(
-        InternalError.code,
-        f"internal error in {culprit} on this file ({type(error).__name__}: {error}); {REPORT}",
-        source.display_path,
-        Location(1, 1),
-        Location(1, 1),
-    )
 
 
 # libcst nests what CPython keeps flat: an `and`/`or` chain of n operands is n levels deep, as is an

@@ -4,7 +4,13 @@ checked."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ftlint.check import Check, Command, Invalid, Valid
+from ftlint.diagnostics import Diagnostic, Location
+
+if TYPE_CHECKING:
+    from ftlint.sources import SourceFile
 
 ISSUES_URL = "https://github.com/ftlint/ftlint/issues"
 # How every FT902 message ends: an internal error is a bug to report, with what triggers it.
@@ -72,7 +78,8 @@ class UnreadableFile(InputCheck):
     ## What it does
     Reports a file that cannot be read or decoded: permissions, an unknown or wrong encoding
     declaration, bytes that are not text in the declared encoding, a notebook that is not JSON,
-    or a path that is no regular file (a FIFO, a device, a socket), which is never opened for
+    a YAML/JSON training configuration (one holding a token a configuration rule looks for) that
+    is not valid YAML/JSON, at the place the parser stops, or a path that is no regular file (a FIFO, a device, a socket), which is never opened for
     reading: that could wait forever.
 
     ## Why is this bad?
@@ -140,3 +147,14 @@ class InternalError(InputCheck):
     code = "FT902"
     name = "internal-error"
     summary = "ftlint failed on a file; the failed part did not check it"
+
+
+def internal_error(source: SourceFile, culprit: str, error: BaseException) -> Diagnostic:
+    """FT902 for ``source``: ``culprit`` (a rule code, or what else failed) raised ``error``."""
+    return Diagnostic(
+        InternalError.code,
+        f"internal error in {culprit} on this file ({type(error).__name__}: {error}); {REPORT}",
+        source.display_path,
+        Location(1, 1),
+        Location(1, 1),
+    )

@@ -16,17 +16,19 @@ from typing import TYPE_CHECKING
 
 from ftlint.cache import ResultCache, catalog_index
 from ftlint.config import DEFAULT_MAX_FILE_SIZE, Settings, format_size
+from ftlint.configfiles import CONFIG_SUFFIXES
 from ftlint.diagnostics import Diagnostic, Location
 from ftlint.discovery import discover
 from ftlint.input_checks import REPORT, InternalError, UnreadableFile
 from ftlint.sources import SourceError, SourceFile, read_bytes, read_source, wide_bom
-from ftlint.triage import RuleTriage, TokenScan, admitted
+from ftlint.triage import INHERITS, RuleTriage, TokenScan, admitted
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
     from multiprocessing.context import DefaultContext, ForkContext, SpawnContext
     from multiprocessing.process import BaseProcess
 
+    from ftlint.configfiles.rule import ConfigRule
     from ftlint.rules.base import Rule
 
 # Below this many files, checking them costs less than starting worker processes: a file no
@@ -35,8 +37,9 @@ POOL_MIN_FILES = 64
 # Files per task sent to a worker: enough to amortise the round trip, few enough to balance.
 _CHUNK_FILES = 16
 # Files whose bytes triage can scan before decoding them (see TokenScan), unless UTF-16/32; not
-# notebooks, JSON where a token's characters may be escaped.
-_PYTHON_SUFFIXES = frozenset({".py", ".pyi"})
+# notebooks, JSON where a token's characters may be escaped. Configurations are UTF-8, and their
+# keys are never escaped in practice.
+_SCANNED_SUFFIXES = frozenset({".py", ".pyi", *CONFIG_SUFFIXES})
 
 
 @dataclass
@@ -64,6 +67,23 @@ def _catalog_rules() -> Sequence[type[Rule]]:
     from ftlint.catalog import RULES
 
     return RULES
+
+
+def _config_rules(triages: Iterable[RuleTriage]) -> list[type[ConfigRule]]:
+    """The configuration rules of ``triages``, imported from their modules: not the catalog's,
+    which imports every Python rule and libcst."""
+    import importlib
+
+    rules = []
+    for triage in triages:
+        module, _, name = (triage.origin or "").partition(":")
+        rules.append(getattr(importlib.import_module(module), name))
+    return rules
+
+
+def is_config(path: Path) -> bool:
+    """Whether ``path`` is checked as a YAML/JSON configuration rather than as Python."""
+    return path.suffix.lower() in CONFIG_SUFFIXES
 
 
 def selected_for(path: Path, settings: Settings, enabled: set[str]) -> set[str]:
@@ -95,6 +115,13 @@ def _too_large(task: _Task, size: int, limit: int) -> _Outcome:
 def exhaustive_mode() -> bool:
     """FTLINT_EXHAUSTIVE=1: every rule on every file, no triage and no cache (the oracle)."""
     return os.environ.get("FTLINT_EXHAUSTIVE", "") not in ("", "0")
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0  # reading it reports why
 
 
 @dataclass(frozen=True)
@@ -133,20 +160,35 @@ class _Checker:
             return _Outcome([about_file(InternalError.code, message, task.shown)])
 
     def _check(self, task: _Task) -> _Outcome:
-        triages = [triage for triage in self.triages if triage.code in task.codes]
+        config = is_config(task.path)
+        triages = [
+            triage
+            for triage in self.triages
+            if triage.code in task.codes and triage.config == config
+        ]
         if not triages:
+            return _Outcome([])
+        # A YAML/JSON file past the size limit is data (a data set, a tokenizer), never a
+        # training configuration: not even read.
+        if config and _size(task.path) > self.max_file_size:
             return _Outcome([])
         try:
             raw = read_bytes(task.path)
         except SourceError as error:
             return _Outcome([about_file(UnreadableFile.code, str(error), task.shown)])
         key = None
-        if self.cache is not None:
+        # An OpenMMLab config's findings depend on its `_base_` files too: never cached by its
+        # own bytes alone.
+        if self.cache is not None and INHERITS.encode() not in raw:
             key = self.cache.key(raw, task.path.suffix, task.codes)
             cached = self.cache.load(key, task.shown)
             if cached is not None:
                 return _Outcome(cached, self._source(task) if cached else None)
-        if task.path.suffix in _PYTHON_SUFFIXES and not self.exhaustive and wide_bom(raw) is None:
+        if (
+            task.path.suffix.lower() in _SCANNED_SUFFIXES
+            and not self.exhaustive
+            and wide_bom(raw) is None
+        ):
             triages = self.tokens.passing(raw, triages)
         return self._lint(task, triages, key, raw)
 
@@ -170,7 +212,12 @@ class _Checker:
             # only a file that passes triage can be too large.
             if codes and len(source.raw) > self.max_file_size:
                 return _too_large(task, len(source.raw), self.max_file_size)
-            if codes:
+            if codes and is_config(task.path):
+                from ftlint.configfiles.engine import lint_config  # PyYAML: past triage only
+
+                admitted_rules = [triage for triage in triages if triage.code in codes]
+                diagnostics = lint_config(source, _config_rules(admitted_rules))
+            elif codes:
                 from ftlint.engine import run_rules  # libcst: only for files that pass triage
 
                 rules = _catalog_rules() if self.rules is None else self.rules

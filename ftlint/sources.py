@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ftlint.configfiles import CONFIG_SUFFIXES
 from ftlint.diagnostics import Location
 
 # A line of source as Python reads it: it ends at "\n", "\r\n" or "\r" only. str.splitlines also
@@ -148,6 +149,11 @@ def read_source(path: Path, display_path: str) -> SourceFile:
     raw = read_bytes(path)
     if path.suffix == ".ipynb":
         return _read_notebook(path, display_path, raw)
+    if path.suffix.lower() in CONFIG_SUFFIXES:
+        try:  # YAML and JSON configurations: UTF-8, with or without a byte order mark
+            return SourceFile(path, display_path, raw.decode("utf-8-sig"), raw)
+        except UnicodeDecodeError as error:
+            raise SourceError(f"cannot decode file as UTF-8: {error}") from error
     encoding, text = decode_python(raw)
     return SourceFile(path, display_path, text, raw, encoding)
 

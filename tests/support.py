@@ -184,3 +184,35 @@ def program_of_source(source: SourceFile, pinned: frozenset[str] = frozenset()) 
     analysis = analyze(source, [AmbiguousFreezeCondition])
     assert isinstance(analysis, FileAnalysis), analysis
     return build_program(analysis, pinned)
+
+
+# --- configuration files ----------------------------------------------------------------------
+
+
+def check_config(
+    directory: Path, filename: str, text: str, select: set[str] | None = None
+) -> list[Diagnostic]:
+    """What ``ftlint check`` finds (the FT2xx rules, or ``select``) in the configuration
+    ``text`` (dedented), written to ``directory/filename``."""
+    from ftlint.catalog import CONFIG_RULES
+
+    path = directory / filename
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(code_text(text))
+    codes = select if select is not None else {rule.code for rule in CONFIG_RULES}
+    return runner.check_paths([path], Settings(root=directory), codes, jobs=1).diagnostics
+
+
+def found_at(diagnostics: list[Diagnostic]) -> list[tuple[str, int, int, str]]:
+    """(code, row, column, message) of each finding."""
+    return [(d.code, d.location.row, d.location.column, d.message) for d in diagnostics]
+
+
+def lint_config_tree(directory: Path, files: dict[str, str], checked: str, rules) -> list[Diagnostic]:
+    """Write ``files`` (relative path -> code, dedented) under ``directory`` and lint ``checked``
+    among them with ``rules``, as `ftlint check` reads it from disk (its `_base_` files too)."""
+    for relative, code in files.items():
+        path = directory / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(code_text(code))
+    return lint_source(read_source(directory / checked, checked), rules)

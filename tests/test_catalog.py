@@ -17,10 +17,11 @@ import pytest
 from click.testing import CliRunner
 
 import ftlint
-from ftlint.catalog import CATALOG, CHECKS, RULES, SELECTABLE, SIMULATED_CHECKS
+from ftlint.catalog import CATALOG, CHECKS, CONFIG_RULES, RULES, SELECTABLE, SIMULATED_CHECKS
 from ftlint.check import Check, Command, Invalid, Valid
 from ftlint.cli import main
 from ftlint.config import Settings
+from ftlint.configfiles.rule import ConfigRule
 from ftlint.diagnostics import Diagnostic, Finding
 from ftlint.engine import lint_source
 from ftlint.fixer import apply_fixes
@@ -46,14 +47,18 @@ def _examples(kind: str) -> list[object]:
     ]
 
 
-def diagnostics_of(check: type[Check], source: str, tmp_path: Path) -> list[Diagnostic]:
-    """What the command that finds ``check`` reports on ``source``, with only that check
-    selected (the FT9xx diagnostics are always on)."""
+def diagnostics_of(
+    check: type[Check], source: str, tmp_path: Path, filename: str = "example.py"
+) -> list[Diagnostic]:
+    """What the command that finds ``check`` reports on ``source`` in a file named ``filename``,
+    with only that check selected (the FT9xx diagnostics are always on)."""
     if issubclass(check, Rule):
-        return lint_source(SourceFile(Path("example.py"), "example.py", source, source.encode()), [check])
-    path = tmp_path / "example.py"
+        return lint_source(SourceFile(Path(filename), filename, source, source.encode()), [check])
+    path = tmp_path / filename
     path.write_text(source)
     settings = Settings(root=tmp_path)
+    if issubclass(check, ConfigRule):  # the whole `check` path: discovery, triage, YAML
+        return check_paths([path], settings, {check.code}, jobs=1).diagnostics
     if check.command is Command.VERIFY:
         result = verify_file(path, settings, {check.code}, {})
         assert result.error is None, result.error
@@ -61,20 +66,21 @@ def diagnostics_of(check: type[Check], source: str, tmp_path: Path) -> list[Diag
     return check_paths([path], settings, set(SELECTABLE), jobs=1).diagnostics
 
 
-def findings_of(check: type[Check], source: str, tmp_path: Path) -> list[tuple[str, int]]:
-    return [(d.code, d.location.row) for d in diagnostics_of(check, source, tmp_path)]
+def findings_of(check: type[Check], example: Valid | Invalid, tmp_path: Path) -> list[tuple[str, int]]:
+    found = diagnostics_of(check, example.source, tmp_path, example.filename)
+    return [(d.code, d.location.row) for d in found]
 
 
 @pytest.mark.parametrize(("check", "example"), _examples("VALID"))
 def test_valid_example_has_no_finding(check: type[Check], example: Valid, tmp_path: Path) -> None:
-    assert findings_of(check, example.source, tmp_path) == []
+    assert findings_of(check, example, tmp_path) == []
 
 
 @pytest.mark.parametrize(("check", "example"), _examples("INVALID"))
 def test_invalid_example_is_reported(
     check: type[Check], example: Invalid, tmp_path: Path
 ) -> None:
-    found = findings_of(check, example.source, tmp_path)
+    found = findings_of(check, example, tmp_path)
     assert found, f"{check.code} did not report:\n{example.source}"
     assert {code for code, _ in found} == {check.code}
     if example.line is not None:
@@ -86,7 +92,9 @@ def test_invalid_example_is_reported(
     [p for p in _examples("INVALID") if p.values[1].message_contains is not None],
 )
 def test_invalid_example_message(check: type[Check], example: Invalid, tmp_path: Path) -> None:
-    messages = [d.message for d in diagnostics_of(check, example.source, tmp_path)]
+    messages = [
+        d.message for d in diagnostics_of(check, example.source, tmp_path, example.filename)
+    ]
     assert any(example.message_contains in message for message in messages), messages
 
 
@@ -115,8 +123,8 @@ def test_check_has_docs_examples_and_implementation(check: type[Check]) -> None:
         assert needed in CATALOG
 
 
-@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)
-def test_triage_admits_every_invalid_example(rule: type[Rule]) -> None:
+@pytest.mark.parametrize("rule", RULES + CONFIG_RULES, ids=lambda rule: rule.code)
+def test_triage_admits_every_invalid_example(rule: type[Rule | ConfigRule]) -> None:
     # The prefilter must never hide a finding: every INVALID example holds a required token.
     assert rule.required_tokens
     for example in rule.INVALID:
@@ -158,7 +166,8 @@ def test_codes_are_unique_in_order_and_families() -> None:
     assert len(codes) == len(set(codes))
     assert codes == sorted(codes)
     assert all(re.fullmatch(r"FT\d{3}", code) for code in codes)
-    families = {Command.CHECK: "FT0", Command.VERIFY: "FT1", Command.ANY: "FT9"}
+    # Static checks of Python files are FT0xx, of configuration files FT2xx.
+    families = {Command.CHECK: ("FT0", "FT2"), Command.VERIFY: ("FT1",), Command.ANY: ("FT9",)}
     assert all(check.code.startswith(families[check.command]) for check in CHECKS)
     assert SELECTABLE == tuple(code for code in codes if not code.startswith("FT9"))
 

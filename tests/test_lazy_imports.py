@@ -76,3 +76,16 @@ def test_a_file_with_a_finding_is_checked_without_libcst_matchers(tmp_path):
     imported = result.stdout.splitlines()[-1]
     assert "'libcst._nodes.module'" in imported  # the file was parsed
     assert "libcst.matchers" not in imported
+
+
+def test_a_configuration_with_a_finding_imports_pyyaml_but_not_libcst(tmp_path):
+    config = tmp_path / "lora.yaml"
+    config.write_text("model_name_or_path: x\nfinetuning_type: lora\nfreeze_trainable_layers: 4\n")
+    heavy_imports_of_check(tmp_path, config)  # the first run stores the rule catalog
+    statement = run_check(config) + "\nassert 'yaml' in sys.modules"
+    assert heavy_imports(statement, check_env(tmp_path)) == []
+    # A Python file no rule can match does not import PyYAML.
+    plain = tmp_path / "plain.py"
+    plain.write_text("def add(a, b):\n    return a + b\n")
+    statement = run_check(plain) + "\nassert 'yaml' not in sys.modules"
+    assert heavy_imports(statement, check_env(tmp_path)) == []

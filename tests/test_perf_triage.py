@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ftlint.cache import CatalogIndex
-from ftlint.catalog import RULES, SELECTABLE
+from ftlint.catalog import CONFIG_RULES, RULES, SELECTABLE
 from ftlint.check import Command
 from ftlint.triage import (
     SHAPES,
@@ -24,14 +24,14 @@ from ftlint.triage import (
 
 INVALID = [
     pytest.param(rule, example, id=f"{rule.code}-invalid-{index}")
-    for rule in RULES
+    for rule in RULES + CONFIG_RULES
     for index, example in enumerate(rule.INVALID)
 ]
 
 
 @pytest.mark.parametrize(("rule", "example"), INVALID)
 def test_invalid_examples_pass_triage(rule, example):
-    triage = RuleTriage.of(rule)
+    triage = RuleTriage.of(rule) if rule in RULES else RuleTriage.of_config(rule)
     assert TokenScan([triage]).passing(example.source.encode(), [triage]) == [triage]
     assert triage.admits(FileText(example.source)), f"{rule.code} triage hides:\n{example.source}"
 
@@ -47,9 +47,10 @@ def test_catalog_index_round_trips_and_matches_the_catalog():
     index = CatalogIndex.from_catalog()
     assert index == CatalogIndex(
         SELECTABLE,
-        tuple(rule.code for rule in RULES if rule.code != "FT011"),  # FT011 is off by default
-        tuple(f"FT10{n}" for n in range(1, 9)),
-        tuple(RuleTriage.of(rule) for rule in RULES),
+        tuple(sorted(rule.code for rule in RULES + CONFIG_RULES if rule.code != "FT011")),  # FT011: off
+        (*(f"FT10{n}" for n in range(1, 9)), *(f"FT11{n}" for n in range(1, 6))),
+        tuple(RuleTriage.of(rule) for rule in RULES)
+        + tuple(RuleTriage.of_config(rule) for rule in CONFIG_RULES),
     )
     assert all(rule.command is Command.CHECK for rule in RULES)
     assert CatalogIndex.from_json(index.to_json()) == index

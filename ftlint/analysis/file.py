@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider, ProviderT
@@ -19,6 +20,9 @@ from ftlint.analysis.imports import ImportMap
 from ftlint.diagnostics import Diagnostic, Edit, Finding
 from ftlint.sources import SourceFile
 from ftlint.suppression import comments_by_row, is_suppressed
+
+if TYPE_CHECKING:
+    from ftlint.analysis.mmconfig import MMConfig
 
 
 class FileAnalysis:
@@ -47,6 +51,16 @@ class FileAnalysis:
     @cached_property
     def imports(self) -> ImportMap:
         return ImportMap.from_module(self.module)
+
+    @cached_property
+    def mmconfig(self) -> MMConfig | None:
+        """The settings of this OpenMMLab config file with its bases, or None when the file is
+        not one (known by its content: `ftlint.analysis.mmconfig.CONFIG_MARKER`)."""
+        from ftlint.analysis.mmconfig import is_config, read_config
+
+        if not is_config(self.source.text):
+            return None
+        return read_config(self.module, self.source.path)
 
     @cached_property
     def comments(self) -> Mapping[int, str]:

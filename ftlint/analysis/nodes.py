@@ -31,6 +31,11 @@ def is_call(node: object, func: str | None = None) -> TypeGuard[cst.Call]:
     return isinstance(node, cst.Call) and (func is None or is_name(node.func, func))
 
 
+def keyword_arg(call: cst.Call, name: str) -> cst.Arg | None:
+    """The argument ``name=...`` of ``call``, if it has one."""
+    return next((a for a in call.args if a.keyword is not None and a.keyword.value == name), None)
+
+
 def find_all(node: object, predicate: Callable[[cst.CSTNode], bool]) -> list[cst.CSTNode]:
     """The nodes of the subtree at ``node`` (``node`` included) for which ``predicate`` holds,
     in source order; none when ``node`` is not a node (``None``, a sentinel)."""

@@ -30,7 +30,7 @@ MODEL_ITERATORS: dict[str, tuple[Kind, Position | None, Position]] = {
     "children": ("module", None, ()),
 }
 # Iterating a state dict's views: where keys and tensors sit.
-STATE_VIEWS: dict[str, tuple[Position | None, Position | None]] = {
+_STATE_VIEWS: dict[str, tuple[Position | None, Position | None]] = {
     "items": ((0,), (1,)),
     "keys": ((), None),
     "values": (None, ()),
@@ -134,8 +134,8 @@ class ModelLoops:
                 kind, name_position, value_position = MODEL_ITERATORS[method]
                 if position in (name_position, value_position):
                     return _Role(kind, self.part_of(receiver), position == name_position)
-            elif method in STATE_VIEWS and _is_state_dict(receiver):
-                name_position, value_position = STATE_VIEWS[method]
+            elif method in _STATE_VIEWS and _is_state_dict(receiver):
+                name_position, value_position = _STATE_VIEWS[method]
                 if position in (name_position, value_position):
                     return _Role("state", self._state_owner(receiver), position == name_position)
         if _is_state_dict(iterable) and position == ():

@@ -1,7 +1,7 @@
 """``ftlint verify`` on Lightning scripts: the finetuning phases of the module a script builds.
 
-Verify keeps the constructions of finetuning callbacks and Trainers (it would drop them
-otherwise, as they build no model), so after its as-written run the callbacks, the module and
+Verify stops the script at ``Trainer.fit`` and hands the Trainer and the module to this
+simulator, with every value the script's assignments produced: the callbacks, the module and
 the Trainer's ``max_epochs`` are live objects, built on the meta device.
 """
 
@@ -25,23 +25,6 @@ from ftlint.lightning.phases import (
 from ftlint.verify.simulators import SimulationInput, SimulationTable, TargetSimulator
 
 __all__ = ["SIMULATOR"]
-
-# Where scripts import the Trainer and the finetuning callbacks from (qualified-name prefixes).
-_KEEPS = (
-    "lightning.Trainer",
-    *(
-        f"{package}.{name}"
-        for package in ("lightning.pytorch", "pytorch_lightning")
-        for name in (
-            "Trainer",
-            "trainer.Trainer",
-            "callbacks.BaseFinetuning",
-            "callbacks.BackboneFinetuning",
-            "callbacks.finetuning",
-        )
-    ),
-)
-
 
 def _finetuning_callbacks(
     constructed: Sequence[tuple[Any, CodeRange]],
@@ -86,8 +69,8 @@ def _simulate(run: SimulationInput) -> None:
         if not modules:
             run.note(
                 row,
-                "finetuning phases not simulated: no LightningModule was built (verify builds one"
-                " assigned to a name, `model = LitModel(...)`, not one built in `trainer.fit(...)`)",
+                "finetuning phases not simulated: no LightningModule was built before the script"
+                " ended (verify stops at `trainer.fit(...)`: does the script reach it?)",
             )
             continue
         try:
@@ -103,4 +86,4 @@ def _simulate(run: SimulationInput) -> None:
         run.show(_table(report, row))
 
 
-SIMULATOR = TargetSimulator(keeps=_KEEPS, simulate=_simulate)
+SIMULATOR = TargetSimulator(simulate=_simulate)

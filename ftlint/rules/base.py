@@ -14,6 +14,7 @@ from libcst import MetadataDependent
 from libcst.metadata import CodeRange, PositionProvider, ProviderT
 
 from ftlint.analysis.file import FileAnalysis
+from ftlint.analysis.mmconfig import CONFIG_MARKER, MMConfig, Setting
 from ftlint.check import Check, Command
 from ftlint.diagnostics import Edit, Finding, Fix
 from ftlint.prefilter import PythonTree
@@ -115,3 +116,33 @@ class ScopedRule(Rule):
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         if self.class_scopes:
             self._scopes.pop()
+
+
+class ConfigRule(Rule):
+    """A rule over the merged settings of an OpenMMLab Python config (``FileAnalysis.mmconfig``):
+    it runs once per file, after the traversal, and reports where the file writes a setting."""
+
+    candidate_pattern: ClassVar[str | None] = CONFIG_MARKER
+
+    def __init__(self, file: FileAnalysis) -> None:
+        super().__init__(file)
+        # A dict two settings share (`norm_cfg=norm_cfg` twice) is reported once.
+        self._reported: set[tuple[int, str]] = set()
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        config = self.file.mmconfig
+        if config is not None:
+            self.check_config(config)
+
+    def check_config(self, config: MMConfig) -> None:
+        raise NotImplementedError
+
+    def report_setting(self, config: MMConfig, settings: list[Setting], message: str) -> None:
+        """Report at the first of ``settings`` this file writes; when its bases write them all
+        and no one base alone does, at its ``_base_`` (the combination is this file's)."""
+        node = next((setting.node for setting in settings if setting.node is not None), None)
+        if node is None and len({setting.origin for setting in settings}) > 1:
+            node = config.base_node
+        if node is not None and (id(node), message) not in self._reported:
+            self._reported.add((id(node), message))
+            self.report(node, message)

@@ -9,16 +9,13 @@ from ftlint.analysis.imports import dotted_name
 from ftlint.analysis.nodes import find_all, is_attribute, is_call, is_name, one_line
 from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
+from ftlint.frameworks.lightning import (
+    BACKBONE_FINETUNING,
+    BASE_FINETUNING,
+    ignored_train_bn_message,
+)
 from ftlint.rules.base import Rule
 
-_MODULES = (
-    "lightning.pytorch.callbacks",
-    "lightning.pytorch.callbacks.finetuning",
-    "pytorch_lightning.callbacks",
-    "pytorch_lightning.callbacks.finetuning",
-)
-BACKBONE_FINETUNING = frozenset(f"{module}.BackboneFinetuning" for module in _MODULES)
-BASE_FINETUNING = frozenset(f"{module}.BaseFinetuning" for module in _MODULES)
 # `BackboneFinetuning.__init__`'s parameters before `train_bn`, for positional calls.
 _TRAIN_BN_POSITION = 6
 _DEFAULT_UNFREEZE_EPOCH = "10"
@@ -481,16 +478,7 @@ class IgnoredTrainBn(Rule):
         epoch_text = (
             self.file.module.code_for_node(epoch) if epoch is not None else _DEFAULT_UNFREEZE_EPOCH
         )
-        self.report(
-            call,
-            "`train_bn=False` is ignored while the backbone is frozen: Lightning's "
-            "`BackboneFinetuning.freeze_before_training` calls `self.freeze(pl_module.backbone)` "
-            "without `train_bn`, so the backbone's BatchNorm weights and biases stay trainable "
-            f"and its running statistics keep updating until epoch {epoch_text}; the flag only "
-            "applies after unfreezing (Lightning <= 2.6.6, issue #21531). Override "
-            "`freeze_before_training` to call `self.freeze(pl_module.backbone, "
-            "train_bn=self.train_bn)`",
-        )
+        self.report(call, ignored_train_bn_message(epoch_text))
 
     def _report_freeze_call(self, call: cst.Call) -> None:
         code = one_line(self.file.module.code_for_node(call), None)

@@ -11,6 +11,7 @@ from ftlint.analysis.tensors import consequence, literal_bool
 from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
 from ftlint.rules.base import Rule
+from ftlint.text import edit_distance
 from ftlint.triage import attribute_assigned
 
 if TYPE_CHECKING:
@@ -55,18 +56,6 @@ TYPO_STEMS = (
 )
 
 
-def _edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i]
-        for j, char_b in enumerate(b, 1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
-            )
-        previous = current
-    return previous[-1]
-
-
 def is_requires_grad_typo(attribute: str) -> bool:
     """A near miss of ``requires_grad`` built from a known misspelling. Private names
     (``_requires_grad``) are a module's own flag, upper-case ones constants, and the name must
@@ -79,7 +68,7 @@ def is_requires_grad_typo(attribute: str) -> bool:
         or not any(stem in attribute for stem in TYPO_STEMS)
     ):
         return False
-    return lowered in _KNOWN_MISSPELLINGS or _edit_distance(lowered, REQUIRES_GRAD) <= _MAX_DISTANCE
+    return lowered in _KNOWN_MISSPELLINGS or edit_distance(lowered, REQUIRES_GRAD) <= _MAX_DISTANCE
 
 
 class RequiresGradTypo(Rule):

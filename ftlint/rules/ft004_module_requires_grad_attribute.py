@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-import re
 import ast
+import re
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -12,7 +12,8 @@ from ftlint.analysis.nodes import find_all, is_attribute, is_name
 from ftlint.analysis.tensors import RequiresGradSetting, RequiresGradSettings
 from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
-from ftlint.prefilter import PythonTree, attributes_in, dotted_name as ast_dotted_name
+from ftlint.prefilter import PythonTree, attributes_in
+from ftlint.prefilter import dotted_name as ast_dotted_name
 from ftlint.rules.base import Rule
 from ftlint.rules.ft003_requires_grad_typo import TYPO_STEMS, is_requires_grad_typo
 from ftlint.triage import attribute_assigned

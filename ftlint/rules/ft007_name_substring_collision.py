@@ -10,7 +10,6 @@ from ftlint.analysis.nodes import is_call, one_line
 from ftlint.analysis.parts import (
     MODEL_ITERATORS,
     STATE_DICT,
-    STATE_VIEWS,
     Kind,
     ModelLoop,
     ModelLoops,
@@ -322,10 +321,9 @@ class NameSubstringCollision(Rule):
         a loop iterates, directly or through a name it was assigned to."""
         in_loops: set[int] = set()
         for node in tree.nodes:
-            if isinstance(node, (ast.For, ast.AsyncFor)) and _may_iterate_model(node.iter):
-                in_loops.update(id(found) for found in ast.walk(node))
-            elif isinstance(node, _COMPREHENSIONS) and any(
-                _may_iterate_model(clause.iter) for clause in node.generators
+            if (isinstance(node, (ast.For, ast.AsyncFor)) and _may_iterate_model(node.iter)) or (
+                isinstance(node, _COMPREHENSIONS)
+                and any(_may_iterate_model(clause.iter) for clause in node.generators)
             ):
                 in_loops.update(id(found) for found in ast.walk(node))
         if not in_loops:

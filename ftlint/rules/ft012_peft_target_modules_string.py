@@ -1,28 +1,18 @@
 from __future__ import annotations
 
-import re
-
 import libcst as cst
 
 from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
+from ftlint.frameworks.peft import (
+    REGEX_ONLY,
+    TARGET_MODULES,
+    joined_entry_message,
+    joined_names,
+    joined_string_message,
+    regex_entry_message,
+)
 from ftlint.rules.base import Rule
-
-TARGET_MODULES = "target_modules"
-# A module name, or a dotted path of them (`self_attn.q_proj`).
-_MODULE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.\w+)*")
-# Characters that only make sense in a regular expression, never in a module's name.
-_REGEX_ONLY = re.compile(r"[*+?|^$\\()\[\]{}]")
-
-
-def joined_names(text: str) -> list[str] | None:
-    """The module names of ``q_proj,v_proj`` or ``q_proj v_proj`` (two or more names joined by
-    commas or whitespace), else None: a regex such as ``.*(q|v)_proj`` or ``proj{1,2}`` holds a
-    character no module name has, and is left alone."""
-    pieces = [piece for piece in re.split(r"[,\s]+", text) if piece]
-    if len(pieces) < 2 or not all(_MODULE_NAME.fullmatch(piece) for piece in pieces):
-        return None
-    return pieces
 
 
 def _string(node: cst.BaseExpression) -> str | None:
@@ -30,10 +20,6 @@ def _string(node: cst.BaseExpression) -> str | None:
         value = node.evaluated_value
         return value if isinstance(value, str) else None
     return None
-
-
-def _listed(names: list[str]) -> str:
-    return " or ".join(f"`{name}`" for name in names)
 
 
 class PeftTargetModulesString(Rule):
@@ -173,13 +159,7 @@ class PeftTargetModulesString(Rule):
             names = joined_names(text)
             if names is not None:
                 self._report_joined(
-                    value,
-                    names,
-                    f"`target_modules={text!r}` is one regular expression that must match a "
-                    "module's whole dotted name, and no module is named that: no adapter goes "
-                    f"to {_listed(names)} (`get_peft_model` raises `NoMatchingPeftModuleError` "
-                    "unless `target_parameters` adapts something else)",
-                    list_of=True,
+                    value, names, joined_string_message(text, names), list_of=True
                 )
             return
         if not isinstance(value, (cst.List, cst.Tuple, cst.Set)):
@@ -193,22 +173,10 @@ class PeftTargetModulesString(Rule):
             names = joined_names(entry)
             if names is not None:
                 self._report_joined(
-                    element.value,
-                    names,
-                    f"the `target_modules` entry {entry!r} is compared with module names as "
-                    "plain text, and no module is named that: no adapter goes to "
-                    f"{_listed(names)} while the other entries' modules get theirs (with no "
-                    "other match, `get_peft_model` raises `NoMatchingPeftModuleError`)",
-                    list_of=False,
+                    element.value, names, joined_entry_message(entry, names), list_of=False
                 )
-            elif _REGEX_ONLY.search(entry):
-                self.report(
-                    element.value,
-                    f"the `target_modules` entry {entry!r} matches no module: a list entry is "
-                    "never a regular expression, only a module name or the end of one after a "
-                    "`.`, so the modules it means get no adapter and keep their frozen base "
-                    "weights; pass a regular expression as the whole `target_modules` string",
-                )
+            elif REGEX_ONLY.search(entry):
+                self.report(element.value, regex_entry_message(entry))
 
     def _report_joined(
         self, node: cst.BaseExpression, names: list[str], message: str, *, list_of: bool
@@ -220,7 +188,7 @@ class PeftTargetModulesString(Rule):
         text = f"[{items}]" if list_of else items
         self.report(
             node,
-            f"{message}; list the names separately",
+            message,
             edits=[self.replace(node, text)],
             fix_message=f"Use {text if list_of else '[' + text + ', ...]'}",
         )

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from ftlint.analysis.imports import dotted_name
-from ftlint.analysis.nodes import is_attribute, is_name
+from ftlint.analysis.nodes import is_attribute, is_name, keyword_arg
 from ftlint.check import Invalid, Valid
 from ftlint.rules.base import ScopedRule
 
@@ -37,14 +37,11 @@ _INPUTS_REQUIRE_GRAD = (
     "register_forward_hook",
     "requires_grad_(",
 )
-_ENABLE = {
+# The model methods that turn checkpointing on, and the keyword of their kwargs dict.
+CHECKPOINTING_ENABLE = {
     "gradient_checkpointing_enable": "gradient_checkpointing_kwargs",
     "activation_checkpointing_enable": "activation_checkpointing_kwargs",
 }
-
-
-def _keyword(call: cst.Call, name: str) -> cst.Arg | None:
-    return next((a for a in call.args if a.keyword is not None and a.keyword.value == name), None)
 
 
 def _is_true(node: cst.BaseExpression) -> bool:
@@ -62,7 +59,7 @@ def _reentrant(kwargs: cst.BaseExpression) -> bool:
             for element in kwargs.elements
         )
     if isinstance(kwargs, cst.Call) and is_name(kwargs.func, "dict"):
-        flag = _keyword(kwargs, USE_REENTRANT)
+        flag = keyword_arg(kwargs, USE_REENTRANT)
         return flag is not None and _is_true(flag.value)
     return False
 
@@ -222,7 +219,6 @@ class ReentrantCheckpointingFrozenInputs(ScopedRule):
         self._enables: list[_Enable] = []
         self._trainers: list[cst.Call] = []
 
-
     def visit_Assign(self, node: cst.Assign) -> None:
         if len(node.targets) != 1 or not is_name(node.targets[0].target):
             return
@@ -247,8 +243,12 @@ class ReentrantCheckpointingFrozenInputs(ScopedRule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in _ENABLE and is_name(func.value):
-            kwargs = _keyword(node, _ENABLE[func.attr.value])
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in CHECKPOINTING_ENABLE
+            and is_name(func.value)
+        ):
+            kwargs = keyword_arg(node, CHECKPOINTING_ENABLE[func.attr.value])
             if kwargs is not None and _reentrant(kwargs.value):
                 what = f"`{dotted_name(func)}` with `{USE_REENTRANT}=True`"
                 self._enables.append(_Enable((func.value.value,), self.scope, node, what))
@@ -260,10 +260,10 @@ class ReentrantCheckpointingFrozenInputs(ScopedRule):
         if last.endswith("Trainer"):
             self._trainers.append(node)
         elif last in ("TrainingArguments", "Seq2SeqTrainingArguments"):
-            flag = _keyword(node, "activation_checkpointing") or _keyword(
+            flag = keyword_arg(node, "activation_checkpointing") or keyword_arg(
                 node, "gradient_checkpointing"
             )
-            kwargs = _keyword(node, "activation_checkpointing_kwargs") or _keyword(
+            kwargs = keyword_arg(node, "activation_checkpointing_kwargs") or keyword_arg(
                 node, "gradient_checkpointing_kwargs"
             )
             if (

@@ -8,7 +8,7 @@ name as attributes of this package; import from the submodules with
 ``from ftlint.runtime.report import ParameterState``.
 """
 
-from ftlint.runtime.expect import FreezeError, Mismatch, expect
+from ftlint.runtime.expect import FreezeError, Mismatch, expect, expect_grads
 from ftlint.runtime.patterns import (
     NamePattern,
     PatternSet,
@@ -37,6 +37,7 @@ __all__ = [
     "PatternSet",
     "compile_patterns",
     "expect",
+    "expect_grads",
     "report",
     "strip_wrapper_components",
     "strip_wrapper_prefixes",

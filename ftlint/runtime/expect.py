@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import ftlint.runtime.html as html
 from ftlint.runtime.patterns import PatternSet, compile_patterns
@@ -15,6 +15,7 @@ from ftlint.runtime.report import (
     ParameterState,
     html_body,
     report,
+    tensors,
 )
 from ftlint.text import format_names, plural
 
@@ -22,7 +23,16 @@ if TYPE_CHECKING:
     from torch import nn
     from torch.optim import Optimizer
 
-__all__ = ["FixGroup", "FreezeError", "Mismatch", "MismatchKind", "expect", "fix_groups", "headline"]
+__all__ = [
+    "FixGroup",
+    "FreezeError",
+    "Mismatch",
+    "MismatchKind",
+    "expect",
+    "expect_grads",
+    "fix_groups",
+    "headline",
+]
 
 Expectation = int | str | Iterable[str] | None
 MismatchKind = Literal[
@@ -36,6 +46,8 @@ MismatchKind = Literal[
     "frozen",
     "optimizer",
     "frozen_batchnorm",
+    "no_gradient",
+    "stale_gradient",
 ]
 
 _MAX_SHOWN = 8  # mismatch lines per fix; the freeze map after them has every block
@@ -60,6 +72,12 @@ _FIXES: dict[MismatchKind, str] = {
     " [p for p in model.parameters() if p.requires_grad]",
     "frozen_batchnorm": "call .eval() on them after every model.train() (e.g. override"
     " train()), use torchvision.ops.FrozenBatchNorm2d, or pass frozen_batchnorm='ignore'",
+    "no_gradient": "check after loss.backward() and before optimizer.zero_grad(); a tensor"
+    " the loss does not reach is unused by the forward, or cut off by detach(), torch.no_grad()"
+    " or reentrant checkpointing whose inputs do not require grad"
+    " (model.enable_input_require_grads())",
+    "stale_gradient": "call optimizer.zero_grad(set_to_none=True) when freezing: the optimizer"
+    " keeps stepping a frozen tensor whose .grad is not None",
 }
 
 
@@ -77,7 +95,11 @@ class Mismatch:
       other way; ``expected`` and ``actual`` are ``"trainable"`` and ``"frozen"``;
     - ``optimizer``: trainable tensors the optimizer never updates: ``"in a param group"``
       expected, ``"in no param group"`` actual;
-    - ``frozen_batchnorm``: frozen BatchNorm modules in train mode: ``"eval"``, ``"train"``.
+    - ``frozen_batchnorm``: frozen BatchNorm modules in train mode: ``"eval"``, ``"train"``;
+    - ``no_gradient`` (``grads=True``): trainable tensors whose ``.grad`` is None after the
+      backward: ``"a gradient"`` expected, ``"no gradient"`` actual;
+    - ``stale_gradient`` (``grads=True``): frozen tensors that hold a ``.grad``, which the
+      optimizer still applies: ``"no gradient"``, ``"a gradient"``.
 
     ``names``: the tensors (for ``frozen_batchnorm``, the modules) of one top-level block;
     empty for counts and patterns. ``text``: the line as the message shows it, sans bullet.
@@ -125,7 +147,11 @@ class FreezeError(AssertionError):
         for group in fix_groups(self.mismatches):
             items = [
                 html.escape(mismatch.text)
-                + (f"<br><small>{html.escape(format_names(mismatch.names))}</small>" if mismatch.names else "")
+                + (
+                    f"<br><small>{html.escape(format_names(mismatch.names))}</small>"
+                    if mismatch.names
+                    else ""
+                )
                 for mismatch in group.shown
             ]
             if group.hidden:
@@ -149,12 +175,14 @@ def expect(
     frozen_numel: int | None = None,
     optimizer: Optimizer | None = None,
     frozen_batchnorm: Literal["eval", "ignore"] = "eval",
+    grads: bool = False,
 ) -> FreezeReport:
     """Check the freeze state of ``model``; return its report or raise FreezeError.
 
     ``trainable``/``frozen``: an int counts parameter tensors; patterns (see
     :mod:`ftlint.runtime.patterns`) name exactly the trainable (or frozen) ones,
-    everything else being expected frozen (or trainable).
+    everything else being expected frozen (or trainable). ``grads=True``, after the first
+    ``loss.backward()``: every trainable tensor holds a gradient and no frozen one does.
     """
     trainable_count, trainable_patterns = _split_expectation(trainable, "trainable")
     frozen_count, frozen_patterns = _split_expectation(frozen, "frozen")
@@ -179,10 +207,17 @@ def expect(
         mismatches += _optimizer_mismatches(freeze_report.optimizer)
     if frozen_batchnorm == "eval":
         mismatches += _batchnorm_mismatches(freeze_report)
+    if grads:
+        mismatches += _gradient_mismatches(freeze_report, model)
     if mismatches:
         expectation = _describe_patterns(trainable_patterns, frozen_patterns)
         raise FreezeError(freeze_report, mismatches, expectation)
     return freeze_report
+
+
+def expect_grads(model: nn.Module, **expectations: Any) -> FreezeReport:
+    """``expect(model, grads=True, ...)``: call it after the first ``loss.backward()``."""
+    return expect(model, grads=True, **expectations)
 
 
 def _split_expectation(value: Expectation, argument: str) -> tuple[int | None, PatternSet | None]:
@@ -320,6 +355,35 @@ def _batchnorm_mismatches(freeze_report: FreezeReport) -> tuple[Mismatch, ...]:
         [bn.name for bn in freeze_report.batchnorms if bn.frozen_but_updating],
         "frozen BatchNorm module",
         "still updating running statistics (train mode)",
+    )
+
+
+def _gradient_mismatches(freeze_report: FreezeReport, model: nn.Module) -> tuple[Mismatch, ...]:
+    missing, stale = [], []
+    for state, tensor in zip(freeze_report.parameters, tensors(model), strict=True):
+        if state.saved_original:  # unused while its modules_to_save copy trains
+            continue
+        if state.trainable and tensor.grad is None:
+            missing.append(state.name)
+        elif not state.trainable and tensor.grad is not None:
+            stale.append(state.name)
+    return (
+        *_by_block(
+            "no_gradient",
+            "a gradient",
+            "no gradient",
+            missing,
+            "trainable tensor",
+            "got no gradient from the backward (never updated)",
+        ),
+        *_by_block(
+            "stale_gradient",
+            "no gradient",
+            "a gradient",
+            stale,
+            "frozen tensor",
+            "with a stale .grad (the optimizer still applies it)",
+        ),
     )
 
 

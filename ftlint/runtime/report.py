@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import ftlint.runtime.html as html
+from ftlint.runtime.components import component_of, find_components
 from ftlint.runtime.patterns import strip_wrapper_components
 from ftlint.text import format_names, human_count, plural, use_color
 
@@ -38,6 +39,8 @@ __all__ = [
     "report",
     "share_text",
     "summary_text",
+    "tensors",
+    "user_model",
 ]
 
 _BAR_WIDTH = 20
@@ -138,6 +141,9 @@ class FreezeReport:
     warnings: tuple[str, ...]
     # What the freeze map says below its table: tensors known under several names.
     notes: tuple[str, ...] = ()
+    # A multimodal model's parts (vision tower, projector, language model, head), each
+    # named ``role (path)``; empty for other models.
+    components: tuple[BlockRow, ...] = ()
 
     @property
     def total_tensors(self) -> int:
@@ -296,7 +302,21 @@ def report(model: nn.Module, optimizer: Optimizer | None = None, *, depth: int =
         optimizer=coverage,
         warnings=_optimizer_warnings(coverage),
         notes=_alias_notes(parameters, names.shared),
+        components=_component_rows(parameters, batchnorms),
     )
+
+
+def user_model(model: nn.Module) -> tuple[nn.Module, nn.Module | None]:
+    """The user's own model behind DDP, torch.compile and peft wrappers, and the peft
+    ``PeftModel`` around it (None without one). Its ``named_modules()`` names are the names
+    :func:`report` gives (wrapper components aside)."""
+    outer, _, _, inner = _unwrap(model)
+    return inner, outer if _is_peft_model(outer) else None
+
+
+def tensors(model: nn.Module) -> list[nn.Parameter]:
+    """The tensors that ``report(model).parameters`` describe, in the same order."""
+    return list(_unwrap(model)[0].parameters())
 
 
 def _unwrap(model: nn.Module) -> tuple[nn.Module, tuple[str, ...], str, nn.Module]:
@@ -545,27 +565,54 @@ def _block_rows(
     batchnorms_by_block: dict[str, list[BatchNormState]] = {}
     for batchnorm in batchnorms:
         batchnorms_by_block.setdefault(_truncate(batchnorm.name, depth), []).append(batchnorm)
-    rows = []
-    for block in dict.fromkeys([*parameters_by_block, *batchnorms_by_block]):
-        block_parameters = parameters_by_block.get(block, [])
-        block_batchnorms = batchnorms_by_block.get(block, [])
-        rows.append(
-            BlockRow(
-                name=block,
-                trainable_tensors=sum(p.trainable for p in block_parameters),
-                frozen_tensors=sum(not p.trainable for p in block_parameters),
-                trainable_numel=sum(p.numel for p in block_parameters if p.trainable),
-                frozen_numel=sum(p.numel for p in block_parameters if not p.trainable),
-                batchnorm_modules=len(block_batchnorms),
-                batchnorm_frozen=sum(b.frozen for b in block_batchnorms),
-                batchnorm_frozen_updating=sum(b.frozen_but_updating for b in block_batchnorms),
-                adapter_tensors=sum(p.adapter for p in block_parameters),
-                adapter_numel=sum(p.numel for p in block_parameters if p.adapter),
-                saved_copy_tensors=sum(p.saved_copy for p in block_parameters),
-                saved_copy_numel=sum(p.numel for p in block_parameters if p.saved_copy),
-            )
-        )
-    return tuple(rows)
+    return tuple(
+        _row(block, parameters_by_block.get(block, []), batchnorms_by_block.get(block, []))
+        for block in dict.fromkeys([*parameters_by_block, *batchnorms_by_block])
+    )
+
+
+def _component_rows(
+    parameters: Sequence[ParameterState], batchnorms: Sequence[BatchNormState]
+) -> tuple[BlockRow, ...]:
+    """One row per part of a multimodal model (see :mod:`ftlint.runtime.components`), named
+    ``role (path)``, then ``other`` for parameters in none; no rows for other models."""
+    components = find_components(parameter.name for parameter in parameters)
+    if not components:
+        return ()
+
+    def label(name: str) -> str:
+        component = component_of(name, components)
+        return "other" if component is None else f"{component.role} ({component.path})"
+
+    parameters_by_part: dict[str, list[ParameterState]] = {}
+    for parameter in parameters:
+        parameters_by_part.setdefault(label(parameter.name), []).append(parameter)
+    batchnorms_by_part: dict[str, list[BatchNormState]] = {}
+    for batchnorm in batchnorms:
+        batchnorms_by_part.setdefault(label(f"{batchnorm.name}.weight"), []).append(batchnorm)
+    return tuple(
+        _row(part, members, batchnorms_by_part.get(part, []))
+        for part, members in parameters_by_part.items()
+    )
+
+
+def _row(
+    name: str, parameters: Sequence[ParameterState], batchnorms: Sequence[BatchNormState]
+) -> BlockRow:
+    return BlockRow(
+        name=name,
+        trainable_tensors=sum(p.trainable for p in parameters),
+        frozen_tensors=sum(not p.trainable for p in parameters),
+        trainable_numel=sum(p.numel for p in parameters if p.trainable),
+        frozen_numel=sum(p.numel for p in parameters if not p.trainable),
+        batchnorm_modules=len(batchnorms),
+        batchnorm_frozen=sum(b.frozen for b in batchnorms),
+        batchnorm_frozen_updating=sum(b.frozen_but_updating for b in batchnorms),
+        adapter_tensors=sum(p.adapter for p in parameters),
+        adapter_numel=sum(p.numel for p in parameters if p.adapter),
+        saved_copy_tensors=sum(p.saved_copy for p in parameters),
+        saved_copy_numel=sum(p.numel for p in parameters if p.saved_copy),
+    )
 
 
 def _optimizer_warnings(coverage: OptimizerCoverage | None) -> tuple[str, ...]:
@@ -587,11 +634,29 @@ def _optimizer_warnings(coverage: OptimizerCoverage | None) -> tuple[str, ...]:
 
 
 def _render_freeze_map(report: FreezeReport, *, color: bool) -> str:
+    lines = [summary_text(report), ""]
+    lines += _table(report, "block", report.blocks, color=color)
+    if report.components:
+        lines.append("")
+        lines += _table(report, "component", report.components, color=color)
+    if report.notes:
+        lines.append("")
+        lines.extend(f"note: {note}" for note in report.notes)
+    if report.optimizer is not None:
+        line = optimizer_text(report.optimizer, report.trainable_tensors)
+        lines.extend(("", _paint(line, _RED, color and bool(report.optimizer.trainable_missing))))
+    lines.extend(_paint(f"warning: {warning}", _YELLOW, color) for warning in report.warnings)
+    return "\n".join(lines)
+
+
+def _table(
+    report: FreezeReport, first_heading: str, blocks: Sequence[BlockRow], *, color: bool
+) -> list[str]:
     adapters = bool(report.adapter_tensors)
     copies = bool(report.saved_copy_tensors)
     numbers = len(number_headings(adapters, saved_copies=copies))
     headings = (
-        "block",
+        first_heading,
         *number_headings(adapters, saved_copies=copies),
         "trainable share",
         "batchnorm",
@@ -605,11 +670,11 @@ def _render_freeze_map(report: FreezeReport, *, color: bool) -> str:
                 _bar(block.trainable_numel, block.frozen_numel),
                 batchnorm_text(block),
             )
-            for block in report.blocks
+            for block in blocks
         ),
     ]
     widths = [max(len(row[column]) for row in rows) for column in range(len(headings))]
-    lines = [summary_text(report), ""]
+    lines = []
     for index, row in enumerate(rows):
         cells = [
             cell.rjust(width) if 0 < column <= numbers else cell.ljust(width)
@@ -619,17 +684,10 @@ def _render_freeze_map(report: FreezeReport, *, color: bool) -> str:
             bar = cells[-2]
             trainable_bar = "#" * bar.count("#")
             cells[-2] = bar.replace(trainable_bar, _paint(trainable_bar, _GREEN, color), 1)
-            if report.blocks[index - 1].batchnorm_frozen_updating:
+            if blocks[index - 1].batchnorm_frozen_updating:
                 cells[-1] = _paint(cells[-1], _RED, color)
         lines.append("  ".join(cells).rstrip())
-    if report.notes:
-        lines.append("")
-        lines.extend(f"note: {note}" for note in report.notes)
-    if report.optimizer is not None:
-        line = optimizer_text(report.optimizer, report.trainable_tensors)
-        lines.extend(("", _paint(line, _RED, color and bool(report.optimizer.trainable_missing))))
-    lines.extend(_paint(f"warning: {warning}", _YELLOW, color) for warning in report.warnings)
-    return "\n".join(lines)
+    return lines
 
 
 def optimizer_text(coverage: OptimizerCoverage, trainable_tensors: int) -> str:
@@ -738,14 +796,19 @@ def html_body(report: FreezeReport, depth: int) -> str:
     depth 1 followed by its nested blocks down to ``depth``."""
     adapters = bool(report.adapter_tensors)
     copies = bool(report.saved_copy_tensors)
-    headings = (
-        "block",
-        *number_headings(adapters, saved_copies=copies),
-        "trainable share",
-        "batchnorm",
-    )
+    numbers = number_headings(adapters, saved_copies=copies)
     rows = [_html_row(row, level, adapters, copies) for row, level in _nested(report, depth)]
-    parts = [f"<p><b>{html.escape(summary_text(report))}</b></p>", html.table(headings, rows)]
+    parts = [
+        f"<p><b>{html.escape(summary_text(report))}</b></p>",
+        html.table(("block", *numbers, "trainable share", "batchnorm"), rows),
+    ]
+    if report.components:
+        parts.append(
+            html.table(
+                ("component", *numbers, "trainable share", "batchnorm"),
+                [_html_row(row, 0, adapters, copies) for row in report.components],
+            )
+        )
     parts.extend(html.paragraph(f"note: {html.escape(note)}") for note in report.notes)
     if report.optimizer is not None:
         line = html.escape(optimizer_text(report.optimizer, report.trainable_tensors))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +37,22 @@ def parse_pins(values: Sequence[str]) -> dict[str, object]:
     return pins
 
 
+def resolve_module(name: str) -> Path:
+    """The file ``python -m name`` would run, found the way Python finds it from the current
+    directory, without importing anything (a package's ``__init__`` is the user's code)."""
+    parts = name.split(".")
+    if not all(part.isidentifier() for part in parts):
+        raise click.BadParameter(f"{name!r} is not a module name", param_hint="-m")
+    for entry in [os.getcwd(), *sys.path[1:]]:
+        base = Path(entry, *parts)
+        for candidate in (base.with_suffix(".py"), base / "__main__.py"):
+            if candidate.is_file():
+                return candidate
+    raise click.BadParameter(
+        f"no module named {name!r} under the current directory or on sys.path", param_hint="-m"
+    )
+
+
 def run_verify(
     paths: Sequence[Path],
     pins: dict[str, object],
@@ -43,8 +60,15 @@ def run_verify(
     enabled: set[str],
     output_format: str,
     color: bool,
+    *,
+    module: str | None = None,
+    args: Sequence[str] = (),
+    timeout: float = 120,
+    memory: int = 4096,
+    fetch_configs: bool = False,
 ) -> int:
-    """Verify ``paths``, print the result, return the exit code."""
+    """Verify ``paths`` (or ``module``, whose file is ``paths[0]``), print the result, return
+    the exit code."""
     if importlib.util.find_spec("torch") is None:
         click.echo(
             "ftlint verify builds the models with PyTorch, which is not installed:"
@@ -52,9 +76,25 @@ def run_verify(
             err=True,
         )
         return EXIT_ERROR
-    from ftlint.verify.pipeline import has_errors, verify_paths
+    from ftlint.verify.containment import Limits
+    from ftlint.verify.pipeline import has_errors, verify_file, verify_paths
 
-    results = verify_paths(paths, settings, enabled, pins)
+    limits = Limits(timeout=timeout, memory=memory * 2**20)
+    if module is not None:
+        results = [
+            verify_file(
+                paths[0],
+                settings,
+                enabled,
+                pins,
+                limits,
+                module=module,
+                args=args,
+                fetch_configs=fetch_configs,
+            )
+        ]
+    else:
+        results = verify_paths(paths, settings, enabled, pins, limits, args, fetch_configs)
     _output(results, output_format, color)
     if has_errors(results):
         return EXIT_ERROR

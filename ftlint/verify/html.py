@@ -41,6 +41,8 @@ def _file(result: FileVerification) -> str:
     if result.error is not None:
         parts.append(f'<p style="{WARNING_STYLE}">could not verify: {escape(result.error)}</p>')
     parts += [_model(model) for model in result.models]
+    if result.stopped is not None:
+        parts.append(f"<p>Stopped where training starts: {escape(result.stopped)}</p>")
     for simulation in result.simulations:
         table = simulation.table
         where = location_text(simulation.cell, simulation.line)

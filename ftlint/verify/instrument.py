@@ -1,8 +1,7 @@
-"""The program ``ftlint verify`` runs: a file's kept statements, instrumented.
+"""The program ``ftlint verify`` runs: the whole file, instrumented.
 
-A dropped statement becomes ``pass`` padded with blank lines, and every rewrite stays on the rows
-of what it rewrites, so the program's line numbers are the file's own. The rewrites call the
-probes (``__ftlint__``, :class:`ftlint.verify.probes.Probes`):
+Every rewrite stays on the rows of what it rewrites, so the program's line numbers are the
+file's own. The rewrites call the probes (``__ftlint__``, :class:`ftlint.verify.probes.Probes`):
 
 * ``x = f(...)`` and ``return f(...)`` become ``__ftlint__.track(site, f(...))``: models and
   optimizers are found by what these calls return;
@@ -12,6 +11,7 @@ probes (``__ftlint__``, :class:`ftlint.verify.probes.Probes`):
 * values given to ``requires_grad`` become ``__ftlint__.grad(site, value)``;
 * free names and attributes that freeze conditions read become
   ``__ftlint__.flag("train_backbone", train_backbone)``: scenarios and ``--set`` override them;
+* ``name = value`` for a name pinned with ``--set`` becomes ``name = __ftlint__.pin("name", value)``;
 * each condition FT001 flags becomes ``__ftlint__.chain(k, "or and", lambda: a, lambda: b, ...)``,
   which evaluates it as Python does, or left to right (FT102).
 
@@ -43,12 +43,9 @@ from ftlint.analysis.freeze import (
 from ftlint.analysis.imports import ImportMap, dotted_name
 from ftlint.analysis.nodes import find_all, one_line
 from ftlint.rules.ft001_ambiguous_freeze_condition import AmbiguousFreezeCondition
-from ftlint.verify.extract import (
-    Note,
-    Unavailable,
+from ftlint.verify.syntax import (
     assigned_names,
     name_use,
-    prune,
     qualified_callee,
     statement_blocks,
 )
@@ -67,6 +64,7 @@ _STATE_DICT_VIEWS = {"items": (0,), "keys": ()}
 _NEVER_FLAGS = frozenset(dir(builtins)) | {PROBES}
 
 TestKind = Literal["substring", "prefix", "suffix", "equal"]
+_Node = TypeVar("_Node", bound=cst.CSTNode)
 _Tested = TypeVar("_Tested", cst.IfExp, cst.While, cst.CompIf)
 SiteKind = Literal["iterator", "call", "attribute", "helper", "value"]
 
@@ -119,8 +117,6 @@ class Program:
     chains: Mapping[int, Chain]
     name_tests: tuple[NameTest, ...]
     flag_names: frozenset[str]
-    unavailable: Mapping[str, Unavailable]
-    notes: tuple[Note, ...]
     statement_rows: tuple[int, ...]  # rows where a statement starts, ascending
 
 
@@ -223,15 +219,14 @@ class _Instrumenter(cst.CSTTransformer):
         self,
         module: cst.Module,
         positions: Mapping[cst.CSTNode, CodeRange],
-        decided: set[int],
-        kept: set[int],
+        pinned: frozenset[str],
         chains: set[int],  # ids of the conditions to read twice
         imports: ImportMap,
     ) -> None:
         super().__init__()
         self.module = module
         self.positions = positions
-        self.decided, self.kept = decided, kept
+        self.pinned = pinned
         self.chains_to_read = chains
         self.imports = imports
         definitions = name_use(
@@ -275,22 +270,14 @@ class _Instrumenter(cst.CSTTransformer):
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, cst.BaseStatement):
             self.statement_rows.add(self.positions[node].start.line)
-            if id(node) in self.decided and id(node) not in self.kept:
-                return False
             self._statements.append(node)
             if self._freeze is None and self._is_freeze_statement(node):
                 self._freeze, self._freeze_names = node, name_use(node).binds
         return super().on_visit(node)
 
-    def on_leave(  # type: ignore[override]  # libcst types on_leave as returning the node's own type; a dropped statement becomes `pass`
-        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
-    ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
-        if (
-            isinstance(original_node, cst.BaseStatement)  # `decided` holds statements only
-            and id(original_node) in self.decided
-            and id(original_node) not in self.kept
-        ):
-            return self._padding(original_node)
+    def on_leave(
+        self, original_node: _Node, updated_node: _Node
+    ) -> _Node | cst.RemovalSentinel | cst.FlattenSentinel[_Node]:
         if self._statements and self._statements[-1] is original_node:
             self._statements.pop()
         if self._freeze is original_node:
@@ -302,15 +289,6 @@ class _Instrumenter(cst.CSTTransformer):
             not isinstance(node, (cst.FunctionDef, cst.ClassDef))
             and statement_blocks(node) is None
             and find_freeze_action(self.module, node) is not None
-        )
-
-    def _padding(self, statement: cst.BaseStatement) -> cst.SimpleStatementLine:
-        """``pass`` on the statement's last row, blank lines on its others."""
-        leading = list(getattr(statement, "leading_lines", ()))
-        rows = self.module.code_for_node(statement).count("\n") - len(leading)
-        blank = cst.EmptyLine(indent=False)
-        return cst.SimpleStatementLine(
-            [cst.Pass()], leading_lines=[*leading, *[blank] * (rows - 1)]
         )
 
     def _new_site(self, kind: SiteKind, method: str) -> int:
@@ -346,7 +324,10 @@ class _Instrumenter(cst.CSTTransformer):
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
         targets = [target.target for target in original_node.targets]
         if len(targets) == 1 and isinstance(targets[0], cst.Name):
-            value = self._track(targets[0].value, original_node, updated_node.value)
+            name = targets[0].value
+            value = self._track(name, original_node, updated_node.value)
+            if name in self.pinned:
+                value = _probe("pin", cst.SimpleString(repr(name)), value)
             return updated_node.with_changes(value=value)
         if self._freeze is not None and any(map(is_requires_grad_target, targets)):
             return self._requires_grad_assignment(updated_node)
@@ -615,18 +596,13 @@ def _variable_paths(
             yield from _variable_paths(element.value, (*path, index))
 
 
-def build_program(
-    analysis: FileAnalysis, pinned: frozenset[str] = frozenset(), keeps: tuple[str, ...] = ()
-) -> Program:
-    """The instrumented program of the analysed file; ``pinned`` names are bound by ``--set``,
-    and the constructions of ``keeps`` classes run (see :func:`ftlint.verify.extract.prune`).
-    The conditions read twice are the chains FT001 found in the analysis."""
+def build_program(analysis: FileAnalysis, pinned: frozenset[str] = frozenset()) -> Program:
+    """The instrumented program of the analysed file; ``pinned`` names take their ``--set``
+    values wherever the file assigns them. The conditions read twice are the chains FT001 found
+    in the analysis."""
     module, positions = analysis.module, analysis.positions
-    pruning = prune(module, positions, pinned, keeps)
     chains = {id(finding.node) for finding in analysis.found(AmbiguousFreezeCondition.code)}
-    instrumenter = _Instrumenter(
-        module, positions, pruning.decided, pruning.kept, chains, analysis.imports
-    )
+    instrumenter = _Instrumenter(module, positions, pinned, chains, analysis.imports)
     code = module.visit(instrumenter).code
     if code.count("\n") != analysis.source.text.count("\n"):
         raise AssertionError("the verify program lost or gained lines")
@@ -638,7 +614,5 @@ def build_program(
         instrumenter.chains,
         tuple(instrumenter.name_tests),
         frozenset(instrumenter.flag_names),
-        pruning.unavailable,
-        tuple(pruning.notes),
         tuple(sorted(instrumenter.statement_rows)),
     )

@@ -35,6 +35,8 @@ def render_verify_markdown(results: Sequence[FileVerification]) -> str:
             out += [f"{_WARNING} **could not verify:** {_inline(result.error)}", ""]
         for model in result.models:
             out += _model(model)
+        if result.stopped is not None:
+            out += [f"Stopped where training starts: {_inline(result.stopped)}", ""]
         for simulation in result.simulations:
             table = simulation.table
             where = location_text(simulation.cell, simulation.line)

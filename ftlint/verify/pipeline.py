@@ -1,70 +1,44 @@
-"""Verify files: lint, extract the program, run it in every scenario, report what will train."""
+"""Verify files: the static findings here, the runs in a contained child process.
+
+The parent never imports torch nor runs the user's code: it reads the file, lints it, starts
+``python -m ftlint.verify.child`` under :func:`ftlint.verify.containment.run_contained`, and
+reads back what the runs showed (:mod:`ftlint.verify.wire`). Whatever ends the child — a crash,
+``os._exit``, a hang, memory exhausted — is a file that could not be verified, never a traceback.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping, Sequence
+import dataclasses
+import os
+import signal
+import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
-from ftlint.analysis.file import FileAnalysis
-from ftlint.catalog import CATALOG, RULES, RUNTIME_CHECKS, SIMULATED_CHECKS
+from ftlint.catalog import CONFIG_RULES, RULES, RUNTIME_CHECKS, SIMULATED_CHECKS
 from ftlint.config import Settings
-from ftlint.diagnostics import Diagnostic, Finding, Location
+from ftlint.diagnostics import Diagnostic, Location
 from ftlint.discovery import discover
 from ftlint.engine import analyze, triaged
 from ftlint.input_checks import UnreadableFile
-from ftlint.runner import display_path, selected_for
-from ftlint.runtime.report import FreezeReport
+from ftlint.runner import display_path, is_config, selected_for
 from ftlint.sources import SourceError, SourceFile, read_source
-from ftlint.verify import VerifyError
-from ftlint.verify.checks.ft102_other_reading_differs import OtherReadingDiffers
-from ftlint.verify.extract import Note
-from ftlint.verify.instrument import build_program
-from ftlint.verify.runtime_check import RuntimeCheck
-from ftlint.verify.sandbox import Sandbox
-from ftlint.verify.scenarios import Verification, verify_program
-from ftlint.verify.simulators import (
-    SimulationInput,
-    SimulationTable,
-    TargetSimulator,
-    load_simulators,
+from ftlint.verify.containment import Limits, Outcome, private_workdir, run_contained
+from ftlint.verify.hub import HubError, fetch_config
+from ftlint.verify.wire import (
+    AS_THEY_STOOD,
+    ChildResult,
+    ModelSummary,
+    SimulationSummary,
+    Spec,
+    WireError,
+    decode,
 )
-from ftlint.verify.verified import VerifiedFile
 
+__all__ = ["FileVerification", "ModelSummary", "SimulationSummary", "verify_file", "verify_paths"]
 
-@dataclass(frozen=True)
-class ScenarioCounts:
-    bindings: Mapping[str, object]
-    as_written: bool
-    trainable: int
-    frozen: int
-    trainable_numel: int
-    frozen_numel: int
-
-
-@dataclass(frozen=True)
-class ModelSummary:
-    """One model of a file: how it was built, and what trains in each scenario."""
-
-    variable: str
-    builder: str
-    cell: int | None
-    line: int
-    total: int
-    total_numel: int
-    scenarios: tuple[ScenarioCounts, ...]
-    freeze_map: FreezeReport  # as written
-
-
-@dataclass(frozen=True)
-class SimulationSummary:
-    """A table a simulator showed, and where in the file it points."""
-
-    cell: int | None
-    line: int
-    table: SimulationTable
+_RUNTIME_CODES = frozenset(check.code for check in (*RUNTIME_CHECKS, *SIMULATED_CHECKS))
 
 
 @dataclass
@@ -75,161 +49,150 @@ class FileVerification:
     simulations: list[SimulationSummary] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    stopped: str | None = None  # where the run stopped, and at what training step
     error: str | None = None  # why the file could not be verified
 
 
-def _summaries(verification: Verification, source: SourceFile) -> list[ModelSummary]:
-    summaries = []
-    for key, target in verification.as_written.targets.items():
-        rows = [
-            ScenarioCounts(
-                dict(run.scenario.bindings),
-                run.scenario.as_written,
-                state.trainable_tensors,
-                state.frozen_tensors,
-                state.trainable_numel,
-                state.frozen_numel,
-            )
-            for run in verification.runs
-            if (state := run.reports.get(key)) is not None
-        ]
-        written = verification.as_written.reports[key]
-        cell, location = source.display(target.span.start.line, 0)
-        summaries.append(
-            ModelSummary(
-                target.variable,
-                target.builder,
-                cell,
-                location.row,
-                written.total_tensors,
-                written.total_numel,
-                tuple(rows),
-                written,
-            )
-        )
-    return summaries
-
-
-def _simulate(
-    simulators: Sequence[TargetSimulator],
-    sandbox: Sandbox,
-    verified: VerifiedFile,
-    result: FileVerification,
-) -> None:
-    """Run the simulators: their findings go to the analysis, their tables to ``result``, their
-    notes to the as-written run's."""
-    source, program, analysis = verified.source, verified.program, verified.analysis
-    run = verified.run
-    notes = run.execution.notes
-
-    def show(table: SimulationTable) -> None:
-        cell, location = source.display(table.row, 0)
-        result.simulations.append(SimulationSummary(cell, location.row, table))
-
-    simulation = SimulationInput(
-        source,
-        run.execution.namespace,
-        [(value, program.constructions[site].span) for site, value in run.execution.probes.tracked],
-        {target.variable: target.module for target in run.targets.values()},
-        lambda code, message, span: analysis.add(Finding(code, message, span)),
-        lambda row, text: notes.append(Note(row, text)),
-        show,
-    )
-    for simulator in simulators:
-        sandbox.call(partial(simulator.simulate, simulation), notes)
+def _unreadable(shown: str, error: SourceError) -> FileVerification:
+    diagnostic = Diagnostic(UnreadableFile.code, str(error), shown, Location(1, 1), Location(1, 1))
+    return FileVerification(shown, diagnostics=[diagnostic], error=str(error))
 
 
 def verify_file(
-    path: Path, settings: Settings, enabled: set[str], pins: Mapping[str, object]
+    path: Path,
+    settings: Settings,
+    enabled: set[str],
+    pins: Mapping[str, object],
+    limits: Limits | None = None,
+    *,
+    module: str | None = None,
+    args: Sequence[str] = (),
+    fetch_configs: bool = False,
 ) -> FileVerification:
-    """The static findings of ``path``, then what its runs show (``error``: why they could not)."""
+    """The static findings of ``path``, then what its contained runs show: the file run as a
+    script, or as ``module`` (``-m``), with ``args`` as its command line. With
+    ``fetch_configs``, a Hugging Face configuration the run misses is fetched (config.json only)
+    and the run starts again."""
+    limits = limits or Limits()
     shown = display_path(path)
     try:
         source = read_source(path, shown)
     except SourceError as error:
-        diagnostic = Diagnostic(
-            UnreadableFile.code, str(error), shown, Location(1, 1), Location(1, 1)
-        )
-        return FileVerification(shown, diagnostics=[diagnostic], error=str(error))
+        return _unreadable(shown, error)
     selected = selected_for(path, settings, enabled)
-    checks = [CATALOG[code] for code in selected]
-    needed = {code for check in checks for code in (check.code, *check.needs)}
-    analysis = analyze(source, triaged(source, [rule for rule in RULES if rule.code in needed]))
+    if is_config(path):
+        return _configuration(source, selected)
+    static = [rule for rule in RULES if rule.code in selected]
+    analysis = analyze(source, triaged(source, static))
     result = FileVerification(shown, source)
     if isinstance(analysis, Diagnostic):
         result.diagnostics = [analysis]
         result.error = "the file does not parse"
         return result
-    try:
-        _run(analysis, [c for c in RUNTIME_CHECKS if c.code in selected], pins, result)
-    except VerifyError as error:
-        result.error = str(error)
-    result.diagnostics = analysis.diagnostics(selected)
+    result.diagnostics = [d for d in analysis.diagnostics(selected) if d.code not in _RUNTIME_CODES]
+    spec = Spec(
+        str(path.resolve()), shown, module, tuple(args), dict(pins), frozenset(selected), ""
+    )
+    fetched: list[str] = []
+    while True:
+        outcome, child = _run_child(spec, limits)
+        name = child.missing_config
+        if not fetch_configs or name is None or name in fetched:
+            break
+        try:
+            fetch_config(name)
+        except HubError as error:
+            child.error = f"{child.error}; --fetch-configs could not fetch it: {error}"
+            break
+        fetched.append(name)
+    result.models, result.simulations = child.models, child.simulations
+    result.diagnostics = sorted([*result.diagnostics, *child.diagnostics], key=lambda d: d.sort_key)
+    result.notes = [
+        *(f"fetched the configuration of {name!r} (--fetch-configs)" for name in fetched),
+        *child.notes,
+        *(f"not enforced here: {missing}" for missing in outcome.missing),
+    ]
+    result.stopped, result.error = child.stopped, child.error
     return result
 
 
-def _verified(
-    analysis: FileAnalysis,
-    readings: bool,
-    pins: Mapping[str, object],
-    simulators: Sequence[TargetSimulator],
-    where: Callable[[int], str],
-) -> tuple[VerifiedFile, Sandbox]:
-    program = build_program(
-        analysis,
-        frozenset(name for name in pins if name.isidentifier()),
-        tuple(name for simulator in simulators for name in simulator.keeps),
+def _configuration(source: SourceFile, selected: set[str]) -> FileVerification:
+    """A YAML/JSON configuration named explicitly: its static findings; nothing is run (a YAML
+    line such as `key: value` is valid Python, which must not be executed as a script)."""
+    from ftlint.configfiles.engine import lint_config
+
+    rules = [rule for rule in CONFIG_RULES if rule.code in selected]
+    return FileVerification(
+        source.display_path,
+        source,
+        diagnostics=lint_config(source, rules),
+        error=(
+            "a YAML/JSON configuration: `ftlint verify` runs Python training scripts; run it "
+            "on the script that loads this file (its static findings are shown)"
+        ),
     )
-    sandbox = Sandbox(analysis.source, program, where)
-    verification = verify_program(program, sandbox, pins, readings=readings)
-    return VerifiedFile(analysis, program, verification), sandbox
 
 
-def _run(
-    analysis: FileAnalysis,
-    checks: Sequence[type[RuntimeCheck]],
-    pins: Mapping[str, object],
-    result: FileVerification,
-) -> None:
-    source = analysis.source
-    simulators = load_simulators(source.text, SIMULATED_CHECKS)
-    readings = OtherReadingDiffers in checks
-    skipped: list[str] = []
-    try:
-        verified, sandbox = _verified(analysis, readings, pins, simulators, source.where)
-    except VerifyError as error:
-        if not simulators:
-            raise
-        # What runs only for the simulators (a Trainer asking for a GPU this machine lacks) must
-        # not cost the file its verification: verify it as it would be without them.
-        verified, sandbox = _verified(analysis, readings, pins, [], source.where)
-        simulators, skipped = [], [f"simulations skipped: {error}"]
-    for check in checks:
-        for finding in check.find(verified):
-            analysis.add(finding)
-    _simulate(simulators, sandbox, verified, result)
-    verification, program = verified.verification, verified.program
-    result.models = _summaries(verification, source)
-    notes = sorted(
-        [*program.notes, *verification.as_written.execution.notes], key=lambda note: note.row
-    )
-    result.notes = [f"{source.where(note.row)}: {note.text}" for note in notes] + skipped
-    if not result.models:
-        result.error = (
-            "no model found: nothing this file runs builds a torch.nn.Module with parameters;"
-            " run verify on the training script that builds the model"
+def _run_child(spec: Spec, limits: Limits) -> tuple[Outcome, ChildResult]:
+    """One contained child run of ``spec``, and what it sent back (or why it sent nothing)."""
+    with private_workdir() as workdir:
+        spec = dataclasses.replace(spec, workdir=str(workdir))
+        spec.write(workdir / "spec.json")
+        outcome = run_contained(
+            [sys.executable, "-m", "ftlint.verify.child", str(workdir / "spec.json")],
+            cwd=Path.cwd(),
+            limits=limits,
+            env=os.environ,
+            workdir=workdir,
         )
-    result.notes += [
-        f"--set {name}: the file never mentions {name}, so the pin changes nothing"
-        for name in pins
-        if not re.search(rf"(?<![\w.]){re.escape(name)}\b", source.text)
-    ]
+    if outcome.result is None:
+        return outcome, ChildResult(error=_why_no_result(outcome, limits))
+    try:
+        child = decode(outcome.result)
+    except WireError as error:
+        return outcome, ChildResult(error=f"the run sent back no verification ({error})")
+    if child.exited and child.error is not None:  # what it printed says why
+        failure, stood, _ = child.error.partition(AS_THEY_STOOD)
+        child.error = failure + _last_output(outcome) + stood
+    return outcome, child
+
+
+def _why_no_result(outcome: Outcome, limits: Limits) -> str:
+    if outcome.timed_out:
+        why = (
+            f"the run did not reach training within {limits.timeout:g} s and was stopped"
+            " (raise the limit with --timeout)"
+        )
+    elif outcome.signal is not None:
+        name = signal.Signals(outcome.signal).name
+        why = f"the run was killed by {name}"
+        if outcome.signal == signal.SIGKILL:
+            why += f" (out of memory? the limit is {limits.memory // 2**20:,} MiB: --memory)"
+    else:
+        why = f"the script ended the process with status {outcome.returncode} before verify could report"
+    return why + _last_output(outcome)
+
+
+def _last_output(outcome: Outcome) -> str:
+    """The last lines the run printed, where they say why it ended: `: line | line`."""
+    last = [line.strip() for line in outcome.output.splitlines() if line.strip()][-3:]
+    return ": " + " | ".join(last) if last else ""
 
 
 def verify_paths(
-    paths: Sequence[Path], settings: Settings, enabled: set[str], pins: Mapping[str, object]
+    paths: Sequence[Path],
+    settings: Settings,
+    enabled: set[str],
+    pins: Mapping[str, object],
+    limits: Limits | None = None,
+    args: Sequence[str] = (),
+    fetch_configs: bool = False,
 ) -> list[FileVerification]:
-    return [verify_file(path, settings, enabled, pins) for path in discover(paths, settings)]
+    """Each Python file and notebook under ``paths`` verified (configurations only when named)."""
+    return [
+        verify_file(path, settings, enabled, pins, limits, args=args, fetch_configs=fetch_configs)
+        for path in discover(paths, settings, configs=False)
+    ]
 
 
 def has_errors(results: Sequence[FileVerification]) -> bool:

@@ -6,19 +6,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from ftlint.verify.extract import Unavailable
-
 
 class Probes:
     """Records one run of a verify program, and steers it.
 
     ``overrides`` replace what freeze conditions read (scenario flags and ``--set`` pins);
-    ``reading`` is the chain to evaluate left to right in this run (FT102), or None.
+    ``pins`` replace what the file assigns to those names; ``reading`` is the chain to evaluate
+    left to right in this run (FT102), or None.
     """
 
-    def __init__(self, overrides: Mapping[str, object], reading: int | None) -> None:
+    def __init__(
+        self, overrides: Mapping[str, object], reading: int | None, pins: Mapping[str, object]
+    ) -> None:
         self.overrides = overrides
         self.reading = reading
+        self.pins = pins
         self.flags: dict[str, bool] = {}  # booleans read as written, by name
         self.not_flags: set[str] = set()  # names that read a non-boolean, or several values
         self.tracked: list[tuple[int, object]] = []  # (construction site, value), in order
@@ -38,6 +40,9 @@ class Probes:
     @property
     def free_flags(self) -> dict[str, bool]:
         return {name: value for name, value in self.flags.items() if name not in self.not_flags}
+
+    def pin(self, name: str, value: object) -> object:
+        return self.pins.get(name, value)
 
     def track(self, site: int, value: object) -> object:
         self.tracked.append((site, value))
@@ -78,30 +83,6 @@ class Probes:
             if value:
                 return value
         return value
-
-
-class UnavailableValueError(RuntimeError):
-    """Kept code touched a value that only dropped code (data loading, training) computes."""
-
-    def __init__(self, gap: Unavailable) -> None:
-        super().__init__(gap.name)
-        self.gap = gap
-
-
-class UnavailableValue:
-    """Stands for a name only dropped code binds: passing it around works, using it raises."""
-
-    def __init__(self, gap: Unavailable) -> None:
-        object.__setattr__(self, "_gap", gap)
-
-    def _fail(self, *args: object, **kwargs: object) -> Any:
-        raise UnavailableValueError(object.__getattribute__(self, "_gap"))
-
-    __getattr__ = __setattr__ = __call__ = __iter__ = __len__ = __getitem__ = _fail
-    __bool__ = __index__ = __int__ = __float__ = __contains__ = __enter__ = _fail
-
-    def __repr__(self) -> str:
-        return f"<unavailable {object.__getattribute__(self, '_gap').name}>"
 
 
 class SkippedCheckpoint(Mapping[str, Any]):

@@ -11,13 +11,9 @@ import click
 from ftlint.reporting import diagnostic_json, render_text, summary
 from ftlint.sources import location_text
 from ftlint.text import plural
-from ftlint.verify.pipeline import (
-    FileVerification,
-    ModelSummary,
-    ScenarioCounts,
-    SimulationSummary,
-)
+from ftlint.verify.pipeline import FileVerification
 from ftlint.verify.scenarios import bindings_label
+from ftlint.verify.wire import ModelSummary, ScenarioCounts, SimulationSummary
 
 
 def scenario_label(scenario: ScenarioCounts) -> str:
@@ -62,6 +58,7 @@ def render_json(results: Sequence[FileVerification]) -> str:
             "simulations": [_simulation_json(simulation) for simulation in result.simulations],
             "findings": [diagnostic_json(diagnostic) for diagnostic in result.diagnostics],
             "notes": result.notes,
+            "stopped": result.stopped,
             "error": result.error,
         }
         for result in results
@@ -108,6 +105,8 @@ def render_verify_text(results: Sequence[FileVerification], *, color: bool) -> s
             out.append(style(f"  could not verify: {result.error}", fg="red", bold=True))
         for model in result.models:
             out.extend(_model_text(model, color, style))
+        if result.stopped is not None:
+            out.append(f"  stopped where training starts: {result.stopped}")
         for simulation in result.simulations:
             out.extend(_simulation_text(simulation, style))
         out.extend(f"  note: {note}" for note in result.notes)

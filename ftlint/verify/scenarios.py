@@ -4,13 +4,17 @@ each of them (and, for FT102, with each ambiguous condition read left to right).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ftlint.runtime.report import FreezeReport, report
+from ftlint.sources import SourceFile
+from ftlint.verify.execution import Execution
 from ftlint.verify.instrument import Program
-from ftlint.verify.sandbox import Execution, Sandbox, run_program
 from ftlint.verify.targets import Target, find_targets
+
+# Runs the program once: (flag overrides, the chain read left to right or None).
+Runner = Callable[[Mapping[str, object], int | None], Execution]
 
 # All combinations up to this many scenarios; beyond, the as-written one and each flag flipped.
 MAX_SCENARIOS = 8
@@ -65,32 +69,36 @@ class Verification:
 
 
 def _run(
-    program: Program,
-    sandbox: Sandbox,
-    scenario: Scenario,
-    pins: Mapping[str, object],
-    reading: int | None,
+    program: Program, source: SourceFile, runner: Runner, scenario: Scenario, reading: int | None
 ) -> Run:
-    execution = run_program(program, sandbox, scenario.bindings, pins, reading)
+    execution = runner(scenario.bindings, reading)
     run = Run(scenario, execution)
-    for target in find_targets(program, execution.probes):
+    for target in find_targets(program, execution, source):
         run.targets[target.key] = target
         run.reports[target.key] = report(target.module)
     return run
 
 
 def verify_program(
-    program: Program, sandbox: Sandbox, pins: Mapping[str, object], *, readings: bool
+    program: Program,
+    source: SourceFile,
+    runner: Runner,
+    pins: Mapping[str, object],
+    *,
+    readings: bool,
 ) -> Verification:
     """Run ``program`` as written, then in every other scenario of the flags it read, and with
-    ``readings``, once more per scenario for each ambiguous condition it evaluated."""
-    first = _run(program, sandbox, Scenario(dict(pins), True), pins, None)
+    ``readings``, once more per scenario for each ambiguous condition it evaluated. Only the
+    as-written run may fail: the others are run only when it did not."""
+    first = _run(program, source, runner, Scenario(dict(pins), True), None)
+    if first.execution.failure is not None:
+        return Verification([first], {})
     scenarios = plan_scenarios(first.execution.probes.free_flags, pins)
     first.scenario = scenarios[0]
-    runs = [first, *(_run(program, sandbox, s, pins, None) for s in scenarios[1:])]
+    runs = [first, *(_run(program, source, runner, s, None) for s in scenarios[1:])]
     evaluated = set().union(*(run.execution.probes.chains_run for run in runs))
     chains = sorted(evaluated) if readings else []
     return Verification(
         runs,
-        {chain: [_run(program, sandbox, s, pins, chain) for s in scenarios] for chain in chains},
+        {chain: [_run(program, source, runner, s, chain) for s in scenarios] for chain in chains},
     )

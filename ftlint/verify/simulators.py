@@ -2,10 +2,9 @@
 
 A simulator module exposes ``SIMULATOR``, a :class:`TargetSimulator`, and implements the
 catalog's :class:`~ftlint.verify.runtime_check.SimulatedCheck` entries that name it.
-``ftlint verify`` loads it only for files that import one of their ``triggers``; the extraction then also keeps the
-constructions of the classes it names in ``keeps`` (a ``BackboneFinetuning(...)`` callback, a
-``Trainer(...)``, or a same-file subclass of them), and after the as-written run the simulator
-gets the run's live objects and reports its findings, notes and tables.
+``ftlint verify`` loads it only for files that import one of their ``triggers``; after the
+as-written run the simulator gets the run's live objects (what the file's assignments produced,
+what a stop point such as ``Trainer.fit`` was handed) and reports its findings, notes and tables.
 """
 
 from __future__ import annotations
@@ -16,11 +15,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from libcst.metadata import CodePosition, CodeRange
+from libcst.metadata import CodeRange
 
 from ftlint.sources import SourceFile
 from ftlint.text import align_columns
 from ftlint.verify.runtime_check import SimulatedCheck
+from ftlint.verify.syntax import line_span
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,8 @@ class SimulationInput:
 
     source: SourceFile
     namespace: Mapping[str, Any]  # the file's globals after the run
-    # Every value a kept `x = f(...)` or `return f(...)` produced, in order, with that statement.
+    # Every value an `x = f(...)` or `return f(...)` of the file produced, in order, with that
+    # statement; then what the stop point was handed, at its line.
     constructed: Sequence[tuple[Any, CodeRange]]
     models: Mapping[str, Any]  # the models verify found, by variable
     report: Callable[[str, str, CodeRange], None]  # (code, message, span) adds a finding
@@ -59,14 +60,11 @@ class SimulationInput:
 
     def line_span(self, row: int) -> CodeRange:
         """The span of a line of the source (a row of its text), for ``report``."""
-        line = self.source.lines()[row - 1]
-        start = len(line) - len(line.lstrip())
-        return CodeRange(CodePosition(row, start), CodePosition(row, len(line.rstrip())))
+        return line_span(self.source, row)
 
 
 @dataclass(frozen=True)
 class TargetSimulator:
-    keeps: tuple[str, ...]  # qualified names of classes whose constructions must run
     simulate: Callable[[SimulationInput], None]  # runs inside verify's sandbox
 
 

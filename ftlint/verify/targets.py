@@ -1,9 +1,12 @@
 """Which models a run built, and which freeze code ran on each.
 
-A model is what a tracked construction returned: an ``nn.Module`` with parameters. One that is
-part of another (a head built before it is attached) is not a model of its own, nor is one that
-lent parameters to another (a ResNet whose children were rebuilt into an ``nn.Sequential``): of
-two models that share parameters, the one freeze code ran on is kept, else the later one.
+A model is an ``nn.Module`` with parameters that the run built, still alive where the run
+stopped: what a tracked construction of the file returned, what a stop point was handed
+(``trainer.fit(model)``), or any other module built during the run (in a helper of another
+file, by ``LightningCLI``). One that is part of another (a head built before it is attached) is
+not a model of its own, nor is one that lent parameters to another (a ResNet whose children
+were rebuilt into an ``nn.Sequential``): of two models that share parameters, the one freeze
+code ran on is kept, else the later one.
 """
 
 from __future__ import annotations
@@ -14,8 +17,11 @@ from typing import TypeGuard
 from libcst.metadata import CodeRange
 from torch import nn
 
-from ftlint.verify.instrument import Program
+from ftlint.sources import SourceFile
+from ftlint.verify.execution import Execution
+from ftlint.verify.instrument import Construction, Program
 from ftlint.verify.probes import Probes
+from ftlint.verify.syntax import line_span
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,8 +51,9 @@ def _with_parameters(value: object) -> TypeGuard[nn.Module]:
     return isinstance(value, nn.Module) and next(value.parameters(), None) is not None
 
 
-def find_targets(program: Program, probes: Probes) -> list[Target]:
+def find_targets(program: Program, execution: Execution, source: SourceFile) -> list[Target]:
     """The models of one run, in the order they were built."""
+    probes = execution.probes
     chains: dict[int, list[int]] = {}
     models: dict[int, nn.Module] = {}
     for site, value in probes.tracked:
@@ -55,6 +62,27 @@ def find_targets(program: Program, probes: Probes) -> list[Target]:
             if not chain or chain[-1] != site:
                 chain.append(site)
             models[id(value)] = value
+    # Built elsewhere (another file, a framework): named after the variable holding it at the
+    # stop, located at the script's line that built it. Keys stay apart from site chains.
+    untracked: dict[int, Construction] = {}
+    handed = [value for value, _ in execution.session.handed]
+    built_at = execution.session.built_at
+    children = {id(child) for module in built_at for child in module.children()}
+    built = sorted(
+        ((module, row) for module, row in built_at.items() if id(module) not in children),
+        key=lambda item: item[1],
+    )
+    for value in [*handed, *(module for module, _ in built)]:
+        if _with_parameters(value) and id(value) not in models:
+            models[id(value)] = value
+            row = execution.session.built_at.get(value, 0) or execution.stop_row
+            cls = type(value)
+            untracked[id(value)] = Construction(
+                execution.names.get(id(value)),
+                f"{cls.__module__}.{cls.__qualname__}",
+                line_span(source, row),
+            )
+            chains[id(value)] = [-len(untracked)]
     parts = {id(part) for model in models.values() for part in model.modules() if part is not model}
     models = {key: model for key, model in models.items() if key not in parts}
     receivers = [
@@ -76,16 +104,23 @@ def find_targets(program: Program, probes: Probes) -> list[Target]:
         and (ran_on[other], order.index(other)) > (ran_on[key], order.index(key))
     }
     return [
-        _target(program, probes, chains[key], model, owned[key])
+        _target(program, probes, chains[key], model, owned[key], untracked.get(key))
         for key, model in models.items()
         if key not in shadowed
     ]
 
 
 def _target(
-    program: Program, probes: Probes, chain: list[int], model: nn.Module, ids: frozenset[int]
+    program: Program,
+    probes: Probes,
+    chain: list[int],
+    model: nn.Module,
+    ids: frozenset[int],
+    untracked: Construction | None,
 ) -> Target:
-    constructions = [program.constructions[site] for site in chain]
+    constructions = (
+        [untracked] if untracked is not None else [program.constructions[site] for site in chain]
+    )
     named = next((c for c in reversed(constructions) if c.variable is not None), constructions[-1])
     statements = {
         site.statement.start.line: site.statement

@@ -15,6 +15,7 @@ from ftlint.analysis.file import FileAnalysis
 from ftlint.sources import SourceFile
 from ftlint.verify.instrument import NameTest, Program
 from ftlint.verify.scenarios import Run, Verification
+from ftlint.verify.syntax import line_span
 from ftlint.verify.targets import Target
 
 # What each name iterator yields, as a noun.
@@ -45,7 +46,9 @@ class IteratedNames:
 class VerifiedFile:
     """One file's analysis, its instrumented program, and the runs of it in every scenario."""
 
-    def __init__(self, analysis: FileAnalysis, program: Program, verification: Verification) -> None:
+    def __init__(
+        self, analysis: FileAnalysis, program: Program, verification: Verification
+    ) -> None:
         self.analysis = analysis
         self.program = program
         self.verification = verification
@@ -114,10 +117,14 @@ class VerifiedFile:
         return found
 
     @cached_property
-    def optimizers(self) -> list[tuple[Optimizer, int]]:
-        """Every optimizer the as-written run built, once each, with its construction site."""
-        found: dict[int, tuple[Optimizer, int]] = {}
+    def optimizers(self) -> list[tuple[Optimizer, CodeRange]]:
+        """Every optimizer the as-written run built, once each, with the line that built it (for
+        the one a Hugging Face Trainer would build, the line that calls ``train()``)."""
+        found: dict[int, tuple[Optimizer, CodeRange]] = {}
         for site, value in self.run.execution.probes.tracked:
             if isinstance(value, Optimizer):
-                found.setdefault(id(value), (value, site))
+                found.setdefault(id(value), (value, self.program.constructions[site].span))
+        for value, row in self.run.execution.session.handed:
+            if isinstance(value, Optimizer):
+                found.setdefault(id(value), (value, line_span(self.source, row)))
         return list(found.values())

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from support import lint_text, rows
 
-from ftlint.rules.ft012_peft_target_modules_string import PeftTargetModulesString, joined_names
+from ftlint.frameworks.peft import joined_names
+from ftlint.rules.ft012_peft_target_modules_string import PeftTargetModulesString
 
 
 def test_comma_joined_string_whole_message():

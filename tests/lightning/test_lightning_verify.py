@@ -1,6 +1,6 @@
-"""`ftlint verify` on Lightning scripts whose finetuning phases cannot be simulated: the file is
-verified all the same, with a note. (FT108 and the phase table are tested in
-tests/checks/test_ft108_train_bn_phase_mismatch.py.)"""
+"""`ftlint verify` on Lightning scripts as they are written for a GPU machine, or with the module
+built inside `fit`: the run stops at `fit` with the real module. (FT108 and the phase table are
+tested in tests/checks/test_ft108_train_bn_phase_mismatch.py.)"""
 
 from __future__ import annotations
 
@@ -38,31 +38,29 @@ def write_script(directory: Path, main: str) -> Path:
     return path
 
 
-@pytest.mark.skipif(
-    torch.cuda.is_available() or torch.backends.mps.is_available(),
-    reason="the Trainer must fail to find its GPU",
-)
-def test_a_trainer_that_cannot_be_built_skips_the_simulation_not_the_file(tmp_path, verify_path):
+def test_a_trainer_asking_for_a_gpu_is_built_for_the_cpu(tmp_path, verify_path):
     script = write_script(tmp_path, """\
         model = Lit()
         finetuning = BackboneFinetuning(unfreeze_backbone_at_epoch=2, train_bn=False)
-        trainer = pl.Trainer(accelerator="gpu", callbacks=[finetuning])
+        trainer = pl.Trainer(accelerator="gpu", devices=4, precision="16-mixed", callbacks=[finetuning])
         trainer.fit(model)
         """)  # fmt: skip
 
     result = verify_path(script)
 
-    assert result.error is None
+    text = script.read_text()
+    assert (result.error, result.stopped) == (None, f"line {line_of(text, '.fit(')}: Trainer.fit()")
     assert [model.variable for model in result.models] == ["model"]
-    assert result.simulations == []
-    trainer_line = line_of(script.read_text(), "pl.Trainer(")
-    assert any(
-        note.startswith(f"simulations skipped: line {trainer_line}: MisconfigurationException")
-        for note in result.notes
-    )
+    assert [s.table.caption for s in result.simulations] == [
+        "Lit with BackboneFinetuning(train_bn=False), epochs 0-999"
+    ]
+    assert (
+        f"line {line_of(text, 'pl.Trainer(')}: Trainer(accelerator='gpu', devices=4,"
+        " precision='16-mixed') built for the CPU"
+    ) in result.notes
 
 
-def test_a_module_built_inside_fit_is_noted(tmp_path, verify_path):
+def test_a_module_built_inside_fit_is_simulated(tmp_path, verify_path):
     script = write_script(tmp_path, """\
         trainer = pl.Trainer(callbacks=[BackboneFinetuning(2, train_bn=False)])
         trainer.fit(Lit())
@@ -70,9 +68,9 @@ def test_a_module_built_inside_fit_is_noted(tmp_path, verify_path):
 
     result = verify_path(script)
 
-    trainer_line = line_of(script.read_text(), "pl.Trainer(")
-    assert result.simulations == []
-    assert any(
-        note.startswith(f"line {trainer_line}: finetuning phases not simulated: no LightningModule")
-        for note in result.notes
-    )
+    assert [(model.variable, model.builder) for model in result.models] == [
+        ("Lit", "__main__.Lit")
+    ]
+    assert [s.table.caption for s in result.simulations] == [
+        "Lit with BackboneFinetuning(train_bn=False), epochs 0-999"
+    ]

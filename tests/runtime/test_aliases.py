@@ -193,6 +193,7 @@ def test_a_module_registered_twice_is_counted_once_with_its_second_name_as_alias
         "wrappers": (),
         "depth": 1,
         **_totals((2, 3), (2, 6)),
+        "components": (),
         "parameters": (
             _parameter("encoder.weight", (2, 2), trainable=False, aliases=("decoder.weight",)),
             _parameter("encoder.bias", (2,), trainable=False, aliases=("decoder.bias",)),
@@ -256,6 +257,7 @@ def test_a_parametrized_weight_is_reported_under_its_original_with_the_exposed_n
         "wrappers": (),
         "depth": 1,
         **_totals((4, 20), (0, 0)),
+        "components": (),
         "parameters": (
             _parameter("0.bias", (3,)),
             _parameter("0.parametrizations.weight.original", (3, 3), aliases=("0.weight",)),
@@ -306,6 +308,7 @@ def test_uninitialised_lazy_parameters_are_reported_not_a_crash() -> None:
         "wrappers": (),
         "depth": 1,
         **_totals((4, 3), (0, 0)),
+        "components": (),
         "parameters": (
             _parameter("0.weight", (), uninitialized=True),
             _parameter("0.bias", (), uninitialized=True),

@@ -82,11 +82,26 @@ def test_user_errors_are_reported_at_the_file_line(verify_code):
         model.head = nn.Linear(model.classifier.in_features, 10)
         """
     )
-    assert result.error == "line 4: AttributeError: 'ResNet' object has no attribute 'classifier'"
+    assert result.error == (
+        "line 4: AttributeError: 'ResNet' object has no attribute 'classifier'; the models built"
+        " before it are shown as they stood"
+    )
+    assert [(m.variable, m.total) for m in result.models] == [("model", 62)]
+
+
+def test_a_failure_before_any_model_says_where_and_builds_nothing(verify_code):
+    result = verify_code(
+        """
+        from torchvision.models import resnet18
+        width = int("wide")
+        model = resnet18(num_classes=width)
+        """
+    )
+    assert result.error == "line 2: ValueError: invalid literal for int() with base 10: 'wide'"
     assert result.models == []
 
 
-def test_values_from_data_loading_are_unavailable_until_pinned(verify_code):
+def test_missing_data_gets_a_stand_in_and_pins_give_the_real_value(verify_code):
     code = """
         from torch import nn
         from torchvision import datasets
@@ -96,10 +111,12 @@ def test_values_from_data_loading_are_unavailable_until_pinned(verify_code):
         model = resnet18()
         model.fc = nn.Linear(512, num_classes)
         """
-    assert verify_code(code).error == (
-        "line 5 needs `dataset`, which comes from data loading at line 4, and verify does not run"
-        " that; give the value with --set NAME=VALUE"
-    )
+    guessed = verify_code(code)
+    assert (guessed.error, guessed.models[0].freeze_map.parameters[-1].shape) == (None, (2,))
+    assert guessed.notes == [
+        "line 4: ImageFolder('/data/train') could not be read (FileNotFoundError): a stand-in was"
+        " used; its classes and size are guesses: give the dataset's path to count exactly"
+    ]
     (model,) = verify_code(code, pins={"num_classes": 37}).models
     assert model.freeze_map.parameters[-1].shape == (37,)
 

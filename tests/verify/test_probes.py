@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ftlint.verify.extract import Unavailable
-from ftlint.verify.probes import Probes, SkippedCheckpoint, UnavailableValue, UnavailableValueError
+from ftlint.verify.probes import Probes, SkippedCheckpoint
 
 OPERAND_VALUES = st.sampled_from([True, False, 0, 1, None, "", "x", [], [0]])
 
@@ -31,7 +29,7 @@ def _run(values, words, reading):
 
         return thunk
 
-    probes = Probes({}, reading)
+    probes = Probes({}, reading, {})
     result = probes.chain(7, " ".join(words), *(operand(i) for i in range(len(values))))
     return result, evaluated
 
@@ -86,7 +84,7 @@ def test_the_seed_condition_reads_differently_only_without_train_backbone():
 
 
 def test_flags_are_booleans_read_with_one_value_and_overrides_win():
-    probes = Probes({"pinned": 3}, None)
+    probes = Probes({"pinned": 3}, None, {})
     assert probes.flag("train_backbone", True) is True
     assert probes.flag("train_backbone", True) is True
     assert probes.flag("layer_names", ["layer4"]) == ["layer4"]
@@ -94,16 +92,6 @@ def test_flags_are_booleans_read_with_one_value_and_overrides_win():
     probes.flag("varies", False)
     assert probes.flag("pinned", False) == 3
     assert probes.free_flags == {"train_backbone": True}
-
-
-def test_an_unavailable_value_can_be_passed_around_but_not_used():
-    gap = Unavailable("loader", 12, "data loading")
-    value = UnavailableValue(gap)
-    assert "loader" in repr(value)
-    for use in (len, iter, bool, lambda v: v.dataset, lambda v: v[0]):
-        with pytest.raises(UnavailableValueError) as raised:
-            use(value)
-        assert raised.value.gap is gap
 
 
 def test_a_skipped_checkpoint_reaches_load_state_dict_empty():

@@ -78,7 +78,7 @@ class ExpectationMismatch(RuntimeCheck):
                 parameter.requires_grad = False
             """,
             line=4,
-            message_contains='model does not match the pragma: expected 1 trainable tensors, found 2 (+1)',
+            message_contains="model does not match the pragma: expected 1 trainable tensors, found 2 (+1)",
         ),
     )
 

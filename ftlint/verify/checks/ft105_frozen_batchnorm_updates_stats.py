@@ -67,7 +67,7 @@ class FrozenBatchNormUpdatesStats(RuntimeCheck):
             model.train()
             """,
             line=4,
-            message_contains='1 BatchNorm module with every affine parameter frozen, yet in train mode',
+            message_contains="1 BatchNorm module with every affine parameter frozen, yet in train mode",
         ),
     )
 

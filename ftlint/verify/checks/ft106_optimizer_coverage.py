@@ -71,7 +71,7 @@ class OptimizerCoverage(RuntimeCheck):
             model[1] = nn.Linear(4, 3)
             """,
             line=7,
-            message_contains='2 tensors (1: 2) trainable, in no optimizer: never updated',
+            message_contains="2 tensors (1: 2) trainable, in no optimizer: never updated",
         ),
     )
 
@@ -80,8 +80,8 @@ class OptimizerCoverage(RuntimeCheck):
         run = verified.run
         for key, target in run.targets.items():
             relevant = [
-                (optimizer, site)
-                for optimizer, site in verified.optimizers
+                (optimizer, span)
+                for optimizer, span in verified.optimizers
                 if any(target.owns(p) for group in optimizer.param_groups for p in group["params"])
             ]
             if not relevant:
@@ -103,9 +103,8 @@ class OptimizerCoverage(RuntimeCheck):
                     f"{_grouped([n for n in order if n in frozen])} frozen, passed to the optimizer"
                 )
             if facts:
-                span = verified.program.constructions[relevant[0][1]].span
                 yield cls.finding(
-                    verified.first_line(span),
+                    verified.first_line(relevant[0][1]),
                     f"optimizer coverage{verified.whose(target)}: {'; '.join(facts)}. Build the"
                     " optimizer after freezing and replacing modules, from the parameters that"
                     " require grad",

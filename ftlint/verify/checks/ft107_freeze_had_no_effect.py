@@ -64,7 +64,7 @@ class FreezeHadNoEffect(RuntimeCheck):
                 parameter.requires_grad = False
             """,
             line=5,
-            message_contains='froze all of its 4 tensors: nothing will train',
+            message_contains="froze all of its 4 tensors: nothing will train",
         ),
     )
 

@@ -1,0 +1,84 @@
+"""Writes outside verify's private directory land in a shadow of their path inside it.
+
+Training scripts write as they start: ``os.makedirs(args.output_dir)``, a copy of their
+configuration, a log file. The operating system forbids those writes in verify's child
+(:mod:`ftlint.verify.containment`); failing the script on them would hide its models. So
+Python-level writes (``open`` for writing, ``os.mkdir``/``os.makedirs`` and what builds on them:
+``pathlib``, ``torch.save``, loggers) are redirected to ``<private dir>/shadow/<absolute path>``,
+and a later read of such a path reads the shadow. Nothing outside the private directory
+changes; the shadow is deleted with it.
+"""
+
+from __future__ import annotations
+
+import builtins
+import io
+import os
+from collections.abc import Callable
+from typing import Any
+
+_WRITE_MODES = frozenset("wax+")
+
+
+class Shadow:
+    def __init__(self, private: str) -> None:
+        self.private = os.path.realpath(private)
+        self.root = os.path.join(self.private, "shadow")
+
+    def _outside(self, path: str) -> bool:
+        real = os.path.realpath(path)
+        return real != self.private and not real.startswith(self.private + os.sep)
+
+    def of(self, path: Any) -> str:
+        """The shadow of ``path``."""
+        return os.path.join(self.root, os.path.abspath(os.fsdecode(path)).lstrip(os.sep))
+
+    def for_write(self, path: Any) -> Any:
+        if isinstance(path, int) or not self._outside(os.fsdecode(path)):
+            return path
+        shadow = self.of(path)
+        os.makedirs(os.path.dirname(shadow), exist_ok=True)
+        return shadow
+
+    def for_read(self, path: Any) -> Any:
+        if isinstance(path, int):
+            return path
+        shadow = self.of(path)
+        return shadow if os.path.lexists(shadow) else path
+
+    def install(self) -> None:
+        original_open = builtins.open
+        original_mkdir = os.mkdir
+        original_makedirs = os.makedirs
+
+        def open_(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+            writes = bool(_WRITE_MODES & set(mode))
+            path = self.for_write(file) if writes else self.for_read(file)
+            return original_open(path, mode, *args, **kwargs)
+
+        def mkdir(path: Any, *args: Any, **kwargs: Any) -> None:
+            original_mkdir(self.for_write(path), *args, **kwargs)
+
+        def makedirs(name: Any, mode: int = 0o777, exist_ok: bool = False) -> None:
+            if os.path.isdir(name):  # the real one exists: nothing to make
+                if not exist_ok:
+                    raise FileExistsError(17, "File exists", name)
+                return
+            original_makedirs(self.for_write(name), mode, exist_ok)
+
+        builtins.open = io.open = open_
+        os.mkdir = mkdir
+        os.makedirs = makedirs
+        self._exists_patch(os.path, "exists")
+        self._exists_patch(os.path, "isdir")
+        self._exists_patch(os.path, "isfile")
+
+    def _exists_patch(self, owner: Any, name: str) -> None:
+        original: Callable[[Any], bool] = getattr(owner, name)
+
+        def check(path: Any) -> bool:
+            if original(path):
+                return True
+            return not isinstance(path, int) and original(self.of(path))
+
+        setattr(owner, name, check)
