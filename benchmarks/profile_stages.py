@@ -1,31 +1,64 @@
-"""Where the CPU goes on the files that pass the text triage: ast.parse, libcst parse, the rest.
+"""Where the CPU of a cold `ftlint check` goes, stage by stage, in one process.
 
-python benchmarks/profile_stages.py CORPUS   (run with the ftlint to measure first on PYTHONPATH)
+python benchmarks/profile_stages.py CORPUS   (with the ftlint to measure first on PYTHONPATH)
+
+Stages: reading and the text triage (every file); CPython's parse and the rules' `may_report`
+(files the text triage admits); libcst's parse and the traversal (files some rule may report in).
 """
-import sys, time, ast, collections
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
 from pathlib import Path
-sys.setrecursionlimit(10000)
-from ftlint.catalog import RULES
-from ftlint.sources import read_source
-from ftlint.engine import triaged, analyze
-import ftlint.engine as E
+
 import libcst as cst
-T = collections.Counter()
-orig_parse = cst.parse_module
-def timed_parse(text):
-    t0=time.process_time(); m=orig_parse(text); T['cst_parse']+=time.process_time()-t0; return m
-E.cst.parse_module = timed_parse
-orig_pse = E._python_syntax_error
-def timed_pse(s):
-    t0=time.process_time(); r=orig_pse(s); T['ast_parse']+=time.process_time()-t0; return r
-E._python_syntax_error = timed_pse
-work=[]
-for p in sorted(Path(sys.argv[1]).rglob("*.py")):
-    s = read_source(p, str(p)); r = triaged(s, RULES)
-    if r: work.append((s,r))
-t0=time.process_time()
-for s,r in work:
-    a=analyze(s,r)
-    if not isinstance(a, list) and hasattr(a,'diagnostics'): a.diagnostics({x.code for x in r})
-T['analyze_total']=time.process_time()-t0
-print({k: round(v,2) for k,v in T.items()})
+
+from ftlint.catalog import RULES
+from ftlint.engine import analyze, triaged
+from ftlint.prefilter import PythonTree, python_parse
+from ftlint.sources import read_source
+
+DEFAULT = [rule for rule in RULES if rule.default]
+seconds: Counter[str] = Counter()
+counts: Counter[str] = Counter()
+
+
+def timed(stage: str, started: float) -> float:
+    now = time.process_time()
+    seconds[stage] += now - started
+    return now
+
+
+parse_module = cst.parse_module
+
+
+def timed_parse(text: str) -> cst.Module:
+    started = time.process_time()
+    module = parse_module(text)
+    timed("libcst parse", started)
+    return module
+
+
+cst.parse_module = timed_parse  # the engine calls it as `cst.parse_module`
+for path in sorted(Path(sys.argv[1]).rglob("*.py")):
+    started = time.process_time()
+    source = read_source(path, str(path))
+    rules = triaged(source, DEFAULT)
+    started = timed("read + text triage", started)
+    if not rules:
+        continue
+    counts["text triage admits"] += 1
+    python = python_parse(source.text)
+    started = timed("CPython parse", started)
+    if not isinstance(python, SyntaxError) and python is not None:
+        tree = PythonTree(python, source.text)
+        rules = [rule for rule in rules if rule.may_report(tree)]
+    started = timed("may_report", started)
+    if rules:
+        counts["libcst parses"] += 1
+        analyze(source, rules, python)
+        timed("libcst parse + traversal + rules", started)
+print(dict(counts))
+print({stage: round(value, 2) for stage, value in seconds.items()})

@@ -18,6 +18,7 @@ from libcst.metadata import ProviderT
 from ftlint.analysis.file import FileAnalysis
 from ftlint.diagnostics import Diagnostic, Location
 from ftlint.input_checks import REPORT, InternalError, UnparsableFile, internal_error
+from ftlint.prefilter import TOO_NESTED, PythonTree, python_parse
 from ftlint.rules.base import Rule
 from ftlint.sources import SourceFile
 from ftlint.triage import BOOLEAN_OPERATOR, RuleTriage, admitted
@@ -94,9 +95,6 @@ class _Dispatcher(cst.CSTVisitor):
         return
 
 
-# CPython refuses some code for its nesting alone; libcst's native parser has no such guard and
-# overflows its stack on it, which kills the process instead of raising.
-_TOO_NESTED = "too many nested parentheses"
 # libcst nests what CPython keeps flat: an `and`/`or` chain of n operands is n levels deep, as is an
 # implicit concatenation of n strings. Its native parser refuses more than 3,000 adjacent strings
 # and kills the process (a stack overflow) on chains of ~8,000 operands; its traversal needs
@@ -105,32 +103,6 @@ MAX_DEPTH = 3_000
 # Below this many `and`/`or` keywords no chain can take a file CPython accepts past the depth at
 # which libcst crashes (CPython refuses other nesting past ~3,000 levels): no depth walk needed.
 _CHAIN_WALK_FROM = 1_000
-
-
-# Python's default recursion limit: the nesting CPython accepts grows with the limit in force, and
-# libcst's native parser crashes on nesting a raised limit lets through, so the verdict is made
-# under this much room whatever the embedding program set.
-_PYTHON_ROOM = 1_000
-
-
-def _python_parse(source: SourceFile) -> ast.Module | SyntaxError | None:
-    """CPython's verdict on the text: its tree, its SyntaxError, or None when only libcst can
-    judge it. Nesting past the default recursion limit counts as too nested."""
-    previous = sys.getrecursionlimit()
-    frames, frame = 0, sys._getframe()
-    while frame.f_back is not None:
-        frames, frame = frames + 1, frame.f_back
-    sys.setrecursionlimit(frames + _PYTHON_ROOM)
-    try:
-        return ast.parse(source.text)
-    except (RecursionError, MemoryError):
-        return SyntaxError(_TOO_NESTED)
-    except SyntaxError as error:
-        return error
-    except ValueError:
-        return None
-    finally:
-        sys.setrecursionlimit(previous)
 
 
 def _libcst_depth(tree: ast.AST) -> tuple[int, int]:
@@ -286,20 +258,36 @@ def lint_source(source: SourceFile, rules: Sequence[type[Rule]]) -> list[Diagnos
     return run_rules(source, triaged(source, rules))
 
 
-def run_rules(source: SourceFile, rules: Sequence[type[Rule]]) -> list[Diagnostic]:
-    """``lint_source`` for rules that passed triage already."""
+def run_rules(
+    source: SourceFile, rules: Sequence[type[Rule]], *, prefilter: bool = True
+) -> list[Diagnostic]:
+    """``lint_source`` for rules that passed triage already; with ``prefilter``, only the rules
+    that may report in the file's CPython tree run (``ftlint.prefilter``), and libcst parses
+    nothing when none may."""
     if not rules:
         return []
-    analysis = analyze(source, rules)
+    python = python_parse(source.text)
+    if prefilter and isinstance(python, ast.Module) and _too_deep(source, python) is None:
+        tree = PythonTree(python, source.text)
+        rules = [rule for rule in rules if rule.may_report(tree)]
+        if not rules:
+            return []
+    analysis = analyze(source, rules, python)
     if isinstance(analysis, Diagnostic):
         return [analysis]
     return analysis.diagnostics({rule.code for rule in rules})
 
 
-def analyze(source: SourceFile, rules: Sequence[type[Rule]]) -> FileAnalysis | Diagnostic:
-    """The analysis of ``source`` with the findings of ``rules``, or why it could not be parsed."""
-    python = _python_parse(source)
-    if isinstance(python, SyntaxError) and python.msg == _TOO_NESTED:
+def analyze(
+    source: SourceFile,
+    rules: Sequence[type[Rule]],
+    python: ast.Module | SyntaxError | None = None,
+) -> FileAnalysis | Diagnostic:
+    """The analysis of ``source`` with the findings of ``rules``, or why it could not be parsed;
+    ``python``: CPython's verdict on it, when already made (``python_parse``)."""
+    if python is None:
+        python = python_parse(source.text)
+    if isinstance(python, SyntaxError) and python.msg == TOO_NESTED:
         return Diagnostic(
             UnparsableFile.code,
             "cannot parse: nested deeper than Python accepts; no rule ran on this file",

@@ -221,7 +221,11 @@ class _Checker:
                 from ftlint.engine import run_rules  # libcst: only for files that pass triage
 
                 rules = _catalog_rules() if self.rules is None else self.rules
-                diagnostics = run_rules(source, [rule for rule in rules if rule.code in codes])
+                diagnostics = run_rules(
+                    source,
+                    [rule for rule in rules if rule.code in codes],
+                    prefilter=not self.exhaustive,
+                )
         if (
             self.cache is not None
             and key is not None

@@ -21,7 +21,7 @@ Kind = Literal["parameter", "module", "state"]
 Position = tuple[int, ...]  # where a loop variable sits in each element: `p` of `(n, p)` is (1,)
 
 # Iterating `part.<method>()`: what it yields, and where names and values sit in each element.
-_MODEL_ITERATORS: dict[str, tuple[Kind, Position | None, Position]] = {
+MODEL_ITERATORS: dict[str, tuple[Kind, Position | None, Position]] = {
     "named_parameters": ("parameter", (0,), (1,)),
     "parameters": ("parameter", None, ()),
     "named_modules": ("module", (0,), (1,)),
@@ -35,7 +35,7 @@ _STATE_VIEWS: dict[str, tuple[Position | None, Position | None]] = {
     "keys": ((), None),
     "values": (None, ()),
 }
-_STATE_DICT = "state_dict"
+STATE_DICT = "state_dict"
 
 
 @dataclass(frozen=True)
@@ -73,17 +73,17 @@ def _variables(target: cst.BaseExpression, path: Position = ()) -> Iterator[tupl
 
 def _is_state_dict(node: cst.BaseExpression) -> bool:
     """``model.state_dict()``, or a variable holding one: ``state_dict``, ``ckpt["state_dict"]``."""
-    if is_call(node) and is_attribute(node.func, _STATE_DICT):
+    if is_call(node) and is_attribute(node.func, STATE_DICT):
         return True
     if isinstance(node, cst.Subscript):
         return any(
             isinstance(element.slice, cst.Index)
             and isinstance(element.slice.value, cst.SimpleString)
-            and _STATE_DICT in str(element.slice.value.evaluated_value)
+            and STATE_DICT in str(element.slice.value.evaluated_value)
             for element in node.slice
         )
     name = dotted_name(node)
-    return name is not None and _STATE_DICT in name.rpartition(".")[2]
+    return name is not None and STATE_DICT in name.rpartition(".")[2]
 
 
 class ModelLoops:
@@ -130,8 +130,8 @@ class ModelLoops:
         value_position: Position | None
         if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Attribute):
             method, receiver = iterable.func.attr.value, iterable.func.value
-            if method in _MODEL_ITERATORS:
-                kind, name_position, value_position = _MODEL_ITERATORS[method]
+            if method in MODEL_ITERATORS:
+                kind, name_position, value_position = MODEL_ITERATORS[method]
                 if position in (name_position, value_position):
                     return _Role(kind, self.part_of(receiver), position == name_position)
             elif method in _STATE_VIEWS and _is_state_dict(receiver):

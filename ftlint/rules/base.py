@@ -17,6 +17,7 @@ from ftlint.analysis.file import FileAnalysis
 from ftlint.analysis.mmconfig import CONFIG_MARKER, MMConfig, Setting
 from ftlint.check import Check, Command
 from ftlint.diagnostics import Edit, Finding, Fix
+from ftlint.prefilter import PythonTree
 
 
 class Rule(Check, MetadataDependent):
@@ -35,6 +36,13 @@ class Rule(Check, MetadataDependent):
     def __init__(self, file: FileAnalysis) -> None:
         super().__init__()
         self.file = file
+
+    @classmethod
+    def may_report(cls, tree: PythonTree) -> bool:
+        """Whether this rule may report anything in the file whose CPython tree is ``tree``.
+        False only when it surely cannot, so libcst can skip the file (``ftlint.prefilter``);
+        a rule that does not override this is always run."""
+        return True
 
     @classmethod
     def is_implemented(cls) -> bool:

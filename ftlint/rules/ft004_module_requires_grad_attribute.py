@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import re
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,8 @@ from ftlint.analysis.nodes import find_all, is_attribute, is_name
 from ftlint.analysis.tensors import RequiresGradSetting, RequiresGradSettings
 from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
+from ftlint.prefilter import PythonTree, attributes_in
+from ftlint.prefilter import dotted_name as ast_dotted_name
 from ftlint.rules.base import Rule
 from ftlint.rules.ft003_requires_grad_typo import TYPO_STEMS, is_requires_grad_typo
 from ftlint.triage import attribute_assigned
@@ -109,6 +112,111 @@ def builds_model(qualified: str) -> bool:
             "weight" in name.lower() or name.endswith("Outputs") or name in _TORCHVISION_NON_MODELS
         )
     return is_module_class(qualified)
+
+
+# Attributes the iterable of a loop holds when its variable may be a module (`_module_element`).
+_MODULE_ELEMENT_ATTRIBUTES = frozenset({*_MODULE_ITERATORS, *DICT_VALUES, "_modules"})
+
+
+class _ModuleEvidence:
+    """A superset of what ``_is_module`` accepts, on CPython's tree (``may_report``): names,
+    calls and attributes followed by identifier (``PythonTree.bindings``), every import of a
+    name, and a name bound to nothing known taken for a module whenever the file could say so
+    anywhere (a method's ``self``, an annotation, a module-only method called on it, or a
+    parameter of a function this file calls)."""
+
+    def __init__(self, tree: PythonTree) -> None:
+        self.tree = tree
+        self.classes = {node.name for node in tree.nodes if isinstance(node, ast.ClassDef)}
+        self.annotated = {
+            node.target.attr if isinstance(node.target, ast.Attribute) else node.target.id
+            for node in tree.nodes
+            if isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, (ast.Name, ast.Attribute))
+            and self._names_module(node.annotation)
+        }
+        called = {
+            node.func.id
+            for node in tree.nodes
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        }
+        self.names = {  # names that `_module_itself` may take for a module when bound to nothing
+            node.func.value.id
+            for node in tree.nodes
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.attr in _MODULE_ONLY_METHODS
+        }
+        self.lifted: set[str] = set()  # parameters a caller's argument may stand for
+        for node in tree.nodes:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                arguments = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+                if arguments:
+                    self.names.add(arguments[0].arg)  # `self` of a method
+                self.names |= {
+                    arg.arg
+                    for arg in arguments
+                    if arg.annotation is not None and self._names_module(arg.annotation)
+                }
+                if node.name in called:
+                    self.lifted |= {arg.arg for arg in arguments}
+        self._verdicts: dict[int, bool] = {}  # by node; False while it is being judged
+
+    def _names_module(self, annotation: ast.expr) -> bool:
+        return any(map(is_module_class, self.tree.qualified(annotation)))
+
+    def setting(self, receiver: ast.expr) -> bool:
+        """Whether the receiver of an assignment to ``requires_grad`` may be judged a module."""
+        root = receiver
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        return (
+            (isinstance(receiver, ast.Attribute) and receiver.attr in self.annotated)
+            or (isinstance(root, ast.Name) and root.id in self.lifted)
+            or self.module(receiver)
+        )
+
+    def module(self, node: ast.expr) -> bool:
+        if id(node) not in self._verdicts:
+            self._verdicts[id(node)] = False
+            values, iterables = self.tree.bindings.expressions(node)
+            self._verdicts[id(node)] = any(
+                attribute in _MODULE_ELEMENT_ATTRIBUTES
+                for iterable in iterables
+                for attribute in attributes_in(iterable)
+            ) or any(map(self._itself, values))
+        return self._verdicts[id(node)]
+
+    def _itself(self, node: ast.expr) -> bool:
+        if isinstance(node, ast.Name):
+            return node.id in self.names
+        if isinstance(node, ast.Attribute):
+            return node.attr in _SUBMODULES and self.setting(node.value)
+        if isinstance(node, ast.Subscript):
+            return self._container(node.value)
+        if not isinstance(node, ast.Call):
+            return False
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _RETURNING_SELF:
+            return self.setting(node.func.value)
+        return any(map(builds_model, self.tree.qualified(node.func))) or (
+            ast_dotted_name(node.func) in self.classes
+        )
+
+    def _container(self, node: ast.expr) -> bool:
+        values, _ = self.tree.bindings.expressions(node)
+        return any(
+            (
+                isinstance(value, ast.Attribute)
+                and value.attr in _CONTAINER_ATTRIBUTES
+                and self.setting(value.value)
+            )
+            or (
+                isinstance(value, ast.Call)
+                and bool(self.tree.qualified(value.func) & _MODULE_CONTAINERS)
+            )
+            for value in values
+        )
 
 
 def _defines_requires_grad(classdef: cst.ClassDef) -> bool:
@@ -329,6 +437,21 @@ class ModuleRequiresGradAttribute(RequiresGradSettings, Rule):
             line=5,
         ),
     ]
+
+    @classmethod
+    def may_report(cls, tree: PythonTree) -> bool:
+        settings = [
+            setting
+            for setting in tree.grad_statements
+            if isinstance(setting.statement, ast.Assign)
+            and (setting.attribute == "requires_grad" or is_requires_grad_typo(setting.attribute))
+        ]
+        if not settings:
+            return False
+        evidence = _ModuleEvidence(tree)
+        # The verdict depends on the receiver's text only: judge each once.
+        receivers = {ast.dump(setting.receiver): setting.receiver for setting in settings}
+        return any(map(evidence.setting, receivers.values()))
 
     def leave_Module(self, original_node: cst.Module) -> None:
         if any(_defines_requires_grad(classdef) for classdef in self.classes.values()):

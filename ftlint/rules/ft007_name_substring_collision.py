@@ -1,14 +1,23 @@
 from __future__ import annotations
 
+import ast
 import re
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from ftlint.analysis.nodes import is_call, one_line
-from ftlint.analysis.parts import Kind, ModelLoop, ModelLoops, comprehension_clauses
+from ftlint.analysis.parts import (
+    MODEL_ITERATORS,
+    STATE_DICT,
+    Kind,
+    ModelLoop,
+    ModelLoops,
+    comprehension_clauses,
+)
 from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
+from ftlint.prefilter import PythonTree, attributes_in, names_in
 from ftlint.rules.base import Rule
 
 if TYPE_CHECKING:
@@ -66,6 +75,56 @@ def _ends_with_range_index(node: cst.FormattedString, ranges: set[str]) -> bool:
         and isinstance(index.expression, cst.Name)
         and index.expression.value in ranges
     )
+
+
+def _literal_collides(value: str, regex: bool) -> bool:
+    """``value`` (a name, or with ``regex`` a pattern) ends in a short index of a container that
+    may hold ten children or more."""
+    pattern = _PATTERN_SHORT_INDEX_END if regex else _SHORT_INDEX_END
+    return pattern.search(value) is not None and _names_many(value[:-1])
+
+
+def _names_many(head: str) -> bool:
+    """The container named before the index, in ``head``, may hold ten children or more."""
+    container = head.replace("\\.", ".").rstrip(".").rpartition(".")[2]
+    return container not in _FEW_CHILDREN
+
+
+def _may_collide(node: ast.AST, ranges: set[str]) -> bool:
+    """A literal ``_collides`` may accept: a string (an implicit concatenation is one here) as a
+    name or as a pattern, or an f-string ending in ``.{i}`` for a variable ``i`` some loop takes
+    from ``range()`` (its container is not judged: CPython's text has its escapes resolved)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return _literal_collides(node.value, False) or _literal_collides(node.value, True)
+    if isinstance(node, ast.JoinedStr) and len(node.values) >= 2:
+        *_, text, index = node.values
+        return (
+            isinstance(text, ast.Constant)
+            and isinstance(text.value, str)
+            and _INDEX_PREFIX_END.search(text.value) is not None
+            and isinstance(index, ast.FormattedValue)
+            and isinstance(index.value, ast.Name)
+            and index.value.id in ranges
+        )
+    return False
+
+
+def _may_iterate_model(iterable: ast.expr) -> bool:
+    """``ModelLoops`` may bind names from this loop: it calls a model iterator, or mentions a
+    state dict (``x.state_dict()``, ``sd.items()`` of a ``state_dict`` name or key)."""
+    attributes = set(attributes_in(iterable))
+    if attributes & MODEL_ITERATORS.keys():
+        return True
+    words = [*attributes, *names_in(iterable)]
+    words += [
+        node.value
+        for node in ast.walk(iterable)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
+    return any(STATE_DICT in word for word in words)
+
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
 def _with_separator(node: StringNode, separator: str) -> str:
@@ -255,6 +314,51 @@ class NameSubstringCollision(Rule):
         ),
     ]
 
+    @classmethod
+    def may_report(cls, tree: PythonTree) -> bool:
+        """A finding is a colliding literal tested against a name a loop over a model binds: the
+        test is in that loop, the literal in the test or in a list (or tuple, set) display that
+        a loop iterates, directly or through a name it was assigned to."""
+        in_loops: set[int] = set()
+        for node in tree.nodes:
+            if (isinstance(node, (ast.For, ast.AsyncFor)) and _may_iterate_model(node.iter)) or (
+                isinstance(node, _COMPREHENSIONS)
+                and any(_may_iterate_model(clause.iter) for clause in node.generators)
+            ):
+                in_loops.update(id(found) for found in ast.walk(node))
+        if not in_loops:
+            return False
+        loops = [
+            node
+            for node in tree.nodes
+            if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension))
+        ]
+        iterated = [loop.iter for loop in loops]
+        ranges = {
+            loop.target.id
+            for loop in loops
+            if isinstance(loop.target, ast.Name)
+            and isinstance(loop.iter, ast.Call)
+            and isinstance(loop.iter.func, ast.Name)
+            and loop.iter.func.id == "range"
+        }
+        iterated_names = {node.id for node in iterated if isinstance(node, ast.Name)}
+        assigned = [
+            node.value
+            for node in tree.nodes
+            if isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id in iterated_names for t in node.targets)
+        ]
+        named = [
+            element
+            for value in [*iterated, *assigned]
+            if isinstance(value, (ast.List, ast.Tuple, ast.Set))
+            for element in value.elts
+        ]
+        return any(_may_collide(node, ranges) for node in named) or any(
+            _may_collide(node, ranges) for node in tree.nodes if id(node) in in_loops
+        )
+
     def __init__(self, file: FileAnalysis) -> None:
         super().__init__(file)
         self._loops = ModelLoops()
@@ -349,20 +453,14 @@ class NameSubstringCollision(Rule):
                     self._check(string, node, loop, regex=True)
 
     def _collides(self, string: StringNode, regex: bool) -> bool:
-        if isinstance(string, cst.FormattedString):
-            if regex or not _ends_with_range_index(string, set(filter(None, self._ranges))):
-                return False
-            text = string.parts[-2]
-            assert isinstance(text, cst.FormattedStringText)  # _ends_with_range_index checked it
-            head = text.value
-        else:
+        if isinstance(string, cst.SimpleString):
             value = string.evaluated_value
-            pattern = _PATTERN_SHORT_INDEX_END if regex else _SHORT_INDEX_END
-            if not isinstance(value, str) or not pattern.search(value):
-                return False
-            head = value[:-1]
-        container = head.replace("\\.", ".").rstrip(".").rpartition(".")[2]
-        return container not in _FEW_CHILDREN
+            return isinstance(value, str) and _literal_collides(value, regex)
+        if regex or not _ends_with_range_index(string, set(filter(None, self._ranges))):
+            return False
+        text = string.parts[-2]
+        assert isinstance(text, cst.FormattedStringText)  # _ends_with_range_index checked it
+        return _names_many(text.value)
 
     def _check(
         self,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -15,6 +16,7 @@ from ftlint.analysis.parts import Kind, ModelLoops
 from ftlint.analysis.tensors import called_requires_grad, literal_bool
 from ftlint.analysis.torchvision import builder_key
 from ftlint.check import Invalid, Valid
+from ftlint.prefilter import PythonTree
 from ftlint.rules.base import Rule
 
 if TYPE_CHECKING:
@@ -48,6 +50,25 @@ class _TrainCall:
     # `.eval()` receivers in the mode-switching statements right after it (`model.eval()`,
     # `model.backbone.eval()`): they undo `train()` for their part before any forward pass.
     evals_after: list[cst.BaseExpression] = field(default_factory=list)
+
+
+def _may_freeze(node: ast.AST) -> bool:
+    """``x.requires_grad = False`` or ``x.requires_grad_(False)``, as ``_freezes`` reads them."""
+    if isinstance(node, ast.Assign):
+        return _is_false(node.value) and any(
+            isinstance(target, ast.Attribute) and target.attr == "requires_grad"
+            for target in node.targets
+        )
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "requires_grad_"
+        and any(map(_is_false, [*node.args, *(keyword.value for keyword in node.keywords)]))
+    )
+
+
+def _is_false(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is False
 
 
 def _calls(node: cst.CSTNode) -> list[cst.Call]:
@@ -309,6 +330,34 @@ class FrozenBatchnormInTrainMode(BindingTracker, Rule):
             message_contains="densenet121",
         ),
     ]
+
+    @classmethod
+    def may_report(cls, tree: PythonTree) -> bool:
+        """A finding needs a `.train()` call, a freeze, and BatchNorm known to be frozen: a
+        torchvision model (known by its import), a `BatchNorm` class tested, or parameters
+        selected by a BatchNorm name."""
+        trains = any(
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "train"
+            for node in tree.nodes
+        )
+        if not trains or not any(map(_may_freeze, tree.nodes)):
+            return False
+        return (
+            any(
+                target.startswith("torchvision")
+                for targets in tree.imports.values()
+                for target in targets
+            )
+            or _BATCHNORM_CLASS.search(tree.text) is not None
+            or any(
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and _BATCHNORM_NAME.search(node.value) is not None
+                for node in tree.nodes
+            )
+        )
 
     def __init__(self, file: FileAnalysis) -> None:
         super().__init__(file)

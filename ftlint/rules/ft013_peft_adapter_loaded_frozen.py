@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,7 @@ from ftlint.analysis.imports import dotted_name
 from ftlint.analysis.nodes import find_all, is_attribute, is_name
 from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
+from ftlint.prefilter import PythonTree
 from ftlint.rules.base import ScopedRule
 
 if TYPE_CHECKING:
@@ -166,6 +168,21 @@ class PeftAdapterLoadedFrozen(ScopedRule):
             """,
         ),
     ]
+
+    @classmethod
+    def may_report(cls, tree: PythonTree) -> bool:
+        """A file that may unfreeze is never judged (``leave_Module``); else a finding needs an
+        assignment of ``<peft model class>.from_pretrained(...)`` to a name."""
+        if any(token in tree.text for token in _UNFREEZING):
+            return False
+        return any(
+            isinstance(placed.statement, ast.Assign)
+            and isinstance(placed.statement.value, ast.Call)
+            and isinstance(placed.statement.value.func, ast.Attribute)
+            and placed.statement.value.func.attr == "from_pretrained"
+            and any(map(_is_peft_model_class, tree.qualified(placed.statement.value.func.value)))
+            for placed in tree.statements
+        )
 
     def __init__(self, file: FileAnalysis) -> None:
         super().__init__(file)

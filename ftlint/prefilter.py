@@ -1,0 +1,265 @@
+"""The second triage, on CPython's ``ast``: which rules can report in a file that passed the text
+triage, before libcst parses it.
+
+CPython parses about five times as fast as libcst and builds no positions, and the engine parses
+every file with it anyway (its verdict on syntax comes first). Each rule may declare
+``Rule.may_report(tree)``: False only when the rule cannot report anything in the file
+(exact or conservative: it may say True wrongly, never False wrongly). A rule that declares
+nothing is always run. When no admitted rule may report, libcst never sees the file.
+
+Rules judge names by following them to their bindings (``ftlint.analysis.bindings``); the views
+here over-approximate that following, by identifier and ignoring scopes and order, so that what
+they rule out the rules could never reach. This module must not import libcst.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+# CPython refuses some code for its nesting alone; libcst's native parser has no such guard and
+# overflows its stack on it, which kills the process instead of raising.
+TOO_NESTED = "too many nested parentheses"
+# Python's default recursion limit: the nesting CPython accepts grows with the limit in force, and
+# libcst's native parser crashes on nesting a raised limit lets through, so the verdict is made
+# under this much room whatever the embedding program set.
+_PYTHON_ROOM = 1_000
+
+Scope = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+
+
+def python_parse(text: str) -> ast.Module | SyntaxError | None:
+    """CPython's verdict on ``text``: its tree, its SyntaxError, or None when only libcst can
+    judge it. Nesting past the default recursion limit counts as too nested."""
+    previous = sys.getrecursionlimit()
+    frames, frame = 0, sys._getframe()
+    while frame.f_back is not None:
+        frames, frame = frames + 1, frame.f_back
+    sys.setrecursionlimit(frames + _PYTHON_ROOM)
+    try:
+        return ast.parse(text)
+    except (RecursionError, MemoryError):
+        return SyntaxError(TOO_NESTED)
+    except SyntaxError as error:
+        return error
+    except ValueError:
+        return None
+    finally:
+        sys.setrecursionlimit(previous)
+
+
+@dataclass(frozen=True)
+class AttributeStatement:
+    """``receiver.<attribute> = value`` (a target of an assignment) or a statement
+    ``receiver.<attribute>(...)``."""
+
+    statement: ast.Assign | ast.Expr
+    attribute: str
+    receiver: ast.expr
+
+
+def names_in(node: ast.AST) -> Iterator[str]:
+    """Identifiers read or written anywhere in ``node``."""
+    for found in ast.walk(node):
+        if isinstance(found, ast.Name):
+            yield found.id
+
+
+def attributes_in(node: ast.AST) -> Iterator[str]:
+    """Attribute names anywhere in ``node``."""
+    for found in ast.walk(node):
+        if isinstance(found, ast.Attribute):
+            yield found.attr
+
+
+def dotted_name(node: ast.expr) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, read as libcst's ``get_full_name_for_node`` reads it
+    (through calls and subscripts inside the chain: ``a().b`` is ``a.b``); else None."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if not isinstance(node, ast.Attribute):
+        return None
+    value = node.value
+    while isinstance(value, (ast.Call, ast.Subscript)):
+        value = value.func if isinstance(value, ast.Call) else value.value
+    head = dotted_name(value)
+    return None if head is None else f"{head}.{node.attr}"
+
+
+def _stored_names(target: ast.AST) -> Iterator[ast.Name]:
+    for found in ast.walk(target):
+        if isinstance(found, ast.Name) and isinstance(found.ctx, ast.Store):
+            yield found
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A statement with the innermost ``def`` or class around it (None: the module)."""
+
+    statement: ast.stmt
+    scope: Scope | None
+
+
+class PythonTree:
+    """A file's ``ast`` tree and the views of it that prefilters share, each made at most once."""
+
+    def __init__(self, tree: ast.Module, text: str) -> None:
+        self.tree = tree
+        self.text = text
+
+    @cached_property
+    def nodes(self) -> list[ast.AST]:
+        return list(ast.walk(self.tree))
+
+    @cached_property
+    def statements(self) -> list[Placed]:
+        """Every statement, in source order; a tenth of the nodes, walked without the others."""
+        found: list[Placed] = []
+
+        def visit(node: ast.AST, scope: Scope | None) -> None:
+            if isinstance(node, ast.stmt):
+                found.append(Placed(node, scope))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                scope = node
+            for _, value in ast.iter_fields(node):
+                if isinstance(value, list):
+                    for child in value:
+                        if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
+                            visit(child, scope)
+
+        for statement in self.tree.body:
+            visit(statement, None)
+        return found
+
+    @cached_property
+    def grad_statements(self) -> list[AttributeStatement]:
+        """Assignments to an attribute whose name holds ``grad`` (``x.requires_grad = v`` and its
+        misspellings), and statements calling a method whose name does (``x.requires_grad_()``)."""
+        found: list[AttributeStatement] = []
+        for placed in self.statements:
+            statement = placed.statement
+            if isinstance(statement, ast.Assign):
+                found.extend(
+                    AttributeStatement(statement, target.attr, target.value)
+                    for target in statement.targets
+                    if isinstance(target, ast.Attribute) and "grad" in target.attr.lower()
+                )
+            elif (
+                isinstance(statement, ast.Expr)
+                and isinstance(statement.value, ast.Call)
+                and isinstance(statement.value.func, ast.Attribute)
+                and "grad" in statement.value.func.attr.lower()
+            ):
+                func = statement.value.func
+                found.append(AttributeStatement(statement, func.attr, func.value))
+        return found
+
+    @cached_property
+    def bindings(self) -> Bindings:
+        return Bindings(self)
+
+    @cached_property
+    def imports(self) -> dict[str, set[str]]:
+        """Local name -> every qualified name an import binds it to (``ImportMap``'s reading,
+        keeping all imports of a name rather than the last)."""
+        found: dict[str, set[str]] = {}
+        for placed in self.statements:
+            statement = placed.statement
+            if isinstance(statement, ast.Import):
+                for alias in statement.names:
+                    root = alias.name.partition(".")[0]
+                    local, full = (alias.asname, alias.name) if alias.asname else (root, root)
+                    found.setdefault(local, set()).add(full)
+            elif (
+                isinstance(statement, ast.ImportFrom)
+                and not statement.level
+                and statement.module
+                and all(alias.name != "*" for alias in statement.names)
+            ):
+                for alias in statement.names:
+                    local = alias.asname or alias.name
+                    found.setdefault(local, set()).add(f"{statement.module}.{alias.name}")
+        return found
+
+    def qualified(self, node: ast.expr) -> set[str]:
+        """What ``ImportMap.qualify`` may make of ``node``."""
+        name = dotted_name(node)
+        if name is None:
+            return set()
+        root, _, rest = name.partition(".")
+        return {f"{target}.{rest}" if rest else target for target in self.imports.get(root, ())}
+
+    def requires_grad_settings(self, *, calls: bool) -> list[AttributeStatement]:
+        """What ``RequiresGradSettings`` collects: assignments to ``x.requires_grad`` and, with
+        ``calls``, statements ``x.requires_grad_(...)``."""
+        wanted: set[tuple[str, type]] = {("requires_grad", ast.Assign)}
+        if calls:
+            wanted.add(("requires_grad_", ast.Expr))
+        return [
+            found
+            for found in self.grad_statements
+            if (found.attribute, type(found.statement)) in wanted
+        ]
+
+
+class Bindings:
+    """What names, calls and attributes may stand for, by identifier in every scope at once: a
+    superset of what ``BindingTracker.evident`` follows (names to what was assigned to them,
+    calls of a plain name to what every ``def`` of that name returns, ``x.attr`` to whatever is
+    assigned to any ``.attr``)."""
+
+    def __init__(self, tree: PythonTree) -> None:
+        self.values: dict[str, list[ast.expr]] = {}
+        self.iterated: dict[str, list[ast.expr]] = {}  # a loop variable's iterables
+        self.returns: dict[str, list[ast.expr]] = {}
+        self.attributes: dict[str, list[ast.expr]] = {}
+        for placed in tree.statements:
+            statement, scope = placed.statement, placed.scope
+            if isinstance(statement, ast.Assign):
+                for target in statement.targets:
+                    self._bind(target, statement.value)
+            elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+                self._bind(statement.target, statement.value)
+            elif isinstance(statement, (ast.For, ast.AsyncFor)):
+                for name in _stored_names(statement.target):
+                    self.iterated.setdefault(name.id, []).append(statement.iter)
+            elif isinstance(statement, ast.Return) and statement.value and scope is not None:
+                self.returns.setdefault(scope.name, []).append(statement.value)
+        if ":=" in tree.text:
+            for node in tree.nodes:
+                if isinstance(node, ast.NamedExpr):
+                    self._bind(node.target, node.value)
+
+    def _bind(self, target: ast.expr, value: ast.expr) -> None:
+        for found in ast.walk(target):
+            if isinstance(found, ast.Name) and isinstance(found.ctx, ast.Store):
+                self.values.setdefault(found.id, []).append(value)
+            elif isinstance(found, ast.Attribute) and isinstance(found.ctx, ast.Store):
+                self.attributes.setdefault(found.attr, []).append(value)
+
+    def expressions(self, node: ast.expr) -> tuple[list[ast.expr], list[ast.expr]]:
+        """What ``node`` may stand for (itself included), and the iterables whose elements it
+        may be."""
+        seen: set[int] = set()
+        found: list[ast.expr] = []
+        iterables: list[ast.expr] = []
+        pending = [node]
+        while pending:
+            current = pending.pop()
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            found.append(current)
+            if isinstance(current, ast.Name):
+                pending += self.values.get(current.id, [])
+                iterables += self.iterated.get(current.id, [])
+            elif isinstance(current, ast.Call) and isinstance(current.func, ast.Name):
+                pending += self.returns.get(current.func.id, [])
+            elif isinstance(current, ast.Attribute) and isinstance(current.value, ast.Name):
+                pending += self.attributes.get(current.attr, [])
+            elif isinstance(current, (ast.Tuple, ast.List)):  # `a, b = x, y` binds elements
+                pending += current.elts
+        return found, iterables

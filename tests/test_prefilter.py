@@ -1,0 +1,130 @@
+"""The ast prefilter (``Rule.may_report``) never hides a finding: whenever it says a rule cannot
+report in a file, the rule, run on libcst's tree, finds nothing there."""
+
+from __future__ import annotations
+
+import ast
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from support import python_source
+
+from ftlint.analysis.file import FileAnalysis
+from ftlint.catalog import CATALOG, RULES
+from ftlint.engine import analyze
+from ftlint.prefilter import PythonTree
+from ftlint.rules.base import Rule
+
+PREFILTERED = [rule for rule in RULES if rule.may_report.__func__ is not Rule.may_report.__func__]
+
+
+def findings(text: str, rule: type[Rule]) -> list[tuple[str, int]]:
+    analysis = analyze(python_source(text), [rule])
+    assert isinstance(analysis, FileAnalysis)
+    return [(finding.code, finding.span.start.line) for finding in analysis.findings]
+
+
+def may_report(text: str, rule: type[Rule]) -> bool:
+    return rule.may_report(PythonTree(ast.parse(text), text))
+
+
+# Pieces of freeze code, combined into a module with a model class, a builder and a function.
+_RECEIVERS = st.sampled_from(
+    ["p", "p.data", "p.data[:, :2]", "w", "t", "m", "self.head", "self.weight", "self.w",
+     "model.backbone", "model.fc.weight", "sd[k]", "layer.weight.detach()", "block"]
+)  # fmt: skip
+_BINDINGS = st.sampled_from(
+    ["w = layer.weight.data", "w = model.fc", "sd = model.state_dict()", "t = sd.get(k)",
+     "m = build()", "block = model.blocks[0]", "w, t = layer.weight.data, 1", "p = get()",
+     "names = ['blocks.1', 'blocks.2']", "self.w = layer.weight.data", "pass",
+     "model = torchvision.models.resnet50()", "model.train()"]
+)  # fmt: skip
+_LOOPS = st.sampled_from(
+    ["for p in model.parameters():", "for m in model.modules():", "for i in range(3):",
+     "for k, t in model.state_dict().items():", "for name, p in model.named_parameters():",
+     "for block in model.children():", "for t in sd.values():", "for name in names:"]
+)  # fmt: skip
+_BODIES = st.sampled_from(
+    ["{r}.requires_grad = {v}", "{r}.requires_grad_({v})", "{r}.requires_grad_()",
+     "{r}.requires_grd = {v}", "if 'blocks.1' in name: {r}.requires_grad = {v}",
+     "if name.startswith(f'layer.{{i}}'): {r}.requires_grad = {v}",
+     "if 'bn' in name: {r}.requires_grad = {v}"]
+)  # fmt: skip
+_VALUES = st.sampled_from(["False", "True", "flag"])
+_RETURNS = st.sampled_from(["nn.Linear(2, 2)", "layer.weight.data", "model.state_dict()", "p"])
+
+
+@st.composite
+def freeze_modules(draw: st.DrawFn) -> str:
+    body = draw(_BODIES).format(r=draw(_RECEIVERS), v=draw(_VALUES))
+    loop = draw(_LOOPS)
+    lines = [
+        "import torch.nn as nn",
+        "import torchvision",
+        "class Net(nn.Module):",
+        "    def __init__(self, layer):",
+        f"        {draw(_BINDINGS)}",
+        "        self.head = nn.Linear(2, 2)",
+        "def build():",
+        f"    return {draw(_RETURNS)}",
+        "def freeze(model, layer, k, flag):",
+        f"    {draw(_BINDINGS)}",
+        f"    {loop}",
+        f"        {draw(_BINDINGS)}",
+        f"        {body}",
+        f"    {draw(_RECEIVERS)}.requires_grad = {draw(_VALUES)}",
+        f"    {draw(_BINDINGS)}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(freeze_modules())
+def test_a_rule_the_prefilter_rules_out_finds_nothing(text: str) -> None:
+    for rule in PREFILTERED:
+        if not may_report(text, rule):
+            assert findings(text, rule) == [], f"{rule.code} prefilter hides a finding:\n{text}"
+
+
+def test_the_rules_with_a_prefilter() -> None:
+    assert [rule.code for rule in PREFILTERED] == ["FT004", "FT006", "FT007", "FT008", "FT013"]
+
+
+LOOP_VARIABLE = """
+def freeze(model):
+    for p in model.backbone.parameters():
+        p.requires_grad = False
+"""
+MODULE_LOOP_VARIABLE = """
+def freeze(model):
+    for p in model.backbone.modules():
+        p.requires_grad = False
+"""
+PARAMETER_LOOP = """
+for p in model.parameters():
+    w = p.data
+    w.requires_grad = False
+"""
+PARAMETER_LOOP_CLEAN = """
+for p in model.parameters():
+    w = p
+    w.requires_grad = False
+"""
+
+
+def test_verdicts_on_a_loop_variable_and_their_twins() -> None:
+    ft004, ft006 = CATALOG["FT004"], CATALOG["FT006"]
+    assert issubclass(ft004, Rule) and issubclass(ft006, Rule)
+    assert (may_report(LOOP_VARIABLE, ft004), findings(LOOP_VARIABLE, ft004)) == (False, [])
+    assert (may_report(MODULE_LOOP_VARIABLE, ft004), findings(MODULE_LOOP_VARIABLE, ft004)) == (
+        True,
+        [("FT004", 4)],
+    )
+    assert (may_report(PARAMETER_LOOP_CLEAN, ft006), findings(PARAMETER_LOOP_CLEAN, ft006)) == (
+        False,
+        [],
+    )
+    assert (may_report(PARAMETER_LOOP, ft006), findings(PARAMETER_LOOP, ft006)) == (
+        True,
+        [("FT006", 4)],
+    )
