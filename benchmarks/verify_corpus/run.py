@@ -169,8 +169,12 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--corpus", type=Path, default=HERE / "corpus.toml")
     parser.add_argument("--checkouts", type=Path, default=Path("/work/corpora/verify"))
-    parser.add_argument("--corpora", type=Path, default=None,
-                        help="replaces {corpora} in env values (default: parent of --checkouts)")
+    parser.add_argument(
+        "--corpora",
+        type=Path,
+        default=None,
+        help="replaces {corpora} in env values (default: parent of --checkouts)",
+    )
     parser.add_argument("--ftlint-cmd", default=f"{shlex.quote(sys.executable)} -m ftlint")
     parser.add_argument("--only", nargs="*", default=[], help="entry names to run")
     parser.add_argument("--timeout", type=float, default=None)
