@@ -1,7 +1,7 @@
 """Run `ftlint verify` on every script of the real-world corpus and compare its freeze counts.
 
 Usage: python benchmarks/verify_corpus/run.py [--checkouts DIR] [--corpora DIR] [--ftlint-cmd CMD]
-       [--only NAME ...] [--timeout S] [--output results.md] [--json results.json]
+       [--verify-options OPTS] [--only NAME ...] [--timeout S] [--output results.md] [--json FILE]
 
 Each entry of corpus.toml is run as `CMD verify --output-format json PATH [-- ARGS]` with the
 repository checkout (DIR/owner+name, at the recorded commit) as working directory. The as-written
@@ -93,11 +93,11 @@ def expand(value: str, corpora: Path) -> str:
 
 def run_entry(
     entry: dict[str, Any], defaults: dict[str, Any], checkouts: Path, corpora: Path,
-    command: list[str], timeout: float,
+    command: list[str], verify_options: list[str], timeout: float,
 ) -> Result:  # fmt: skip
     expected = tuple(Counts(**model) for model in entry["expected"])
     cwd = checkouts / entry["repo"].replace("/", "+")
-    arguments = [*command, "verify", "--output-format", "json", entry["path"]]
+    arguments = [*command, "verify", *verify_options, "--output-format", "json", entry["path"]]
     if entry.get("args"):
         arguments += ["--", *entry["args"]]
     env = dict(os.environ)
@@ -176,6 +176,11 @@ def main(argv: list[str]) -> int:
         help="replaces {corpora} in env values (default: parent of --checkouts)",
     )
     parser.add_argument("--ftlint-cmd", default=f"{shlex.quote(sys.executable)} -m ftlint")
+    parser.add_argument(
+        "--verify-options",
+        default="",
+        help="options for verify itself, e.g. '--memory 16384' (one shell-quoted string)",
+    )
     parser.add_argument("--only", nargs="*", default=[], help="entry names to run")
     parser.add_argument("--timeout", type=float, default=None)
     parser.add_argument("--output", type=Path, default=HERE / "results.md")
@@ -189,7 +194,15 @@ def main(argv: list[str]) -> int:
     entries = [e for e in corpus["entry"] if not args.only or e["name"] in args.only]
     results = []
     for entry in entries:
-        result = run_entry(entry, defaults, args.checkouts, corpora, command, timeout)
+        result = run_entry(
+            entry,
+            defaults,
+            args.checkouts,
+            corpora,
+            command,
+            shlex.split(args.verify_options),
+            timeout,
+        )
         print(f"{result.name}: {result.outcome} ({result.seconds:.1f} s)", flush=True)
         results.append(result)
     args.output.write_text(table(results, args.ftlint_cmd))
