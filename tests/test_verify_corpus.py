@@ -51,6 +51,8 @@ REPORTS = {
     "missing": {"targets": [{"total": 5, "scenarios": [
         {"as_written": True, "trainable": 5, "frozen": 0}]}], "error": None},
     "error": {"targets": [], "error": "line 3: ImportError: no module named x\nmore"},
+    "partial": {"targets": [{"total": 4, "scenarios": [
+        {"as_written": True, "trainable": 4, "frozen": 0}]}], "error": "line 9: OSError: no file"},
 }  # fmt: skip
 
 
@@ -85,9 +87,10 @@ def test_runner_outcomes(tmp_path: Path):
         "wrong": "wrong counts",
         "missing": "missing model",
         "error": "could not verify: line 3: ImportError: no module named x",
+        "partial": "could not verify: line 9: OSError: no file",
     }
     assert done.stdout.splitlines()[-1] == (
-        "Exact: 1/4 (25 %); without the known blockers 1/4 (25 %)"
+        "Exact: 1/5 (20 %); without the known blockers 1/5 (20 %)"
     )
 
 
