@@ -316,12 +316,15 @@ def _stop(what: str) -> Callable[..., Any]:
 
 
 def _loader_iter(loader: torch.utils.data.DataLoader[Any]) -> Iterator[Any]:
-    """Training starts at the first iteration over a DataLoader once a model exists; before,
-    the script is looking at its data: it gets one stand-in batch."""
+    """Training starts at the first iteration over a DataLoader once a model exists. Before,
+    the script is looking at its data, which verify does not have: the loader is empty (a
+    loop over it does nothing; a statement that takes its first batch fails on the stand-in
+    data, and is skipped)."""
     session = _current()
     if any(next(module.parameters(), None) is not None for module, _ in session.built_at()):
         raise TrainingStarts("iterating over a DataLoader")
-    return iter([session.stand_in("a batch of a DataLoader", "values shown from it are not real")])
+    session.stand_in("the DataLoader, iterated before any model exists", "it gives no batch")
+    return iter(())
 
 
 def _empty_data_loads(original: Callable[..., None]) -> Callable[..., None]:
