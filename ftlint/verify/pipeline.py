@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,29 +83,21 @@ def verify_file(
     selected = selected_for(path, settings, enabled)
     if is_config(path):
         return _configuration(source, selected)
-    static = [rule for rule in RULES if rule.code in selected]
-    analysis = analyze(source, triaged(source, static))
+    spec = Spec(
+        str(path.resolve()), shown, module, tuple(args), dict(pins), frozenset(selected), ""
+    )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The child imports torch while this process lints the file.
+        running = pool.submit(_runs, spec, limits, fetch_configs)
+        static = [rule for rule in RULES if rule.code in selected]
+        analysis = analyze(source, triaged(source, static))
+        outcome, child, fetched = running.result()
     result = FileVerification(shown, source)
     if isinstance(analysis, Diagnostic):
         result.diagnostics = [analysis]
         result.error = "the file does not parse"
         return result
     result.diagnostics = [d for d in analysis.diagnostics(selected) if d.code not in _RUNTIME_CODES]
-    spec = Spec(
-        str(path.resolve()), shown, module, tuple(args), dict(pins), frozenset(selected), ""
-    )
-    fetched: list[str] = []
-    while True:
-        outcome, child = _run_child(spec, limits)
-        name = child.missing_config
-        if not fetch_configs or name is None or name in fetched:
-            break
-        try:
-            fetch_config(name)
-        except HubError as error:
-            child.error = f"{child.error}; --fetch-configs could not fetch it: {error}"
-            break
-        fetched.append(name)
     result.models, result.simulations = child.models, child.simulations
     result.diagnostics = sorted([*result.diagnostics, *child.diagnostics], key=lambda d: d.sort_key)
     result.notes = [
@@ -114,6 +107,25 @@ def verify_file(
     ]
     result.stopped, result.error = child.stopped, child.error
     return result
+
+
+def _runs(
+    spec: Spec, limits: Limits, fetch_configs: bool
+) -> tuple[Outcome, ChildResult, list[str]]:
+    """The child's run of ``spec``; with ``fetch_configs``, again after each configuration it
+    missed is fetched. Also the names fetched."""
+    fetched: list[str] = []
+    while True:
+        outcome, child = _run_child(spec, limits)
+        name = child.missing_config
+        if not fetch_configs or name is None or name in fetched:
+            return outcome, child, fetched
+        try:
+            fetch_config(name)
+        except HubError as error:
+            child.error = f"{child.error}; --fetch-configs could not fetch it: {error}"
+            return outcome, child, fetched
+        fetched.append(name)
 
 
 def _configuration(source: SourceFile, selected: set[str]) -> FileVerification:
