@@ -22,6 +22,7 @@ from ftlint.lightning.phases import (
     PhaseSimulationError,
     simulate_phases,
 )
+from ftlint.verify.harness import HandedToFit
 from ftlint.verify.simulators import SimulationInput, SimulationTable, TargetSimulator
 
 __all__ = ["SIMULATOR"]
@@ -62,8 +63,11 @@ def _table(report: PhaseReport, row: int) -> SimulationTable:
 
 def _simulate(run: SimulationInput) -> None:
     values = run.values
-    # A script fits the module it built last (an earlier one is usually an experiment's leftover).
-    modules = [value for value in values if isinstance(value, LightningModule)]
+    # The module fit got, as it got it; else the module the script built last (an earlier one
+    # is usually an experiment's leftover).
+    modules = [value.module for value in values if isinstance(value, HandedToFit)] or [
+        value for value in values if isinstance(value, LightningModule)
+    ]
     for callback, span in _finetuning_callbacks(run.constructed):
         row = span.start.line
         if not modules:

@@ -17,6 +17,7 @@ framework the script does not use), once per process; what they record goes to t
 from __future__ import annotations
 
 import builtins
+import copy
 import functools
 import io
 import importlib.abc
@@ -369,6 +370,14 @@ def _step_hook(optimizer: torch.optim.Optimizer, args: object, kwargs: object) -
     raise TrainingStarts(f"{type(optimizer).__name__}.step()")
 
 
+@dataclass(frozen=True)
+class HandedToFit:
+    """The module as ``Trainer.fit`` got it, before its finetuning callbacks froze it: what a
+    simulation of their phases starts from. Not a module, so never reported as a model."""
+
+    module: Any
+
+
 def _lightning_fit(original: Callable[..., Any]) -> Callable[..., Any]:
     def fit(trainer: Any, model: Any = None, *args: Any, **kwargs: Any) -> Any:
         session = _current()
@@ -376,6 +385,17 @@ def _lightning_fit(original: Callable[..., Any]) -> Callable[..., Any]:
         session.handed.append((trainer, row))
         if model is not None:
             session.handed.append((model, row))
+            session.handed.append((HandedToFit(copy.deepcopy(model)), row))
+            # What fit does first: finetuning callbacks freeze the module (on_fit_start).
+            for callback in getattr(trainer, "callbacks", ()):
+                if hasattr(callback, "freeze_before_training"):
+                    try:
+                        callback.freeze_before_training(model)
+                    except Exception as error:  # noqa: BLE001 - said, and the run reports
+                        session.note(
+                            f"{type(callback).__name__}.freeze_before_training failed:"
+                            f" {type(error).__name__}: {error}"
+                        )
         raise TrainingStarts("Trainer.fit()")
 
     return fit
