@@ -58,7 +58,10 @@ class Shadow:
             return original_open(path, mode, *args, **kwargs)
 
         def mkdir(path: Any, *args: Any, **kwargs: Any) -> None:
-            original_mkdir(self.for_write(path), *args, **kwargs)
+            target = self.for_write(path)
+            if target != path and os.path.isdir(target):
+                return  # made before, in the shadow: `pathlib`'s exist_ok test only sees the real path
+            original_mkdir(target, *args, **kwargs)
 
         def makedirs(name: Any, mode: int = 0o777, exist_ok: bool = False) -> None:
             if os.path.isdir(name):  # the real one exists: nothing to make
