@@ -1,0 +1,340 @@
+"""`ftlint verify` end to end on the shapes real training code takes: the real CLI in a subprocess,
+on small scripts of our own, run the way Python would run them. Each CLI run pays torch's import
+in every child, so one run verifies several files (one report each) where their exit codes agree.
+
+Every run goes through :class:`Workspace`, which points ``HOME``, ``XDG_CACHE_HOME`` and ``TMPDIR``
+into the test's directory and checks afterwards that nothing changed there but ftlint's own cache:
+the private work directory is gone, the canary directory ``outside`` is empty, the hub cache and
+the project are as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support import run_ftlint
+
+from ftlint.verify.containment import landlock_abi
+
+needs_landlock_scopes = pytest.mark.skipif(
+    landlock_abi() < 6, reason="the hostile scripts' errors are those of Landlock ABI 6+"
+)
+# What ftlint may make during a run (its catalog cache), relative to the test's directory.
+OWN_CACHE = ("cache", "cache/ftlint")
+
+
+class Workspace:
+    """A project directory to verify scripts in, and the places a run must leave alone."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.project = root / "project"  # the scripts, and the current directory of each run
+        self.outside = root / "outside"  # scripts aim their writes here: it must stay empty
+        self.hub = root / "hub"  # the Hugging Face cache (HF_HUB_CACHE)
+        for directory in (self.project, self.outside, self.hub, root / "home", root / "tmp"):
+            directory.mkdir()
+
+    def write(self, name: str, code: str) -> Path:
+        """``code`` (dedented, ``OUTSIDE`` replaced by the canary directory) in the project."""
+        path = self.project / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = textwrap.dedent(code).lstrip("\n").replace("OUTSIDE", repr(str(self.outside)))
+        path.write_text(text)
+        return path
+
+    def state(self) -> dict[str, tuple[int, int] | None]:
+        """Every path under the test's directory but ftlint's cache: a file's size and mtime,
+        None for a directory (whose mtime changes as the private directory comes and goes)."""
+        found: dict[str, tuple[int, int] | None] = {}
+        for path in self.root.rglob("*"):
+            relative = path.relative_to(self.root).as_posix()
+            if relative not in OWN_CACHE and not relative.startswith(f"{OWN_CACHE[1]}/"):
+                status = path.lstat()
+                found[relative] = None if path.is_dir() else (status.st_size, status.st_mtime_ns)
+        return found
+
+    def verify(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """``ftlint verify *args`` from the project directory; nothing else may change."""
+        before = self.state()
+        result = run_ftlint(
+            "verify",
+            *args,
+            cwd=self.project,
+            env={
+                "HOME": str(self.root / "home"),
+                "XDG_CACHE_HOME": str(self.root / "cache"),
+                "TMPDIR": str(self.root / "tmp"),
+                "HF_HUB_CACHE": str(self.hub),
+            },
+        )
+        assert "Traceback" not in result.stderr, result.stderr
+        assert self.state() == before
+        return result
+
+    def verify_json(self, *args: str) -> tuple[int, dict[str, dict[str, Any]]]:
+        """Exit status and each file's entry, without the freeze maps (compared apart)."""
+        result = self.verify("--output-format", "json", *args)
+        entries = {}
+        for entry in json.loads(result.stdout)["files"]:
+            entry["targets"] = [without_freeze_map(target) for target in entry["targets"]]
+            entries[entry.pop("file")] = entry
+        return result.returncode, entries
+
+
+def without_freeze_map(target: dict[str, Any]) -> dict[str, Any]:
+    maps = target.pop("freeze_map")
+    target["parameters"] = [(p["name"], p["shape"], p["trainable"]) for p in maps["parameters"]]
+    return target
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    return Workspace(tmp_path)
+
+
+def entry(targets=(), notes=(), stopped=None, error=None) -> dict[str, Any]:
+    """A file's JSON entry with no findings and no simulation."""
+    return {
+        "targets": list(targets),
+        "simulations": [],
+        "findings": [],
+        "notes": list(notes),
+        "stopped": stopped,
+        "error": error,
+    }
+
+
+def target(name, builder, line, scenarios, parameters, cell=None, bindings=None) -> dict[str, Any]:
+    """A model's JSON entry: ``scenarios`` are (trainable, frozen, trainable_numel, frozen_numel),
+    the first as written; ``parameters`` are (name, shape, trainable), or how many there are."""
+    bindings = bindings or [{}] * len(scenarios)
+    first = scenarios[0]
+    return {
+        "target": name,
+        "builder": builder,
+        "cell": cell,
+        "line": line,
+        "total": first[0] + first[1],
+        "total_numel": first[2] + first[3],
+        "scenarios": [
+            {
+                "bindings": binding,
+                "as_written": number == 0,
+                "trainable": trainable,
+                "frozen": frozen,
+                "trainable_numel": trainable_numel,
+                "frozen_numel": frozen_numel,
+            }
+            for number, (binding, (trainable, frozen, trainable_numel, frozen_numel)) in enumerate(
+                zip(bindings, scenarios)
+            )
+        ],
+        "parameters": parameters,
+    }
+
+
+def linear(name: str, fan_in: int, fan_out: int, trainable: bool) -> list[tuple[str, list, bool]]:
+    """The parameters of ``name = nn.Linear(fan_in, fan_out)``."""
+    return [(f"{name}.weight", [fan_out, fan_in], trainable), (f"{name}.bias", [fan_out], trainable)]
+
+
+# --- shape 1: a model built in main() from argparse defaults; the script's own arguments --------
+
+MAIN_WITH_ARGUMENTS = """
+import argparse
+import os
+import sys
+
+import torch
+from torch import nn
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--layers", type=int, default=1)
+    args = parser.parse_args()
+    assert __name__ == "__main__" and sys.argv[0] == __file__, (__name__, sys.argv)
+    assert sys.path[0] == os.path.dirname(__file__), sys.path[:2]
+    width = len(os.getcwd())  # the input size tells which directory the run was in
+    model = nn.Sequential(nn.Linear(width, 3), *[nn.Linear(3, 3) for _ in range(args.layers - 1)])
+    model.append(nn.Linear(3, 1))
+    model[0].requires_grad_(False)
+    optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
+    optimizer.step()
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def main_entry(width: int, layers: int) -> dict[str, Any]:
+    """What verify says of MAIN_WITH_ARGUMENTS run with ``--layers layers`` in a directory whose
+    path is ``width`` characters long."""
+    hidden = [linear(str(n), 3, 3, True) for n in range(1, layers)]
+    trainable = 12 * (layers - 1) + 4
+    return entry(
+        [
+            target(
+                "model",
+                "torch.nn.Sequential",
+                16,
+                [(2 * layers, 2, trainable, 3 * width + 3)],
+                [
+                    *linear("0", width, 3, False),
+                    *(p for layer in hidden for p in layer),
+                    *linear(str(layers), 3, 1, True),
+                ],
+            )
+        ],
+        stopped="line 20: SGD.step()",
+    )
+
+
+# --- the files verify runs together, each verified: exit 0 ------------------------------------
+
+NOTEBOOK_CELLS = [
+    "%matplotlib inline\nimport matplotlib.pyplot as plt\nimport torch\nfrom torch import nn",
+    "!nvidia-smi\nplt.plot([1, 2, 3])\nplt.savefig('loss.png')\nplt.show()",
+    "%%time\nmodel = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))\n"
+    "for p in model[0].parameters():\n    p.requires_grad = False",
+]
+
+BESIDE = {
+    "beside/models.py": """
+        from torch import nn
+
+        def build(classes):
+            return nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, classes))
+        """,
+    "beside/train.py": """
+        from models import build
+
+        net = build(classes=5)
+        net[0].requires_grad_(False)
+        """,
+}
+
+PRETRAINED = """
+import os
+from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
+
+llama = AutoModelForCausalLM.from_pretrained("tiny/llama")
+for name, p in llama.named_parameters():
+    p.requires_grad = "layers.1." in name
+bert = AutoModelForSequenceClassification.from_pretrained(
+    os.path.join(os.path.dirname(__file__), "local-bert"), num_labels=3
+)
+bert.bert.requires_grad_(False)
+"""
+
+LORA_TRAINER = """
+from peft import LoraConfig, get_peft_model
+from transformers import AutoModelForCausalLM, Trainer, TrainingArguments
+
+base = AutoModelForCausalLM.from_pretrained("tiny/llama")
+model = get_peft_model(base, LoraConfig(r=4, target_modules=["q_proj", "v_proj"]))
+args = TrainingArguments(output_dir="out", per_device_train_batch_size=2, bf16=True, report_to=[])
+Trainer(model=model, args=args, train_dataset=[{"input_ids": [1, 2]}]).train()
+"""
+
+# Tiny configurations: per Llama layer 4 * 16 * 16 attention, 3 * 16 * 32 MLP, 2 * 16 norm.
+LLAMA = {"vocab_size": 64, "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 2,
+         "num_attention_heads": 2, "num_key_value_heads": 2}  # fmt: skip
+BERT = {"vocab_size": 64, "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 2,
+        "num_attention_heads": 2, "max_position_embeddings": 32}  # fmt: skip
+LLAMA_LAYER = 4 * 16 * 16 + 3 * 16 * 32 + 2 * 16  # 2592 elements, 9 tensors
+LLAMA_TOTAL = 64 * 16 + 2 * LLAMA_LAYER + 16 + 64 * 16  # embeddings, layers, norm, lm_head
+# BERT: embeddings (words, positions, token types, norm), per layer 4 attention projections, a
+# norm, the intermediate and output projections, a norm; the pooler.
+BERT_LAYER = 4 * (16 * 16 + 16) + 32 + (16 * 32 + 32) + (32 * 16 + 16) + 32
+BERT_BODY = 64 * 16 + 32 * 16 + 2 * 16 + 32 + 2 * BERT_LAYER + 16 * 16 + 16
+
+
+def hub_config(hub: Path, repo: str, config: dict[str, object]) -> None:
+    """``config`` as the Hugging Face cache keeps a downloaded config.json of ``repo``."""
+    model = hub / f"models--{repo.replace('/', '--')}"
+    (model / "refs").mkdir(parents=True)
+    (model / "refs" / "main").write_text("0123abcd")
+    (model / "snapshots" / "0123abcd").mkdir(parents=True)
+    (model / "snapshots" / "0123abcd" / "config.json").write_text(json.dumps(config))
+
+
+def test_scripts_notebooks_and_helpers_run_as_python_would(workspace: Workspace) -> None:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    workspace.write("main_args.py", MAIN_WITH_ARGUMENTS)
+    notebook = new_notebook(cells=[new_markdown_cell("# Fine-tune"), *map(new_code_cell, NOTEBOOK_CELLS)])
+    nbformat.write(notebook, workspace.project / "notebook.ipynb")
+    for name, code in BESIDE.items():
+        workspace.write(name, code)
+    hub_config(workspace.hub, "tiny/llama", {"model_type": "llama", **LLAMA})
+    workspace.write("local-bert/config.json", json.dumps({"model_type": "bert", **BERT}))
+    workspace.write("pretrained.py", PRETRAINED)
+    workspace.write("lora_trainer.py", LORA_TRAINER)
+    files = ["main_args.py", "notebook.ipynb", "beside/train.py", "pretrained.py", "lora_trainer.py"]
+
+    status, entries = workspace.verify_json(*files)
+
+    for actual in entries.values():  # the shapes are compared in full below, where short
+        for model in actual["targets"]:
+            if model["builder"].startswith(("transformers", "peft")):
+                model["parameters"] = len(model["parameters"])
+    assert (status, entries) == (
+        0,
+        {
+            "main_args.py": main_entry(len(str(workspace.project)), layers=1),
+            "notebook.ipynb": entry(
+                [
+                    target(
+                        "model", "torch.nn.Sequential", 2, [(2, 2, 18, 40)],
+                        [*linear("0", 4, 8, False), *linear("2", 8, 2, True)], cell=3,
+                    )
+                ]
+            ),
+            "beside/train.py": entry(
+                [
+                    target(
+                        "net", "models.build", 3, [(2, 2, 16 * 5 + 5, 8 * 16 + 16)],
+                        [*linear("0", 8, 16, False), *linear("2", 16, 5, True)],
+                    )
+                ]
+            ),
+            "pretrained.py": entry(
+                [
+                    target(
+                        "llama", "transformers.AutoModelForCausalLM.from_pretrained", 4,
+                        [(9, 12, LLAMA_LAYER, LLAMA_TOTAL - LLAMA_LAYER)], 21,
+                    ),
+                    target(
+                        "bert", "transformers.AutoModelForSequenceClassification.from_pretrained",
+                        7, [(2, 39, 16 * 3 + 3, BERT_BODY)], 41,
+                    ),
+                ],
+                notes=[
+                    "line 4: pretrained weights not loaded (tiny/llama): architecture from its"
+                    " config only",
+                    f"line 7: pretrained weights not loaded ({workspace.project / 'local-bert'}):"
+                    " architecture from its config only",
+                ],
+            ),
+            # LoRA r=4 on q_proj and v_proj of 2 layers: 8 adapter tensors of 4 x 16 elements.
+            "lora_trainer.py": entry(
+                [target("model", "peft.get_peft_model", 5, [(8, 21, 8 * 64, LLAMA_TOTAL)], 29)],
+                notes=[
+                    "line 4: pretrained weights not loaded (tiny/llama): architecture from its"
+                    " config only",
+                    "line 6: TrainingArguments(bf16=True) set for the CPU",
+                ],
+                stopped="line 7: Trainer.train()",
+            ),
+        },
+    )
