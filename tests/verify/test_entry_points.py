@@ -338,3 +338,195 @@ def test_scripts_notebooks_and_helpers_run_as_python_would(workspace: Workspace)
             ),
         },
     )
+
+
+# --- the script's own arguments: a file, and a module of a package (-m) ----------------------
+
+PACKAGE = {
+    "pkg/__init__.py": "",
+    "pkg/layers.py": """
+        from torch import nn
+
+        def block(width):
+            return nn.Linear(width, width)
+        """,
+    "pkg/train.py": """
+        import argparse
+        import os
+        import sys
+
+        from torch import nn
+
+        from .layers import block
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--width", type=int, default=4)
+        args = parser.parse_args()
+        assert (sys.argv[0], sys.path[0], __name__) == (__file__, os.getcwd(), "__main__")
+        model = nn.Sequential(block(args.width), nn.Linear(args.width, 1))
+        model[0].requires_grad_(False)
+        """,
+}
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (
+            ["main_args.py", "--", "--layers", "2"],
+            lambda project: main_entry(len(str(project)), layers=2),
+        ),
+        (
+            ["-m", "pkg.train", "--", "--width", "6"],
+            lambda project: entry(
+                [
+                    target(
+                        "model", "torch.nn.Sequential", 13, [(2, 2, 7, 42)],
+                        [*linear("0", 6, 6, False), *linear("1", 6, 1, True)],
+                    )
+                ]
+            ),
+        ),
+    ],
+    ids=["script", "module"],
+)
+def test_arguments_after_the_double_dash_are_the_scripts(workspace, command, expected) -> None:
+    workspace.write("main_args.py", MAIN_WITH_ARGUMENTS)
+    for name, code in PACKAGE.items():
+        workspace.write(name, code)
+    shown = "pkg/train.py" if command[0] == "-m" else command[0]
+    assert workspace.verify_json(*command) == (0, {shown: expected(workspace.project)})
+
+
+# --- LightningCLI: the model it builds from the command line, stopped at fit -----------------
+
+LIGHTNING_CLI = """
+import torch
+from lightning.pytorch import LightningModule
+from lightning.pytorch.cli import LightningCLI
+
+
+class Classifier(LightningModule):
+    def __init__(self, hidden: int = 8, freeze_encoder: bool = True):
+        super().__init__()
+        self.encoder = torch.nn.Linear(4, hidden)
+        self.head = torch.nn.Linear(hidden, 2)
+        if freeze_encoder:
+            self.encoder.requires_grad_(False)
+
+    def training_step(self, batch, batch_idx):
+        return self.head(self.encoder(batch)).sum()
+
+    def train_dataloader(self):
+        return torch.utils.data.DataLoader(torch.zeros(8, 4), batch_size=4)
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.head.parameters(), lr=0.1)
+
+
+if __name__ == "__main__":
+    LightningCLI(Classifier)
+"""
+
+
+def test_the_model_lightning_cli_builds_stops_at_fit(workspace: Workspace) -> None:
+    workspace.write("cli.py", LIGHTNING_CLI)
+    command = ["fit", "--model.hidden", "16", "--trainer.accelerator", "gpu", "--trainer.devices", "2"]
+    status, entries = workspace.verify_json("cli.py", "--", *command)
+    encoder, head = linear("encoder", 4, 16, False), linear("head", 16, 2, True)
+    assert (status, entries) == (
+        0,
+        {
+            "cli.py": entry(
+                [
+                    target(
+                        "Classifier", "__main__.Classifier", 8,
+                        [(2, 2, 16 * 2 + 2, 4 * 16 + 16), (4, 0, 16 * 2 + 2 + 4 * 16 + 16, 0)],
+                        [*encoder, *head],
+                        bindings=[{"freeze_encoder": True}, {"freeze_encoder": False}],
+                    )
+                ],
+                # What the command line asked for, not the defaults LightningCLI passes along.
+                notes=["line 25: Trainer(accelerator='gpu', devices='2') built for the CPU"],
+                stopped="line 25: Trainer.fit()",
+            )
+        },
+    )
+
+
+# --- files verify cannot vouch for: never "All checks passed!" -------------------------------
+
+LIBRARY = """
+from torch import nn
+
+
+class Head(nn.Module):
+    def __init__(self, classes: int = 10) -> None:
+        super().__init__()
+        self.fc = nn.Linear(16, classes)
+"""
+
+MISSING_CONFIG = """
+from transformers import AutoModel
+
+model = AutoModel.from_pretrained("nobody/absent-model")
+"""
+
+# Prints a well-framed fake result and a fake all-clear to stdout, then freezes everything.
+FAKE_OUTPUT = """
+import struct
+import sys
+
+import torch
+
+fake = b'{"models": [], "diagnostics": [], "error": null}'
+sys.__stdout__.buffer.write(struct.pack("<Q", len(fake)) + fake)
+print("All checks passed!")
+model = torch.nn.Linear(2, 2)
+model.requires_grad_(False)
+"""
+
+
+def test_no_model_a_missing_config_and_fake_output_are_never_an_all_clear(workspace) -> None:
+    workspace.write("library.py", LIBRARY)
+    workspace.write("missing.py", MISSING_CONFIG)
+    workspace.write("fake.py", FAKE_OUTPUT)
+    result = workspace.verify("library.py", "missing.py", "fake.py")
+    assert (result.returncode, result.stdout.splitlines()) == (
+        2,
+        [
+            "library.py",
+            "  could not verify: no model found: nothing this file ran built a torch.nn.Module"
+            " with parameters; if it only defines models, run verify on the training script"
+            " that uses it",
+            "",
+            "missing.py",
+            "  could not verify: line 3: the configuration of 'nobody/absent-model' is not on"
+            " this machine (We couldn't connect to 'https://huggingface.co' to load the files,"
+            " and couldn't find them in the cached files.); verify builds Hugging Face models"
+            " from their config.json only: put it in the local Hugging Face cache with"
+            " `hf download nobody/absent-model config.json`",
+            "",
+            "fake.py",
+            "  model = torch.nn.Linear(...) at line 9: 2 tensors, 6 elements",
+            "    as written  0 trainable / 2 frozen tensors (0 / 6 elements)",
+            "    freeze map, as written:",
+            "      Linear: 0 of 2 tensors trainable (2 frozen), 0 of 6 elements (0.0%)",
+            "",
+            "      block   tensors train/frozen  elements train/frozen  trainable share        "
+            " batchnorm",
+            "      weight                 0 / 1                  0 / 4  [....................]  -",
+            "      bias                   0 / 1                  0 / 2  [....................]  -",
+            "",
+            "fake.py:10:1: FT107 freeze code ran on model and froze all of its 2 tensors: nothing"
+            " will train. Replace or unfreeze the head after freezing",
+            "   |",
+            " 9 | model = torch.nn.Linear(2, 2)",
+            "10 | model.requires_grad_(False)",
+            "   | ^^^^^^^^^^^^^^^^^^^^^^^^^^^ FT107",
+            "   |",
+            "",
+            "Found 1 error.",
+            "Could not verify 2 files.",
+        ],
+    )
