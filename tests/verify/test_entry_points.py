@@ -73,8 +73,10 @@ def main_entry(width: int, layers: int) -> dict[str, Any]:
 NOTEBOOK_CELLS = [
     "%matplotlib inline\nimport matplotlib.pyplot as plt\nimport torch\nfrom torch import nn",
     "!nvidia-smi\nplt.plot([1, 2, 3])\nplt.savefig('loss.png')\nplt.show()",
-    "%%time\nmodel = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))\n"
-    "for p in model[0].parameters():\n    p.requires_grad = False",
+    (
+        "%%time\nmodel = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))\n"
+        "for p in model[0].parameters():\n    p.requires_grad = False"
+    ),
 ]
 
 BESIDE = {
@@ -142,7 +144,9 @@ def test_scripts_notebooks_and_helpers_run_as_python_would(workspace: Workspace)
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
     workspace.write("main_args.py", MAIN_WITH_ARGUMENTS)
-    notebook = new_notebook(cells=[new_markdown_cell("# Fine-tune"), *map(new_code_cell, NOTEBOOK_CELLS)])
+    notebook = new_notebook(
+        cells=[new_markdown_cell("# Fine-tune"), *map(new_code_cell, NOTEBOOK_CELLS)]
+    )
     nbformat.write(notebook, workspace.project / "notebook.ipynb")
     for name, code in BESIDE.items():
         workspace.write(name, code)
@@ -150,7 +154,13 @@ def test_scripts_notebooks_and_helpers_run_as_python_would(workspace: Workspace)
     workspace.write("local-bert/config.json", json.dumps({"model_type": "bert", **BERT}))
     workspace.write("pretrained.py", PRETRAINED)
     workspace.write("lora_trainer.py", LORA_TRAINER)
-    files = ["main_args.py", "notebook.ipynb", "beside/train.py", "pretrained.py", "lora_trainer.py"]
+    files = [
+        "main_args.py",
+        "notebook.ipynb",
+        "beside/train.py",
+        "pretrained.py",
+        "lora_trainer.py",
+    ]
 
     status, entries = workspace.verify_json(*files)
 
@@ -165,15 +175,22 @@ def test_scripts_notebooks_and_helpers_run_as_python_would(workspace: Workspace)
             "notebook.ipynb": entry(
                 [
                     target(
-                        "model", "torch.nn.Sequential", 2, [(2, 2, 18, 40)],
-                        [*linear("0", 4, 8, False), *linear("2", 8, 2, True)], cell=3,
+                        "model",
+                        "torch.nn.Sequential",
+                        2,
+                        [(2, 2, 18, 40)],
+                        [*linear("0", 4, 8, False), *linear("2", 8, 2, True)],
+                        cell=3,
                     )
                 ]
             ),
             "beside/train.py": entry(
                 [
                     target(
-                        "net", "models.build", 3, [(2, 2, 16 * 5 + 5, 8 * 16 + 16)],
+                        "net",
+                        "models.build",
+                        3,
+                        [(2, 2, 16 * 5 + 5, 8 * 16 + 16)],
                         [*linear("0", 8, 16, False), *linear("2", 16, 5, True)],
                     )
                 ]
@@ -181,27 +198,39 @@ def test_scripts_notebooks_and_helpers_run_as_python_would(workspace: Workspace)
             "pretrained.py": entry(
                 [
                     target(
-                        "llama", "transformers.AutoModelForCausalLM.from_pretrained", 4,
-                        [(9, 12, LLAMA_LAYER, LLAMA_TOTAL - LLAMA_LAYER)], 21,
+                        "llama",
+                        "transformers.AutoModelForCausalLM.from_pretrained",
+                        4,
+                        [(9, 12, LLAMA_LAYER, LLAMA_TOTAL - LLAMA_LAYER)],
+                        21,
                     ),
                     target(
-                        "bert", "transformers.AutoModelForSequenceClassification.from_pretrained",
-                        7, [(2, 39, 16 * 3 + 3, BERT_BODY)], 41,
+                        "bert",
+                        "transformers.AutoModelForSequenceClassification.from_pretrained",
+                        7,
+                        [(2, 39, 16 * 3 + 3, BERT_BODY)],
+                        41,
                     ),
                 ],
                 notes=[
-                    "line 4: pretrained weights not loaded (tiny/llama): architecture from its"
-                    " config only",
-                    f"line 7: pretrained weights not loaded ({workspace.project / 'local-bert'}):"
-                    " architecture from its config only",
+                    (
+                        "line 4: pretrained weights not loaded (tiny/llama): architecture from its"
+                        " config only"
+                    ),
+                    (
+                        f"line 7: pretrained weights not loaded ({workspace.project / 'local-bert'}):"
+                        " architecture from its config only"
+                    ),
                 ],
             ),
             # LoRA r=4 on q_proj and v_proj of 2 layers: 8 adapter tensors of 4 x 16 elements.
             "lora_trainer.py": entry(
                 [target("model", "peft.get_peft_model", 5, [(8, 21, 8 * 64, LLAMA_TOTAL)], 29)],
                 notes=[
-                    "line 4: pretrained weights not loaded (tiny/llama): architecture from its"
-                    " config only",
+                    (
+                        "line 4: pretrained weights not loaded (tiny/llama): architecture from its"
+                        " config only"
+                    ),
                     "line 6: TrainingArguments(bf16=True) set for the CPU",
                 ],
                 stopped="line 7: Trainer.train()",
@@ -251,7 +280,10 @@ PACKAGE = {
             lambda project: entry(
                 [
                     target(
-                        "model", "torch.nn.Sequential", 13, [(2, 2, 7, 42)],
+                        "model",
+                        "torch.nn.Sequential",
+                        13,
+                        [(2, 2, 7, 42)],
                         [*linear("0", 6, 6, False), *linear("1", 6, 1, True)],
                     )
                 ]
@@ -301,7 +333,15 @@ if __name__ == "__main__":
 
 def test_the_model_lightning_cli_builds_stops_at_fit(workspace: Workspace) -> None:
     workspace.write("cli.py", LIGHTNING_CLI)
-    command = ["fit", "--model.hidden", "16", "--trainer.accelerator", "gpu", "--trainer.devices", "2"]
+    command = [
+        "fit",
+        "--model.hidden",
+        "16",
+        "--trainer.accelerator",
+        "gpu",
+        "--trainer.devices",
+        "2",
+    ]
     status, entries = workspace.verify_json("cli.py", "--", *command)
     encoder, head = linear("encoder", 4, 16, False), linear("head", 16, 2, True)
     assert (status, entries) == (
@@ -310,7 +350,9 @@ def test_the_model_lightning_cli_builds_stops_at_fit(workspace: Workspace) -> No
             "cli.py": entry(
                 [
                     target(
-                        "Classifier", "__main__.Classifier", 8,
+                        "Classifier",
+                        "__main__.Classifier",
+                        8,
                         [(2, 2, 16 * 2 + 2, 4 * 16 + 16), (4, 0, 16 * 2 + 2 + 4 * 16 + 16, 0)],
                         [*encoder, *head],
                         bindings=[{"freeze_encoder": True}, {"freeze_encoder": False}],
@@ -366,16 +408,20 @@ def test_no_model_a_missing_config_and_fake_output_are_never_an_all_clear(worksp
         2,
         [
             "library.py",
-            "  could not verify: no model found: nothing this file ran built a torch.nn.Module"
-            " with parameters; if it only defines models, run verify on the training script"
-            " that uses it",
+            (
+                "  could not verify: no model found: nothing this file ran built a torch.nn.Module"
+                " with parameters; if it only defines models, run verify on the training script"
+                " that uses it"
+            ),
             "",
             "missing.py",
-            "  could not verify: line 3: the configuration of 'nobody/absent-model' is not on"
-            " this machine (We couldn't connect to 'https://huggingface.co' to load the files,"
-            " and couldn't find them in the cached files.); verify builds Hugging Face models"
-            " from their config.json only: put it in the local Hugging Face cache with"
-            " `hf download nobody/absent-model config.json`",
+            (
+                "  could not verify: line 3: the configuration of 'nobody/absent-model' is not on"
+                " this machine (We couldn't connect to 'https://huggingface.co' to load the files,"
+                " and couldn't find them in the cached files.); verify builds Hugging Face models"
+                " from their config.json only: put it in the local Hugging Face cache with"
+                " `hf download nobody/absent-model config.json`"
+            ),
             "",
             "fake.py",
             "  model = torch.nn.Linear(...) at line 9: 2 tensors, 6 elements",
@@ -383,13 +429,17 @@ def test_no_model_a_missing_config_and_fake_output_are_never_an_all_clear(worksp
             "    freeze map, as written:",
             "      Linear: 0 of 2 tensors trainable (2 frozen), 0 of 6 elements (0.0%)",
             "",
-            "      block   tensors train/frozen  elements train/frozen  trainable share        "
-            " batchnorm",
+            (
+                "      block   tensors train/frozen  elements train/frozen  trainable share        "
+                " batchnorm"
+            ),
             "      weight                 0 / 1                  0 / 4  [....................]  -",
             "      bias                   0 / 1                  0 / 2  [....................]  -",
             "",
-            "fake.py:10:1: FT107 freeze code ran on model and froze all of its 2 tensors: nothing"
-            " will train. Replace or unfreeze the head after freezing",
+            (
+                "fake.py:10:1: FT107 freeze code ran on model and froze all of its 2 tensors: nothing"
+                " will train. Replace or unfreeze the head after freezing"
+            ),
             "   |",
             " 9 | model = torch.nn.Linear(2, 2)",
             "10 | model.requires_grad_(False)",

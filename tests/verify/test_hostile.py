@@ -43,25 +43,31 @@ HOSTILE = {
     ),
     # Still reach a model: reported, nothing found (each alone would exit 0).
     "libc_system.py": (
-        "import ctypes, torch\n"
-        "ctypes.CDLL(None).system(('touch ' + OUTSIDE + '/libc').encode())\n"
-        "model = torch.nn.Linear(2, 2)\n",
+        (
+            "import ctypes, torch\n"
+            "ctypes.CDLL(None).system(('touch ' + OUTSIDE + '/libc').encode())\n"
+            "model = torch.nn.Linear(2, 2)\n"
+        ),
         entry([target("model", "torch.nn.Linear", 3, [(2, 0, 6, 0)], linear("", 2, 2, True))]),
     ),
     # The write goes to the shadow, and reading it back reads the shadow: 3 input features.
     "shadowed_open.py": (
-        "import torch\n"
-        "with open(OUTSIDE + '/open.txt', 'w') as f:\n    f.write('abc')\n"
-        "with open(OUTSIDE + '/open.txt') as f:\n    width = len(f.read())\n"
-        "model = torch.nn.Linear(width, 2)\n",
+        (
+            "import torch\n"
+            "with open(OUTSIDE + '/open.txt', 'w') as f:\n    f.write('abc')\n"
+            "with open(OUTSIDE + '/open.txt') as f:\n    width = len(f.read())\n"
+            "model = torch.nn.Linear(width, 2)\n"
+        ),
         entry([target("model", "torch.nn.Linear", 6, [(2, 0, 8, 0)], linear("", 3, 2, True))]),
     ),
     "after_the_script.py": (
-        "import atexit, os, threading, time, torch\n"
-        "def touch(name):\n    os.close(os.open(OUTSIDE + name, os.O_CREAT | os.O_WRONLY))\n"
-        "threading.Thread(target=lambda: (time.sleep(0.5), touch('/thread'))).start()\n"
-        "atexit.register(touch, '/atexit')\n"
-        "model = torch.nn.Linear(2, 2)\n",
+        (
+            "import atexit, os, threading, time, torch\n"
+            "def touch(name):\n    os.close(os.open(OUTSIDE + name, os.O_CREAT | os.O_WRONLY))\n"
+            "threading.Thread(target=lambda: (time.sleep(0.5), touch('/thread'))).start()\n"
+            "atexit.register(touch, '/atexit')\n"
+            "model = torch.nn.Linear(2, 2)\n"
+        ),
         entry([target("model", "torch.nn.Linear", 6, [(2, 0, 6, 0)], linear("", 2, 2, True))]),
     ),
 }
@@ -85,8 +91,10 @@ def test_each_hostile_script_gets_a_report_of_its_own(workspace) -> None:
         (
             ["--timeout", "5"],
             "print('epoch 0')\nwhile True:\n    pass\n",
-            "the run did not reach training within 5 s and was stopped (raise the limit with"
-            " --timeout): epoch 0",
+            (
+                "the run did not reach training within 5 s and was stopped (raise the limit with"
+                " --timeout): epoch 0"
+            ),
         ),
         pytest.param(
             ["--memory", "1024"],
