@@ -416,11 +416,10 @@ def test_no_model_a_missing_config_and_fake_output_are_never_an_all_clear(worksp
             "",
             "missing.py",
             (
-                "  could not verify: line 3: the configuration of 'nobody/absent-model' is not on"
-                " this machine (We couldn't connect to 'https://huggingface.co' to load the files,"
-                " and couldn't find them in the cached files.); verify builds Hugging Face models"
-                " from their config.json only: put it in the local Hugging Face cache with"
-                " `hf download nobody/absent-model config.json`"
+                "  could not verify: line 3: 'nobody/absent-model' has no config.json on this"
+                " machine, and verify builds Hugging Face models from their configuration only:"
+                " `hf download nobody/absent-model config.json` puts it in the local cache, or"
+                " rerun with --fetch-configs (configuration files only, never weights)"
             ),
             "",
             "fake.py",
