@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from support import code_text
+from support import Workspace, code_text
 
 from ftlint import runner
 from ftlint.catalog import SELECTABLE
@@ -53,3 +53,9 @@ def pool_for_any_number_of_files(monkeypatch, tmp_path):
     """Worker processes even for the few fixture files, each test with its own cache."""
     monkeypatch.setattr(runner, "POOL_MIN_FILES", 1)
     monkeypatch.setenv("FTLINT_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    """A project to run ``ftlint verify`` in: :class:`support.Workspace`."""
+    return Workspace(tmp_path)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 from ftlint import runner
 from ftlint.analysis.file import FileAnalysis
@@ -216,3 +217,128 @@ def lint_config_tree(directory: Path, files: dict[str, str], checked: str, rules
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(code_text(code))
     return lint_source(read_source(directory / checked, checked), rules)
+
+
+# --- `ftlint verify` end to end, in a workspace it must leave as it was -----------------------
+
+# What ftlint may make during a run (its catalog cache), relative to the test's directory.
+OWN_CACHE = ("cache", "cache/ftlint")
+
+
+class Workspace:
+    """A project directory to verify scripts in, and the places a run must leave alone: each run
+    has ``HOME``, ``XDG_CACHE_HOME``, ``TMPDIR`` and ``HF_HUB_CACHE`` pointed into the test's
+    directory, and afterwards nothing there changed but ftlint's own cache (so the private work
+    directory is gone, the canary directory ``outside`` is empty, the hub cache and the project
+    are as they were)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.project = root / "project"  # the scripts, and the current directory of each run
+        self.outside = root / "outside"  # scripts aim their writes here: it must stay empty
+        self.hub = root / "hub"  # the Hugging Face cache (HF_HUB_CACHE)
+        for directory in (self.project, self.outside, self.hub, root / "home", root / "tmp"):
+            directory.mkdir()
+
+    def write(self, name: str, code: str) -> Path:
+        """``code`` (dedented, ``OUTSIDE`` replaced by the canary directory) in the project."""
+        path = self.project / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = textwrap.dedent(code).lstrip("\n").replace("OUTSIDE", repr(str(self.outside)))
+        path.write_text(text)
+        return path
+
+    def state(self) -> dict[str, tuple[int, int] | None]:
+        """Every path under the test's directory but ftlint's cache: a file's size and mtime,
+        None for a directory (whose mtime changes as the private directory comes and goes)."""
+        found: dict[str, tuple[int, int] | None] = {}
+        for path in self.root.rglob("*"):
+            relative = path.relative_to(self.root).as_posix()
+            if relative not in OWN_CACHE and not relative.startswith(f"{OWN_CACHE[1]}/"):
+                status = path.lstat()
+                found[relative] = None if path.is_dir() else (status.st_size, status.st_mtime_ns)
+        return found
+
+    def verify(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """``ftlint verify *args`` from the project directory; nothing else may change."""
+        before = self.state()
+        result = run_ftlint(
+            "verify",
+            *args,
+            cwd=self.project,
+            env={
+                "HOME": str(self.root / "home"),
+                "XDG_CACHE_HOME": str(self.root / "cache"),
+                "TMPDIR": str(self.root / "tmp"),
+                "HF_HUB_CACHE": str(self.hub),
+            },
+        )
+        assert "Traceback" not in result.stderr, result.stderr
+        assert self.state() == before
+        return result
+
+    def verify_json(self, *args: str) -> tuple[int, dict[str, dict[str, Any]]]:
+        """Exit status and each file's entry, without the freeze maps (compared apart)."""
+        result = self.verify("--output-format", "json", *args)
+        entries = {}
+        for entry in json.loads(result.stdout)["files"]:
+            entry["targets"] = [without_freeze_map(target) for target in entry["targets"]]
+            entries[entry.pop("file")] = entry
+        return result.returncode, entries
+
+
+def without_freeze_map(target: dict[str, Any]) -> dict[str, Any]:
+    maps = target.pop("freeze_map")
+    target["parameters"] = [(p["name"], p["shape"], p["trainable"]) for p in maps["parameters"]]
+    return target
+
+
+def entry(targets=(), notes=(), stopped=None, error=None) -> dict[str, Any]:
+    """A file's JSON entry with no findings and no simulation."""
+    return {
+        "targets": list(targets),
+        "simulations": [],
+        "findings": [],
+        "notes": list(notes),
+        "stopped": stopped,
+        "error": error,
+    }
+
+
+def target(name, builder, line, scenarios, parameters, cell=None, bindings=None) -> dict[str, Any]:
+    """A model's JSON entry: ``scenarios`` are (trainable, frozen, trainable_numel, frozen_numel),
+    the first as written; ``parameters`` are (name, shape, trainable), or how many there are."""
+    bindings = bindings or [{}] * len(scenarios)
+    first = scenarios[0]
+    return {
+        "target": name,
+        "builder": builder,
+        "cell": cell,
+        "line": line,
+        "total": first[0] + first[1],
+        "total_numel": first[2] + first[3],
+        "scenarios": [
+            {
+                "bindings": binding,
+                "as_written": number == 0,
+                "trainable": trainable,
+                "frozen": frozen,
+                "trainable_numel": trainable_numel,
+                "frozen_numel": frozen_numel,
+            }
+            for number, (binding, (trainable, frozen, trainable_numel, frozen_numel)) in enumerate(
+                zip(bindings, scenarios)
+            )
+        ],
+        "parameters": parameters,
+    }
+
+
+def linear(name: str, fan_in: int, fan_out: int, trainable: bool) -> list[tuple[str, list, bool]]:
+    """The parameters of ``nn.Linear(fan_in, fan_out)`` named ``name`` in its model ("": the
+    model itself)."""
+    prefix = f"{name}." if name else ""
+    return [
+        (f"{prefix}weight", [fan_out, fan_in], trainable),
+        (f"{prefix}bias", [fan_out], trainable),
+    ]

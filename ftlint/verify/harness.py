@@ -22,6 +22,7 @@ import functools
 import io
 import importlib.abc
 import importlib.machinery
+import inspect
 import sys
 import types
 import weakref
@@ -547,7 +548,13 @@ def _lightning_on_cpu(original: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(original)
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        asked = {k: kwargs[k] for k in _LIGHTNING_PLACEMENT if k in kwargs}
+        # LightningCLI passes every argument, defaults included: those ask for nothing.
+        defaults = inspect.signature(original).parameters
+        asked = {
+            k: kwargs[k]
+            for k in _LIGHTNING_PLACEMENT
+            if k in kwargs and (k not in defaults or kwargs[k] != defaults[k].default)
+        }
         if asked:
             _current().note(f"Trainer({_arguments(asked)}) built for the CPU")
         precision = str(kwargs.get("precision", ""))
