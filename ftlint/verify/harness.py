@@ -102,22 +102,29 @@ class Session:
     handed: list[tuple[object, int]] = field(default_factory=list)
 
     def built(self, module: nn.Module) -> None:
-        """Record where ``module`` is being built, once."""
+        """Record where ``module`` is being built, once: the outermost line of the script on
+        the stack (``cli = LightningCLI(...)``, not the ``super().__init__()`` it led to)."""
         entry = self._built.get(id(module))
         if entry is None or entry[0]() is not module:
-            self._built[id(module)] = (weakref.ref(module), self.row())
+            self._built[id(module)] = (weakref.ref(module), self.row(outermost=True))
 
     def built_at(self) -> list[tuple[nn.Module, int]]:
         """The modules built during the run still alive, with their rows, in building order."""
         alive = [(entry[0](), entry[1]) for entry in self._built.values()]
         return [(module, row) for module, row in alive if module is not None]
 
-    def row(self) -> int:
-        """The row of the script the running code was called from (innermost), else 0."""
+    def row(self, *, outermost: bool = False) -> int:
+        """The row of the script the running code was called from (innermost, or outermost),
+        else 0."""
+        row = 0
         frame: types.FrameType | None = sys._getframe(1)
-        while frame is not None and frame.f_code.co_filename != self.script:
+        while frame is not None:
+            if frame.f_code.co_filename == self.script:
+                row = frame.f_lineno
+                if not outermost:
+                    break
             frame = frame.f_back
-        return frame.f_lineno if frame is not None else 0
+        return row
 
     def note(self, text: str) -> None:
         note = Note(self.row(), text)

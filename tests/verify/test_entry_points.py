@@ -352,7 +352,7 @@ def test_the_model_lightning_cli_builds_stops_at_fit(workspace: Workspace) -> No
                     target(
                         "Classifier",
                         "__main__.Classifier",
-                        8,
+                        25,  # the LightningCLI(...) line that built it
                         [(2, 2, 16 * 2 + 2, 4 * 16 + 16), (4, 0, 16 * 2 + 2 + 4 * 16 + 16, 0)],
                         [*encoder, *head],
                         bindings=[{"freeze_encoder": True}, {"freeze_encoder": False}],
