@@ -27,6 +27,10 @@ class TrainingPlan:
     model: str
     line: int
     settings: dict[str, Any]
+    lines: dict[str, int]  # the line of each top-level key
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, self.line)
 
 
 def plain(node: Node) -> Any:
@@ -63,7 +67,8 @@ def training_plan(document: Document) -> TrainingPlan | str:
         if not isinstance(node.value, str) or not node.value:
             shown = node.value.text if isinstance(node.value, Unresolved) else node.value
             return f"`{key}` is {shown!r}, not the name of a model verify could build"
-        return TrainingPlan(framework, node.value, node.start.row, plain(root))
+        lines = {name: key_node.start.row for name, (key_node, _) in (root.entries or {}).items()}
+        return TrainingPlan(framework, node.value, node.start.row, plain(root), lines)
     return (
         "`ftlint verify` builds the model of a LLaMA-Factory or axolotl training YAML or a peft "
         "adapter_config.json, and runs Python training scripts; run it on the script that "

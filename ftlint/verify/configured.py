@@ -25,6 +25,9 @@ from ftlint.verify.execution import missing_config_text
 from ftlint.verify.harness import Bound, MissingConfig, Session, install
 from ftlint.verify.wire import ChildResult, ModelSummary, ScenarioCounts, Spec
 
+# A note on the configuration: the setting it is about (its line is shown), and what it says.
+Note = tuple[str, str]
+
 
 class FrameworkStops(Exception):
     """The framework refuses the configuration before training (its own error, or a setting
@@ -41,10 +44,29 @@ def split_arg(value: object) -> list[str] | None:
     raise FrameworkStops(f"{value!r} is not a module name or a list of them")
 
 
-def _causal_lm(name: str) -> nn.Module:
-    from transformers import AutoConfig, AutoModelForCausalLM
+# Blocks of the freeze map: `model.layers.3` (a decoder layer of a causal LM).
+_DEPTH = 3
+# The transformers class a peft `task_type` is trained with; LLaMA-Factory and axolotl build
+# causal LMs.
+_BUILDERS = {
+    "SEQ_CLS": "AutoModelForSequenceClassification",
+    "TOKEN_CLS": "AutoModelForTokenClassification",
+    "SEQ_2_SEQ_LM": "AutoModelForSeq2SeqLM",
+    "FEATURE_EXTRACTION": "AutoModel",
+}
 
-    return AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(name))  # type: ignore[no-any-return]
+
+def _builder(plan: TrainingPlan) -> str:
+    task = plan.settings.get("task_type") if plan.framework == PEFT else None
+    return _BUILDERS.get(str(task), "AutoModelForCausalLM")
+
+
+def _build(plan: TrainingPlan) -> nn.Module:
+    """The model ``plan`` names, from its config.json (on meta, under the harness)."""
+    import transformers
+
+    auto = getattr(transformers, _builder(plan))
+    return auto.from_config(transformers.AutoConfig.from_pretrained(plan.model))  # type: ignore[no-any-return]
 
 
 def _lora(model: nn.Module, **options: Any) -> nn.Module:
@@ -52,7 +74,7 @@ def _lora(model: nn.Module, **options: Any) -> nn.Module:
     from peft import LoraConfig, TaskType, get_peft_model
 
     try:
-        return get_peft_model(model, LoraConfig(task_type=TaskType.CAUSAL_LM, **options))  # type: ignore[arg-type]
+        return get_peft_model(model, LoraConfig(task_type=TaskType.CAUSAL_LM, **options))
     except ValueError as error:
         raise FrameworkStops(f"peft's get_peft_model raises ValueError: {error}") from None
 
@@ -61,42 +83,44 @@ def _last_names(model: nn.Module) -> set[str]:
     return {name.rsplit(".", 1)[-1] for name, _ in model.named_modules() if name}
 
 
-def _target_notes(model: nn.Module, setting: str, targets: list[str]) -> list[str]:
+def _target_notes(model: nn.Module, setting: str, targets: list[str]) -> list[Note]:
     """Entries of a LoRA target list that adapt no module: peft compares each with a module's
     name, or the end of it after a ``.`` (peft/tuners/tuners_utils.py,
     ``check_target_module_exists``), and skips those that match nothing."""
     names = [name for name, _ in model.named_modules() if name]
     return [
-        f"`{setting}` entry {target!r} matches no module: nothing gets an adapter for it"
+        (setting, f"`{setting}` entry {target!r} matches no module: nothing gets an adapter for it")
         for target in targets
         if not any(name == target or name.endswith(f".{target}") for name in names)
     ]
 
 
-def _saved_notes(model: nn.Module, setting: str, entries: list[str]) -> list[str]:
+def _saved_notes(model: nn.Module, setting: str, entries: list[str]) -> list[Note]:
     """``modules_to_save`` entries that match nothing, or more modules than their own name:
     peft copies, trains and saves every module whose name merely ends with the entry, no ``.``
     needed (peft/utils/other.py, ``_set_trainable``: ``key.endswith(target_key)``)."""
     names = [name for name, _ in model.named_modules() if name]
-    notes = []
+    notes: list[Note] = []
     for entry in entries:
         hits = [name for name in names if name.endswith(entry)]
         others = sorted({name.rsplit(".", 1)[-1] for name in hits} - {entry})
         if not hits:
-            notes.append(f"`{setting}` entry {entry!r} matches no module: nothing extra trains")
-        elif others:
             notes.append(
-                f"`{setting}` entry {entry!r} matches every module whose name ends with it, so "
-                f"{len(hits)} modules are copied and trained in full, "
-                f"{', '.join(f'`{o}`' for o in others)} among them"
+                (setting, f"`{setting}` entry {entry!r} matches no module: nothing extra trains")
             )
+        elif others:
+            text = (
+                f"`{setting}` entry {entry!r} matches every module whose name ends with it, so"
+                f" {len(hits)} modules are copied and trained in full, {_listed(others)} among them"
+            )
+            notes.append((setting, text))
     return notes
 
 
 # LLaMA-Factory -----------------------------------------------------------------------------------
 
 
-def _llama_factory_freeze(model: nn.Module, settings: dict[str, Any]) -> list[str]:
+def _llama_factory_freeze(model: nn.Module, settings: dict[str, Any]) -> list[Note]:
     """LLaMA-Factory's ``_setup_freeze_tuning`` (src/llamafactory/model/adapter.py): the last
     ``freeze_trainable_layers`` layers train (the first ones when negative), only their
     ``freeze_trainable_modules`` (``all``: every one), plus ``freeze_extra_modules``; every
@@ -142,16 +166,12 @@ def _llama_factory_freeze(model: nn.Module, settings: dict[str, Any]) -> list[st
         parameter.requires_grad_(any(pattern in name for pattern in trainable))
     which = "last" if count > 0 else "first"
     shown = ", ".join(map(str, ids)) or "none"
-    notes = [
-        f"freeze_trainable_layers: {count} trains the {which} {min(abs(count), layers)} of "
-        f"{layers} layers (indices {shown})"
-    ]
-    if abs(count) > layers:
-        notes.append(f"freeze_trainable_layers: {count} asks for more layers than the model's {layers}")
-    return notes
+    said = f"freeze_trainable_layers: {count} trains the {which} {min(abs(count), layers)} of"
+    asked = f" (it asks for {abs(count)})" if abs(count) > layers else ""
+    return [("freeze_trainable_layers", f"{said} {layers} layers{asked}: indices {shown}")]
 
 
-def _llama_factory(plan: TrainingPlan) -> tuple[nn.Module, list[str]]:
+def _llama_factory(plan: TrainingPlan) -> tuple[nn.Module, list[Note]]:
     """LLaMA-Factory's ``init_adapter`` (src/llamafactory/model/adapter.py) for a text model."""
     settings = plan.settings
     kind = settings.get("finetuning_type", "lora")
@@ -159,8 +179,10 @@ def _llama_factory(plan: TrainingPlan) -> tuple[nn.Module, list[str]]:
         if settings.get(key):
             raise FrameworkStops(f"`{key}` is set, which verify does not model")
     if settings.get("stage", "sft") not in ("pt", "sft", "dpo", "kto"):
-        raise FrameworkStops(f"stage {settings.get('stage')!r} adds a value head verify does not model")
-    model = _causal_lm(plan.model)
+        raise FrameworkStops(
+            f"stage {settings.get('stage')!r} adds a value head verify does not model"
+        )
+    model = _build(plan)
     if kind == "full":  # _setup_full_tuning: every parameter of a text model trains
         return model, []
     if kind == "freeze":
@@ -168,7 +190,7 @@ def _llama_factory(plan: TrainingPlan) -> tuple[nn.Module, list[str]]:
     if kind != "lora":
         raise FrameworkStops(f"finetuning_type {kind!r} is not modelled by verify")
     targets = split_arg(settings.get("lora_target", "all")) or []
-    notes: list[str] = []
+    notes: list[Note] = []
     if targets == ["all"]:
         targets = _all_linear(model, forbidden={"lm_head"})
     else:
@@ -214,7 +236,7 @@ def _axolotl_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(re.sub(r"\.(?!\+)", "\\.", match.group(1) if match else pattern))
 
 
-def _freeze_layers_except(model: nn.Module, patterns: list[str]) -> list[str]:
+def _freeze_layers_except(model: nn.Module, patterns: list[str]) -> list[Note]:
     """axolotl's ``freeze_layers_except`` (src/axolotl/utils/freeze.py): every parameter is
     frozen, then those whose name ``re.match``es a pattern (anchored at the start only) train.
     Called by ``setup_model_and_tokenizer`` (src/axolotl/train.py) after the adapter, so the
@@ -223,48 +245,64 @@ def _freeze_layers_except(model: nn.Module, patterns: list[str]) -> list[str]:
     names = [name for name, _ in model.named_parameters()]
     for name, parameter in model.named_parameters():
         parameter.requires_grad_(any(regex.match(name) for _, regex in regexes))
-    notes = []
-    for pattern, regex in regexes:
-        matched = [name for name in names if regex.match(name)]
-        if not matched:
-            example = names[0] if names else ""
-            notes.append(
-                f"unfrozen_parameters pattern {pattern!r} matches no parameter name, so nothing it "
-                f"means trains (names look like {example!r})"
-            )
-            continue
-        # A match that ends inside a number: `layers.1` also matching `layers.10`.
-        longer = sorted(
-            {
-                name[: m.end() + len(re.match(r"\d*", name[m.end() :]).group())]  # type: ignore[union-attr]
-                for name in matched
-                if (m := regex.match(name)) is not None
-                and m.end() < len(name)
-                and name[m.end() - 1].isdigit()
-                and name[m.end()].isdigit()
-            }
+    return [
+        ("unfrozen_parameters", note)
+        for pattern, regex in regexes
+        for note in _said(pattern, regex, names)
+    ]
+
+
+def _said(pattern: str, regex: re.Pattern[str], names: list[str]) -> list[str]:
+    """What an ``unfrozen_parameters`` pattern does that its text does not say."""
+    matched = [name for name in names if regex.match(name)]
+    if not matched:
+        example = names[0] if names else ""
+        nothing = (
+            f"unfrozen_parameters pattern {pattern!r} matches no parameter name, so nothing it"
+            f" means trains (names look like {example!r})"
         )
-        if longer:
-            notes.append(
-                f"unfrozen_parameters pattern {pattern!r} also unfreezes "
-                f"{', '.join(f'`{name}`' for name in longer)}: re.match anchors the start only"
-            )
-    return notes
+        return [nothing]
+    said = []
+    if _RANGE.match(pattern):
+        said.append(
+            f"unfrozen_parameters pattern {pattern!r} trains only those rows of"
+            f" {_listed(matched)} (a gradient hook zeroes the others' gradients); counted here"
+            " as trainable tensors"
+        )
+    # A match that ends inside a number: `layers.1` also matching `layers.10`.
+    longer = sorted(
+        {
+            name[: match.end()] + name[match.end() :].split(".")[0]
+            for name in matched
+            if (match := regex.match(name)) is not None
+            and name[match.end() - 1 : match.end() + 1].isdigit()
+        }
+    )
+    if longer:
+        said.append(
+            f"unfrozen_parameters pattern {pattern!r} also unfreezes {_listed(longer)}: re.match"
+            " anchors the start only"
+        )
+    return said
 
 
-def _axolotl(plan: TrainingPlan) -> tuple[nn.Module, list[str]]:
+def _listed(names: list[str]) -> str:
+    return ", ".join(f"`{name}`" for name in names)
+
+
+def _axolotl(plan: TrainingPlan) -> tuple[nn.Module, list[Note]]:
     """axolotl's model loading (src/axolotl/loaders/adapter.py ``_build_peft_lora_config``,
     ``find_all_linear_names``), then ``freeze_layers_except``."""
     settings = plan.settings
-    model = _causal_lm(plan.model)
-    notes: list[str] = []
+    model = _build(plan)
+    notes: list[Note] = []
     adapter = settings.get("adapter")
     if adapter in ("lora", "qlora"):
         targets = settings.get("lora_target_modules") or []
         targets = [targets] if isinstance(targets, str) else list(targets)
         notes += _target_notes(model, "lora_target_modules", targets)
         if settings.get("lora_target_linear"):
-            output = model.get_output_embeddings()
+            output = model.get_output_embeddings()  # type: ignore[operator]
             linear = {
                 name.rsplit(".", 1)[-1]
                 for name, module in model.named_modules()
@@ -275,7 +313,9 @@ def _axolotl(plan: TrainingPlan) -> tuple[nn.Module, list[str]]:
         saved = settings.get("lora_modules_to_save") or None
         notes += _saved_notes(model, "lora_modules_to_save", saved or [])
         if adapter == "qlora":
-            notes.append("qlora: the 4-bit quantization of base weights is not modelled")
+            notes.append(
+                ("adapter", "qlora: the 4-bit quantization of base weights is not modelled")
+            )
         model = _lora(
             model,
             r=settings.get("lora_r") or 8,
@@ -289,39 +329,42 @@ def _axolotl(plan: TrainingPlan) -> tuple[nn.Module, list[str]]:
     patterns = settings.get("unfrozen_parameters")
     if patterns:
         notes += _freeze_layers_except(model, [patterns] if isinstance(patterns, str) else patterns)
+        adapters = [p for name, p in model.named_parameters() if "lora_" in name]
+        if adapter and not any(p.requires_grad for p in adapters):
+            frozen = (
+                f"unfrozen_parameters is applied after the adapter, to the PeftModel's names"
+                f" (`base_model.model.` first): all {len(adapters)} LoRA tensors are frozen,"
+                " as no pattern matches them"
+            )
+            notes.append(("unfrozen_parameters", frozen))
     return model, notes
 
 
 # peft --------------------------------------------------------------------------------------------
 
 
-def _peft(plan: TrainingPlan) -> tuple[nn.Module, list[str]]:
+def _peft(plan: TrainingPlan) -> tuple[nn.Module, list[Note]]:
     """``get_peft_model`` with the adapter configuration as written (its ``inference_mode``
     included: true freezes the adapter too)."""
-    import transformers
     from peft import PeftConfig, get_peft_model
 
     settings = {k: v for k, v in plan.settings.items() if not k.startswith("_")}
-    config = PeftConfig.from_peft_type(**settings)
-    task = str(getattr(config, "task_type", None) or "")
-    builder = {
-        "SEQ_CLS": "AutoModelForSequenceClassification",
-        "TOKEN_CLS": "AutoModelForTokenClassification",
-        "SEQ_2_SEQ_LM": "AutoModelForSeq2SeqLM",
-        "FEATURE_EXTRACTION": "AutoModel",
-    }.get(task.rsplit(".", 1)[-1], "AutoModelForCausalLM")
-    auto = getattr(transformers, builder)
-    model = auto.from_config(transformers.AutoConfig.from_pretrained(plan.model))
+    config = PeftConfig.from_peft_type(**settings)  # type: ignore[no-untyped-call]
+    model = _build(plan)
     targets = getattr(config, "target_modules", None)
-    notes = _target_notes(model, "target_modules", sorted(targets)) if isinstance(targets, set) else []
-    notes += _saved_notes(model, "modules_to_save", list(getattr(config, "modules_to_save", None) or []))
+    notes = (
+        _target_notes(model, "target_modules", sorted(targets)) if isinstance(targets, set) else []
+    )
+    notes += _saved_notes(
+        model, "modules_to_save", list(getattr(config, "modules_to_save", None) or [])
+    )
     try:
         return get_peft_model(model, config), notes
     except ValueError as error:
         raise FrameworkStops(f"peft's get_peft_model raises ValueError: {error}") from None
 
 
-_FRAMEWORKS: dict[str, Callable[[TrainingPlan], tuple[nn.Module, list[str]]]] = {
+_FRAMEWORKS: dict[str, Callable[[TrainingPlan], tuple[nn.Module, list[Note]]]] = {
     LLAMA_FACTORY: _llama_factory,
     AXOLOTL: _axolotl,
     PEFT: _peft,
@@ -346,7 +389,7 @@ def verify_configuration(spec: Spec) -> ChildResult:
         )
     except FrameworkStops as stop:
         return ChildResult(error=f"{where}: {stop}")
-    freeze_map = report(model)
+    freeze_map = report(model, depth=_DEPTH)
     counts = ScenarioCounts(
         {},
         True,
@@ -357,7 +400,7 @@ def verify_configuration(spec: Spec) -> ChildResult:
     )
     summary = ModelSummary(
         plan.model,
-        f"{plan.framework} {_method(plan)}",
+        f"{_builder(plan)}.from_config",
         None,
         plan.line,
         freeze_map.total_tensors,
@@ -365,7 +408,9 @@ def verify_configuration(spec: Spec) -> ChildResult:
         (counts,),
         freeze_map,
     )
-    return ChildResult(models=[summary], notes=[f"{where}: {note}" for note in notes])
+    notes.insert(0, ("", f"frozen as {plan.framework} freezes it ({_method(plan)})"))
+    shown = [f"line {plan.line_of(key)}: {text}" for key, text in notes]
+    return ChildResult(models=[summary], notes=shown)
 
 
 def _method(plan: TrainingPlan) -> str:
@@ -374,5 +419,6 @@ def _method(plan: TrainingPlan) -> str:
     if plan.framework == LLAMA_FACTORY:
         return f"finetuning_type: {settings.get('finetuning_type', 'lora')}"
     if plan.framework == AXOLOTL:
-        return f"adapter: {settings['adapter']}" if settings.get("adapter") else "full"
-    return str(settings.get("peft_type"))
+        adapter = settings.get("adapter")
+        return f"adapter: {adapter}" if adapter else "no adapter: full fine-tuning"
+    return f"peft_type: {settings.get('peft_type')}, get_peft_model"

@@ -128,7 +128,9 @@ def run_program(
     except MissingConfig as missing:
         tb = missing.__traceback__
         execution.missing_config = missing.name
-        execution.failure = f"{_at(missing, entry.path, where)}: {missing_config_text(missing.name)}"
+        execution.failure = (
+            f"{_at(missing, entry.path, where)}: {missing_config_text(missing.name)}"
+        )
     except BaseException as error:  # noqa: BLE001 - any failure of the user's code is reported
         tb = error.__traceback__
         message = str(error).strip().splitlines()
