@@ -21,6 +21,7 @@ from ftlint.configfiles.document import parse
 from ftlint.configfiles.training import AXOLOTL, LLAMA_FACTORY, PEFT, TrainingPlan, training_plan
 from ftlint.runtime.report import report
 from ftlint.sources import read_source
+from ftlint.text import plural
 from ftlint.verify.execution import missing_config_text
 from ftlint.verify.harness import Bound, MissingConfig, Session, install
 from ftlint.verify.wire import ChildResult, ModelSummary, ScenarioCounts, Spec
@@ -164,11 +165,31 @@ def _llama_factory_freeze(model: nn.Module, settings: dict[str, Any]) -> list[No
         trainable.append(module)
     for name, parameter in model.named_parameters():
         parameter.requires_grad_(any(pattern in name for pattern in trainable))
+    notes = [
+        ("freeze_extra_modules", note)
+        for module in split_arg(settings.get("freeze_extra_modules")) or []
+        if (note := _substring_note(model, module)) is not None
+    ]
     which = "last" if count > 0 else "first"
     shown = ", ".join(map(str, ids)) or "none"
     said = f"freeze_trainable_layers: {count} trains the {which} {min(abs(count), layers)} of"
     asked = f" (it asks for {abs(count)})" if abs(count) > layers else ""
-    return [("freeze_trainable_layers", f"{said} {layers} layers{asked}: indices {shown}")]
+    return [("freeze_trainable_layers", f"{said} {layers} layers{asked}: indices {shown}"), *notes]
+
+
+def _substring_note(model: nn.Module, module: str) -> str | None:
+    """What a ``freeze_extra_modules`` entry, matched as a substring of parameter names, makes
+    trainable besides the module of that name (``norm`` hits every ``input_layernorm``)."""
+    hits = [name for name, _ in model.named_parameters() if module in name]
+    others = sorted(
+        {part for name in hits for part in name.split(".") if module in part} - {module}
+    )
+    if not others:
+        return None
+    return (
+        f"freeze_extra_modules entry {module!r} is matched as a substring of parameter names, so"
+        f" every {_listed(others)} trains too: {plural(len(hits), 'tensor')} match it"
+    )
 
 
 def _llama_factory(plan: TrainingPlan) -> tuple[nn.Module, list[Note]]:
