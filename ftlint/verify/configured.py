@@ -112,7 +112,7 @@ def _saved_notes(model: nn.Module, setting: str, entries: list[str]) -> list[Not
         elif others:
             text = (
                 f"`{setting}` entry {entry!r} matches every module whose name ends with it, so"
-                f" {len(hits)} modules are copied and trained in full, {_listed(others)} among them"
+                f" peft copies and trains {plural(len(hits), 'module')} in full: {_listed(others)}"
             )
             notes.append((setting, text))
     return notes
