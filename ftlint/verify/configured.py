@@ -17,7 +17,7 @@ from typing import Any
 
 from torch import nn
 
-from ftlint.configfiles.document import parse
+from ftlint.configfiles.document import Unresolved, parse
 from ftlint.configfiles.training import AXOLOTL, LLAMA_FACTORY, PEFT, TrainingPlan, training_plan
 from ftlint.runtime.report import report
 from ftlint.sources import read_source
@@ -38,6 +38,8 @@ class FrameworkStops(Exception):
 def split_arg(value: object) -> list[str] | None:
     """A comma-separated setting as a list (LLaMA-Factory's ``FinetuningArguments.split_arg``,
     src/llamafactory/hparams/finetuning_args.py)."""
+    if isinstance(value, Unresolved):
+        raise FrameworkStops(f"{value.text!r} is only known when the run starts")
     if isinstance(value, str):
         return [item.strip() for item in value.split(",")]
     if value is None or isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -135,6 +137,8 @@ def _llama_factory_freeze(model: nn.Module, settings: dict[str, Any]) -> list[No
     if not layers:
         raise FrameworkStops("LLaMA-Factory raises: Current model does not support freeze tuning.")
     count = settings.get("freeze_trainable_layers", 2)
+    if not isinstance(count, int):
+        raise FrameworkStops(f"freeze_trainable_layers is {count!r}, not a number of layers")
     if count > 0:
         ids = range(max(0, layers - count), layers)
     else:

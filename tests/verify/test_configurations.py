@@ -107,6 +107,7 @@ def test_llama_factory_freeze(tmp_path, hub):
         ("first.yaml", first_two + "freeze_trainable_layers: -2\nfreeze_extra_modules: norm\n"),
         ("last.yaml", first_two + "freeze_trainable_layers: 2\nfreeze_trainable_modules: mlp\n"),
         ("unknown.yaml", first_two + "freeze_trainable_modules: attn\n"),
+        ("lora.yaml", "model_name_or_path: tiny/llama\nstage: sft\nadditional_target: embed_tokens\n"),
     )  # fmt: skip
     # -2: the FIRST two layers, all their modules (0 and 1: 2 x 9 tensors, 2 x 656 elements),
     # and `norm`: model.norm (8), but matched as a substring, so also the two norms of layers 2
@@ -139,6 +140,14 @@ def test_llama_factory_freeze(tmp_path, hub):
         [],
         "line 1: LLaMA-Factory raises: Module attn is not found, please choose from "
         "input_layernorm, mlp, post_attention_layernorm, self_attn",
+    )
+    # finetuning_type defaults to lora, lora_target to `all`: every Linear but lm_head, in 4
+    # layers, 7 x 2 = 56 tensors of rank 8: per layer q/k/v/o 4 x (8x8 + 8x8), gate/up
+    # 2 x (8x8 + 16x8), down 8x16 + 8x8: 1,088 elements; and the copy of embed_tokens (256).
+    lora = summary(files[3])
+    assert (lora["scenarios"], lora["notes"]) == (
+        model(1, 57, 4 * 1088 + 256, total=96, numel=3144 + 4 * 1088 + 256)["scenarios"],
+        ["line 1: frozen as LLaMA-Factory freezes it (finetuning_type: lora)"],
     )
     assert status == 2
 
