@@ -119,9 +119,11 @@ def test_llama_factory_freeze(tmp_path, hub):
         "notes": [
             "line 1: frozen as LLaMA-Factory freezes it (finetuning_type: freeze)",
             "line 4: freeze_trainable_layers: -2 trains the first 2 of 4 layers: indices 0, 1",
-            "line 5: freeze_extra_modules entry 'norm' is matched as a substring of parameter"
-            " names, so every `input_layernorm`, `post_attention_layernorm` trains too: 9 tensors"
-            " match it",
+            (
+                "line 5: freeze_extra_modules entry 'norm' is matched as a substring of parameter"
+                " names, so every `input_layernorm`, `post_attention_layernorm` trains too: 9 tensors"
+                " match it"
+            ),
         ],
         "error": None,
     }
@@ -138,8 +140,10 @@ def test_llama_factory_freeze(tmp_path, hub):
     # A module no layer has: LLaMA-Factory stops before training, and says so.
     assert (files[2]["targets"], files[2]["error"]) == (
         [],
-        "line 1: LLaMA-Factory raises: Module attn is not found, please choose from "
-        "input_layernorm, mlp, post_attention_layernorm, self_attn",
+        (
+            "line 1: LLaMA-Factory raises: Module attn is not found, please choose from "
+            "input_layernorm, mlp, post_attention_layernorm, self_attn"
+        ),
     )
     # finetuning_type defaults to lora, lora_target to `all`: every Linear but lm_head, in 4
     # layers, 7 x 2 = 56 tensors of rank 8: per layer q/k/v/o 4 x (8x8 + 8x8), gate/up
@@ -168,8 +172,10 @@ def test_axolotl(tmp_path, hub):
         "trainable_names": ADAPTERS,
         "notes": [
             "line 1: frozen as axolotl freezes it (adapter: lora)",
-            "line 4: `lora_target_modules` entry 'qkv_proj' matches no module: nothing gets an"
-            " adapter for it",
+            (
+                "line 4: `lora_target_modules` entry 'qkv_proj' matches no module: nothing gets an"
+                " adapter for it"
+            ),
         ],
         "error": None,
     }
@@ -180,13 +186,19 @@ def test_axolotl(tmp_path, hub):
         "trainable_names": [],
         "notes": [
             "line 1: frozen as axolotl freezes it (adapter: lora)",
-            "line 4: `lora_target_modules` entry 'qkv_proj' matches no module: nothing gets an"
-            " adapter for it",
-            "line 5: unfrozen_parameters pattern '^model.layers.1.' matches no parameter name, so"
-            " nothing it means trains (names look like 'base_model.model.model.embed_tokens.weight')",
-            "line 5: unfrozen_parameters is applied after the adapter, to the PeftModel's names"
-            " (`base_model.model.` first): all 16 LoRA tensors are frozen, as no pattern matches"
-            " them",
+            (
+                "line 4: `lora_target_modules` entry 'qkv_proj' matches no module: nothing gets an"
+                " adapter for it"
+            ),
+            (
+                "line 5: unfrozen_parameters pattern '^model.layers.1.' matches no parameter name, so"
+                " nothing it means trains (names look like 'base_model.model.model.embed_tokens.weight')"
+            ),
+            (
+                "line 5: unfrozen_parameters is applied after the adapter, to the PeftModel's names"
+                " (`base_model.model.` first): all 16 LoRA tensors are frozen, as no pattern matches"
+                " them"
+            ),
         ],
         "error": None,
     }
@@ -198,11 +210,15 @@ def test_axolotl(tmp_path, hub):
         "trainable_names": [*layer(1), *layer(10), *layer(11), "lm_head.weight"],
         "notes": [
             "line 1: frozen as axolotl freezes it (no adapter: full fine-tuning)",
-            "line 2: unfrozen_parameters pattern '^model.layers.1' also unfreezes"
-            " `model.layers.10`, `model.layers.11`: re.match anchors the start only",
-            "line 2: unfrozen_parameters pattern '^lm_head.weight$[:16]' trains only those rows"
-            " of `lm_head.weight` (a gradient hook zeroes the others' gradients); counted here as"
-            " trainable tensors",
+            (
+                "line 2: unfrozen_parameters pattern '^model.layers.1' also unfreezes"
+                " `model.layers.10`, `model.layers.11`: re.match anchors the start only"
+            ),
+            (
+                "line 2: unfrozen_parameters pattern '^lm_head.weight$[:16]' trains only those rows"
+                " of `lm_head.weight` (a gradient hook zeroes the others' gradients); counted here as"
+                " trainable tensors"
+            ),
         ],
         "error": None,
     }
@@ -228,8 +244,10 @@ def test_peft_adapter_config(tmp_path, hub):
         "trainable_names": [*ADAPTERS, "lm_head.modules_to_save.default.weight"],
         "notes": [
             "line 4: frozen as peft freezes it (peft_type: LORA, get_peft_model)",
-            "line 12: `modules_to_save` entry 'head' matches every module whose name ends with it,"
-            " so peft copies and trains 1 module in full: `lm_head`",
+            (
+                "line 12: `modules_to_save` entry 'head' matches every module whose name ends with it,"
+                " so peft copies and trains 1 module in full: `lm_head`"
+            ),
         ],
         "error": None,
     }
@@ -248,8 +266,10 @@ def test_a_model_not_on_this_machine(tmp_path, hub):
         ([], "line 2: 'tiny/missing' " + MISSING_REMEDY.format("tiny/missing")),
         (
             [],
-            "`ftlint verify` builds the model of a LLaMA-Factory or axolotl training YAML or a"
-            " peft adapter_config.json, and runs Python training scripts; run it on the script"
-            " that loads this file (its static findings are shown)",
+            (
+                "`ftlint verify` builds the model of a LLaMA-Factory or axolotl training YAML or a"
+                " peft adapter_config.json, and runs Python training scripts; run it on the script"
+                " that loads this file (its static findings are shown)"
+            ),
         ),
     ]
