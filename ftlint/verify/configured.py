@@ -82,10 +82,6 @@ def _lora(model: nn.Module, **options: Any) -> nn.Module:
         raise FrameworkStops(f"peft's get_peft_model raises ValueError: {error}") from None
 
 
-def _last_names(model: nn.Module) -> set[str]:
-    return {name.rsplit(".", 1)[-1] for name, _ in model.named_modules() if name}
-
-
 def _target_notes(model: nn.Module, setting: str, targets: list[str]) -> list[Note]:
     """Entries of a LoRA target list that adapt no module: peft compares each with a module's
     name, or the end of it after a ``.`` (peft/tuners/tuners_utils.py,
@@ -315,6 +311,11 @@ def _listed(names: list[str]) -> str:
     return ", ".join(f"`{name}`" for name in names)
 
 
+# axolotl's `get_linear_embedding_layers` (src/axolotl/loaders/utils.py): the output layer,
+# which `lora_target_linear` leaves out, where it is not `lm_head`.
+_OUTPUT_EMBEDDINGS = {"gpt_neox": "embed_out"}
+
+
 def _axolotl(plan: TrainingPlan) -> tuple[nn.Module, list[Note]]:
     """axolotl's model loading (src/axolotl/loaders/adapter.py ``_build_peft_lora_config``,
     ``find_all_linear_names``), then ``freeze_layers_except``."""
@@ -326,15 +327,10 @@ def _axolotl(plan: TrainingPlan) -> tuple[nn.Module, list[Note]]:
         targets = settings.get("lora_target_modules") or []
         targets = [targets] if isinstance(targets, str) else list(targets)
         notes += _target_notes(model, "lora_target_modules", targets)
-        if settings.get("lora_target_linear"):
-            output = model.get_output_embeddings()  # type: ignore[operator]
-            linear = {
-                name.rsplit(".", 1)[-1]
-                for name, module in model.named_modules()
-                if isinstance(module, nn.Linear) or "Linear" in type(module).__name__
-            }
-            output_names = {n.rsplit(".", 1)[-1] for n, m in model.named_modules() if m is output}
-            targets = sorted(set(targets) | (linear - output_names))
+        if settings.get("lora_target_linear"):  # find_all_linear_names, less the output layer
+            model_type = getattr(model.config, "model_type", None)
+            output = _OUTPUT_EMBEDDINGS.get(str(model_type), "lm_head")
+            targets = sorted(set(targets) | set(_all_linear(model, forbidden=set())) - {output})
         saved = settings.get("lora_modules_to_save") or None
         notes += _saved_notes(model, "lora_modules_to_save", saved or [])
         if adapter == "qlora":
