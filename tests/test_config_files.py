@@ -198,11 +198,12 @@ def test_verify_never_runs_a_configuration_as_python(tmp_path):
         LORA_WITH_FREEZE + "output_dir: open('marker', 'w')\n"
     )
     (tmp_path / "train.py").write_text("import os\n")
-    named = run_ftlint("verify", "lora.yaml", cwd=tmp_path)
+    # verify builds the model it names (not cached in this empty hub cache) instead.
+    empty_hub = {"HF_HUB_CACHE": str(tmp_path / "hub")}
+    named = run_ftlint("verify", "lora.yaml", cwd=tmp_path, env=empty_hub)
     assert (named.returncode, (tmp_path / "marker").exists()) == (2, False)
     assert (
-        "could not verify: a YAML/JSON configuration: `ftlint verify` runs Python training "
-        "scripts; run it on the script that loads this file (its static findings are shown)"
+        "could not verify: line 1: 'meta-llama/Llama-3.2-1B' has no config.json on this machine"
     ) in named.stdout
     assert f"lora.yaml:3:1: FT204 {FT204_MESSAGE}" in named.stdout
     directory = run_ftlint("verify", ".", cwd=tmp_path)

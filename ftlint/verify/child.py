@@ -23,6 +23,7 @@ from ftlint.analysis.file import FileAnalysis
 from ftlint.catalog import CATALOG, RULES, RUNTIME_CHECKS, SIMULATED_CHECKS
 from ftlint.diagnostics import Finding
 from ftlint.engine import analyze, triaged
+from ftlint.runner import is_config
 from ftlint.sources import SourceFile, read_source
 from ftlint.verify.checks.ft102_other_reading_differs import OtherReadingDiffers
 from ftlint.verify.containment import send_result
@@ -198,7 +199,13 @@ def verify_entry(spec: Spec) -> ChildResult:
 
 def main(argv: Sequence[str]) -> None:
     try:
-        result = verify_entry(Spec.read(Path(argv[0])))
+        spec = Spec.read(Path(argv[0]))
+        if is_config(Path(spec.path)):
+            from ftlint.verify.configured import verify_configuration
+
+            result = verify_configuration(spec)
+        else:
+            result = verify_entry(spec)
     except BaseException as error:  # noqa: BLE001 - said to the parent, never a traceback
         detail = traceback.format_exception_only(type(error), error)[-1].strip()
         result = ChildResult(error=f"ftlint could not run the file: {detail}")

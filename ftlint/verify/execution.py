@@ -129,10 +129,7 @@ def run_program(
         tb = missing.__traceback__
         execution.missing_config = missing.name
         execution.failure = (
-            f"{_at(missing, entry.path, where)}: {missing.name!r} has no config.json on this"
-            " machine, and verify builds Hugging Face models from their configuration only:"
-            f" `hf download {missing.name} config.json` puts it in the local cache,"
-            " or rerun with --fetch-configs (configuration files only, never weights)"
+            f"{_at(missing, entry.path, where)}: {missing_config_text(missing.name)}"
         )
     except BaseException as error:  # noqa: BLE001 - any failure of the user's code is reported
         tb = error.__traceback__
@@ -147,6 +144,15 @@ def run_program(
     execution.names = _names(_script_frames(tb, entry.path), namespace)
     del tb  # its frames hold the script's locals: models dropped since are freed by refcount
     return execution
+
+
+def missing_config_text(name: str) -> str:
+    """Why a model whose configuration is not on this machine cannot be built, and the remedy."""
+    return (
+        f"{name!r} has no config.json on this machine, and verify builds Hugging Face models"
+        f" from their configuration only: `hf download {name} config.json` puts it in the local"
+        " cache, or rerun with --fetch-configs (configuration files only, never weights)"
+    )
 
 
 def _at(error: BaseException, script: str, where: Callable[[int], str]) -> str:

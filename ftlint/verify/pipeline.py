@@ -82,7 +82,7 @@ def verify_file(
         return _unreadable(shown, error)
     selected = selected_for(path, settings, enabled)
     if is_config(path):
-        return _configuration(source, selected)
+        return _configuration(source, selected, limits, fetch_configs)
     spec = Spec(
         str(path.resolve()), shown, module, tuple(args), dict(pins), frozenset(selected), ""
     )
@@ -98,6 +98,14 @@ def verify_file(
         result.error = "the file does not parse"
         return result
     result.diagnostics = [d for d in analysis.diagnostics(selected) if d.code not in _RUNTIME_CODES]
+    _add_runs(result, outcome, child, fetched)
+    return result
+
+
+def _add_runs(
+    result: FileVerification, outcome: Outcome, child: ChildResult, fetched: list[str]
+) -> None:
+    """What the contained runs showed (:func:`_runs`), added to ``result``."""
     result.models, result.simulations = child.models, child.simulations
     result.diagnostics = sorted([*result.diagnostics, *child.diagnostics], key=lambda d: d.sort_key)
     result.notes = [
@@ -106,7 +114,6 @@ def verify_file(
         *(f"not enforced here: {missing}" for missing in outcome.missing),
     ]
     result.stopped, result.error = child.stopped, child.error
-    return result
 
 
 def _runs(
@@ -128,21 +135,32 @@ def _runs(
         fetched.append(name)
 
 
-def _configuration(source: SourceFile, selected: set[str]) -> FileVerification:
-    """A YAML/JSON configuration named explicitly: its static findings; nothing is run (a YAML
-    line such as `key: value` is valid Python, which must not be executed as a script)."""
+def _configuration(
+    source: SourceFile, selected: set[str], limits: Limits, fetch_configs: bool
+) -> FileVerification:
+    """A YAML/JSON configuration named explicitly: its static findings, then, for a training
+    configuration whose model verify can build (:mod:`ftlint.configfiles.training`), what
+    trains under its framework's semantics, from a contained child. Nothing of the file is run
+    as Python (a YAML line such as `key: value` is valid Python)."""
+    from ftlint.configfiles.document import ConfigSyntaxError, parse
     from ftlint.configfiles.engine import lint_config
+    from ftlint.configfiles.training import training_plan
 
     rules = [rule for rule in CONFIG_RULES if rule.code in selected]
-    return FileVerification(
-        source.display_path,
-        source,
-        diagnostics=lint_config(source, rules),
-        error=(
-            "a YAML/JSON configuration: `ftlint verify` runs Python training scripts; run it "
-            "on the script that loads this file (its static findings are shown)"
-        ),
+    result = FileVerification(source.display_path, source, diagnostics=lint_config(source, rules))
+    try:
+        plan = training_plan(parse(source.text, is_json=source.path.suffix.lower() == ".json"))
+    except ConfigSyntaxError as error:
+        result.error = f"cannot parse: {error.message}"
+        return result
+    if isinstance(plan, str):
+        result.error = plan
+        return result
+    spec = Spec(
+        str(source.path.resolve()), source.display_path, None, (), {}, frozenset(selected), ""
     )
+    _add_runs(result, *_runs(spec, limits, fetch_configs))
+    return result
 
 
 def _run_child(spec: Spec, limits: Limits) -> tuple[Outcome, ChildResult]:

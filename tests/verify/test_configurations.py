@@ -1,0 +1,275 @@
+"""`ftlint verify CONFIG`: the model a LLaMA-Factory, axolotl or peft configuration names, built on
+meta from a config.json in a local Hugging Face cache and frozen as the framework freezes it. The
+real CLI in subprocesses (one per framework, a failing twin in the same run).
+
+The tiny Llama below: hidden 8, 2 heads of 4 (2 key/value heads), MLP 16, vocabulary 32, 4
+layers, untied head. Per layer 9 tensors, 656 elements: q/k/v/o_proj 64 each, gate/up/down_proj
+128 each, input_layernorm and post_attention_layernorm 8 each. With embed_tokens (256),
+model.norm (8) and lm_head (256): 39 tensors, 3,144 elements.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from support import run_ftlint
+
+TINY_LLAMA = {
+    "model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": 8,
+    "intermediate_size": 16, "num_hidden_layers": 4, "num_attention_heads": 2,
+    "num_key_value_heads": 2, "vocab_size": 32, "tie_word_embeddings": False,
+}  # fmt: skip
+LAYER = [
+    "self_attn.q_proj.weight", "self_attn.k_proj.weight", "self_attn.v_proj.weight",
+    "self_attn.o_proj.weight", "mlp.gate_proj.weight", "mlp.up_proj.weight",
+    "mlp.down_proj.weight", "input_layernorm.weight", "post_attention_layernorm.weight",
+]  # fmt: skip
+# LoRA on q_proj and v_proj of the 4 layers, as the freeze map names them.
+ADAPTERS = [
+    f"model.layers.{i}.self_attn.{m}.{ab}.default.weight"
+    for i in range(4) for m in ("q_proj", "v_proj") for ab in ("lora_A", "lora_B")
+]  # fmt: skip
+MISSING_REMEDY = (
+    "has no config.json on this machine, and verify builds Hugging Face models from their"
+    " configuration only: `hf download {0} config.json` puts it in the local cache, or rerun"
+    " with --fetch-configs (configuration files only, never weights)"
+)
+
+
+def layer(index: int) -> list[str]:
+    return [f"model.layers.{index}.{name}" for name in LAYER]
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> dict[str, str]:
+    """``tiny/llama``'s config.json in a Hugging Face hub cache, as a download leaves it."""
+    model = tmp_path / "hub" / "models--tiny--llama"
+    (model / "snapshots" / "abc").mkdir(parents=True)
+    (model / "refs").mkdir()
+    (model / "refs" / "main").write_text("abc")
+    (model / "snapshots" / "abc" / "config.json").write_text(json.dumps(TINY_LLAMA))
+    deep = tmp_path / "hub" / "models--tiny--deep" / "snapshots" / "abc"  # 12 layers
+    shutil.copytree(model, deep.parent.parent)
+    (deep / "config.json").write_text(json.dumps({**TINY_LLAMA, "num_hidden_layers": 12}))
+    return {"HF_HUB_CACHE": str(tmp_path / "hub")}
+
+
+def verify(tmp_path: Path, env: dict[str, str], *files: tuple[str, str]) -> tuple[int, list[dict]]:
+    for name, text in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    names = [name for name, _ in files]
+    result = run_ftlint("verify", "--output-format", "json", *names, cwd=tmp_path, env=env)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, json.loads(result.stdout)["files"]
+
+
+def summary(entry: dict) -> dict:
+    """A file's verification: its one model, whole, with the names of the trainable tensors in
+    place of the freeze map's full table; its notes and error."""
+    (target,) = entry["targets"]
+    freeze_map = target.pop("freeze_map")
+    trainable = [p["name"] for p in freeze_map["parameters"] if p["trainable"]]
+    return {
+        **target,
+        "trainable_names": trainable,
+        "notes": entry["notes"],
+        "error": entry["error"],
+    }
+
+
+def model(
+    line: int,
+    trainable: int,
+    trainable_numel: int,
+    total: int = 39,
+    numel: int = 3144,
+    target: str = "tiny/llama",
+) -> dict:
+    return {
+        "target": target, "builder": "AutoModelForCausalLM.from_config", "cell": None,
+        "line": line, "total": total, "total_numel": numel,
+        "scenarios": [{
+            "bindings": {}, "as_written": True, "trainable": trainable,
+            "frozen": total - trainable, "trainable_numel": trainable_numel,
+            "frozen_numel": numel - trainable_numel,
+        }],
+    }  # fmt: skip
+
+
+def test_llama_factory_freeze(tmp_path, hub):
+    first_two = "model_name_or_path: tiny/llama\nstage: sft\nfinetuning_type: freeze\n"
+    status, files = verify(
+        tmp_path, hub,
+        ("first.yaml", first_two + "freeze_trainable_layers: -2\nfreeze_extra_modules: norm\n"),
+        ("last.yaml", first_two + "freeze_trainable_layers: 2\nfreeze_trainable_modules: mlp\n"),
+        ("unknown.yaml", first_two + "freeze_trainable_modules: attn\n"),
+        ("lora.yaml", "model_name_or_path: tiny/llama\nstage: sft\nadditional_target: embed_tokens\n"),
+    )  # fmt: skip
+    # -2: the FIRST two layers, all their modules (0 and 1: 2 x 9 tensors, 2 x 656 elements),
+    # and `norm`: model.norm (8), but matched as a substring, so also the two norms of layers 2
+    # and 3 (4 x 8): 23 tensors, 1,312 + 8 + 32 = 1,352 elements.
+    norms = [f"model.layers.{i}.{n}" for i in (2, 3) for n in LAYER[7:]]
+    assert summary(files[0]) == {
+        **model(1, 23, 1352),
+        "trainable_names": [*layer(0), *layer(1), *norms, "model.norm.weight"],
+        "notes": [
+            "line 1: frozen as LLaMA-Factory freezes it (finetuning_type: freeze)",
+            "line 4: freeze_trainable_layers: -2 trains the first 2 of 4 layers: indices 0, 1",
+            (
+                "line 5: freeze_extra_modules entry 'norm' is matched as a substring of parameter"
+                " names, so every `input_layernorm`, `post_attention_layernorm` trains too: 9 tensors"
+                " match it"
+            ),
+        ],
+        "error": None,
+    }
+    # Twin: 2 is the LAST two layers, and only their `mlp` (`.2.mlp`, `.3.mlp`: 3 x 128 each).
+    assert summary(files[1]) == {
+        **model(1, 6, 6 * 128),
+        "trainable_names": [n for i in (2, 3) for n in layer(i) if ".mlp." in n],
+        "notes": [
+            "line 1: frozen as LLaMA-Factory freezes it (finetuning_type: freeze)",
+            "line 4: freeze_trainable_layers: 2 trains the last 2 of 4 layers: indices 2, 3",
+        ],
+        "error": None,
+    }
+    # A module no layer has: LLaMA-Factory stops before training, and says so.
+    assert (files[2]["targets"], files[2]["error"]) == (
+        [],
+        (
+            "line 1: LLaMA-Factory raises: Module attn is not found, please choose from "
+            "input_layernorm, mlp, post_attention_layernorm, self_attn"
+        ),
+    )
+    # finetuning_type defaults to lora, lora_target to `all`: every Linear but lm_head, in 4
+    # layers, 7 x 2 = 56 tensors of rank 8: per layer q/k/v/o 4 x (8x8 + 8x8), gate/up
+    # 2 x (8x8 + 16x8), down 8x16 + 8x8: 1,088 elements; and the copy of embed_tokens (256).
+    lora = summary(files[3])
+    assert (lora["scenarios"], lora["notes"]) == (
+        model(1, 57, 4 * 1088 + 256, total=96, numel=3144 + 4 * 1088 + 256)["scenarios"],
+        ["line 1: frozen as LLaMA-Factory freezes it (finetuning_type: lora)"],
+    )
+    assert status == 2
+
+
+def test_axolotl(tmp_path, hub):
+    lora = "base_model: tiny/llama\nadapter: lora\nlora_r: 2\nlora_target_modules: [q_proj, v_proj, qkv_proj]\n"
+    status, files = verify(
+        tmp_path, hub,
+        ("lora.yaml", lora),
+        ("lora_unfrozen.yaml", lora + "unfrozen_parameters: ['^model.layers.1.']\n"),
+        ("full.yaml", "base_model: tiny/deep\nunfrozen_parameters:\n  - ^model.layers.1\n  - ^lm_head.weight$[:16]\n"),
+    )  # fmt: skip
+    assert status == 1  # full.yaml's FT206
+    # r=2 on q_proj and v_proj (8 -> 8) of the 4 layers: lora_A (2 x 8) and lora_B (8 x 2) each,
+    # 16 tensors, 256 elements; `qkv_proj` is no module of a Llama.
+    assert summary(files[0]) == {
+        **model(1, 16, 256, total=55, numel=3400),
+        "trainable_names": ADAPTERS,
+        "notes": [
+            "line 1: frozen as axolotl freezes it (adapter: lora)",
+            (
+                "line 4: `lora_target_modules` entry 'qkv_proj' matches no module: nothing gets an"
+                " adapter for it"
+            ),
+        ],
+        "error": None,
+    }
+    # Twin: unfrozen_parameters is applied to the PeftModel, whose names start with
+    # `base_model.model.`: the pattern matches nothing and freezes the adapters too.
+    assert summary(files[1]) == {
+        **model(1, 0, 0, total=55, numel=3400),
+        "trainable_names": [],
+        "notes": [
+            "line 1: frozen as axolotl freezes it (adapter: lora)",
+            (
+                "line 4: `lora_target_modules` entry 'qkv_proj' matches no module: nothing gets an"
+                " adapter for it"
+            ),
+            (
+                "line 5: unfrozen_parameters pattern '^model.layers.1.' matches no parameter name, so"
+                " nothing it means trains (names look like 'base_model.model.model.embed_tokens.weight')"
+            ),
+            (
+                "line 5: unfrozen_parameters is applied after the adapter, to the PeftModel's names"
+                " (`base_model.model.` first): all 16 LoRA tensors are frozen, as no pattern matches"
+                " them"
+            ),
+        ],
+        "error": None,
+    }
+    # 12 layers: `^model.layers.1` is re.match-ed, so layers 1, 10 and 11 train (27 tensors,
+    # 3 x 656 elements), and lm_head (256) for its range: 28 of 12 x 9 + 3 = 111 tensors;
+    # 256 + 12 x 656 + 8 + 256 = 8,392 elements.
+    assert summary(files[2]) == {
+        **model(1, 28, 3 * 656 + 256, total=111, numel=8392, target="tiny/deep"),
+        "trainable_names": [*layer(1), *layer(10), *layer(11), "lm_head.weight"],
+        "notes": [
+            "line 1: frozen as axolotl freezes it (no adapter: full fine-tuning)",
+            (
+                "line 2: unfrozen_parameters pattern '^model.layers.1' also unfreezes"
+                " `model.layers.10`, `model.layers.11`: re.match anchors the start only"
+            ),
+            (
+                "line 2: unfrozen_parameters pattern '^lm_head.weight$[:16]' trains only those rows"
+                " of `lm_head.weight` (a gradient hook zeroes the others' gradients); counted here as"
+                " trainable tensors"
+            ),
+        ],
+        "error": None,
+    }
+    assert [f["code"] for f in files[2]["findings"]] == ["FT206"]  # the static twin of the note
+
+
+def test_peft_adapter_config(tmp_path, hub):
+    adapter = {
+        "peft_type": "LORA", "task_type": "CAUSAL_LM", "base_model_name_or_path": "tiny/llama",
+        "r": 2, "lora_alpha": 4, "target_modules": ["q_proj", "v_proj"], "inference_mode": False,
+        "modules_to_save": ["head"],
+    }  # fmt: skip
+    status, files = verify(
+        tmp_path, hub,
+        ("train/adapter_config.json", json.dumps(adapter, indent=1)),
+        ("infer/adapter_config.json", json.dumps({**adapter, "inference_mode": True}, indent=1)),
+    )  # fmt: skip
+    assert status == 0
+    # The 16 LoRA tensors (256 elements), and `head`, which peft matches with a bare endswith:
+    # lm_head is copied (one more tensor, 256 elements) and the copy trains.
+    assert summary(files[0]) == {
+        **model(4, 17, 512, total=56, numel=3656),
+        "trainable_names": [*ADAPTERS, "lm_head.modules_to_save.default.weight"],
+        "notes": [
+            "line 4: frozen as peft freezes it (peft_type: LORA, get_peft_model)",
+            (
+                "line 12: `modules_to_save` entry 'head' matches every module whose name ends with it,"
+                " so peft copies and trains 1 module in full: `lm_head`"
+            ),
+        ],
+        "error": None,
+    }
+    # Twin: inference_mode true freezes the adapters and the copy as well.
+    assert summary(files[1])["scenarios"] == model(4, 0, 0, total=56, numel=3656)["scenarios"]
+
+
+def test_a_model_not_on_this_machine(tmp_path, hub):
+    status, files = verify(
+        tmp_path, hub,
+        ("lf.yaml", "stage: sft\nmodel_name_or_path: tiny/missing\nfinetuning_type: full\n"),
+        ("not_training.yaml", "trainer:\n  max_epochs: 3\n"),
+    )  # fmt: skip
+    assert status == 2
+    assert [(f["targets"], f["error"]) for f in files] == [
+        ([], "line 2: 'tiny/missing' " + MISSING_REMEDY.format("tiny/missing")),
+        (
+            [],
+            (
+                "`ftlint verify` builds the model of a LLaMA-Factory or axolotl training YAML or a"
+                " peft adapter_config.json, and runs Python training scripts; run it on the script"
+                " that loads this file (its static findings are shown)"
+            ),
+        ),
+    ]
