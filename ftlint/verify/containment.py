@@ -92,7 +92,6 @@ _WORK_DIRECTORIES = {
     "XDG_DATA_HOME": "data",
     "XDG_STATE_HOME": "state",
     "MPLCONFIGDIR": "config/matplotlib",
-    "TORCH_HOME": "cache/torch",
     "TORCHINDUCTOR_CACHE_DIR": "cache/torchinductor",
     "TRITON_CACHE_DIR": "cache/triton",
     "HF_DATASETS_CACHE": "cache/huggingface/datasets",
@@ -235,7 +234,8 @@ def contained_environment(env: Mapping[str, str], workdir: Path) -> dict[str, st
     ``AWS_SECRET_ACCESS_KEY``, ``GITHUB_TOKEN``, ``OPENAI_API_KEY``, ...), starting with one of
     :data:`SECRET_PREFIXES`, or in :data:`SECRET_NAMES`. The Hugging Face hub cache stays the
     user's (readable, not writable): ``HF_HOME``/``HF_HUB_CACHE`` as given, else the default
-    ``huggingface/hub`` under the caller's cache directory. ``PYTHONUSERBASE`` stays the
+    ``huggingface/hub`` under the caller's cache directory; so does torch.hub's (``TORCH_HOME``,
+    else ``torch`` under the caller's cache directory). ``PYTHONUSERBASE`` stays the
     caller's, so packages installed with ``pip --user`` still import under the new ``HOME``.
     """
     home = env.get("HOME") or os.path.expanduser("~")
@@ -243,6 +243,10 @@ def contained_environment(env: Mapping[str, str], workdir: Path) -> dict[str, st
     if not any(name in env for name in _HUB_CACHE_VARIABLES):
         cache = env.get("XDG_CACHE_HOME") or os.path.join(home, ".cache")
         contained["HF_HUB_CACHE"] = os.path.join(cache, "huggingface", "hub")
+    # torch.hub's cached repositories are code the script loads (weights are never read).
+    contained["TORCH_HOME"] = env.get("TORCH_HOME") or os.path.join(
+        env.get("XDG_CACHE_HOME") or os.path.join(home, ".cache"), "torch"
+    )
     contained.setdefault("PYTHONUSERBASE", _user_base(home))
     for relative in _MADE_DIRECTORIES:
         (workdir / relative).mkdir(exist_ok=True)

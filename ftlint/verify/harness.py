@@ -374,6 +374,12 @@ def _missing_checkpoints_open(original: Callable[..., Any]) -> Callable[..., Any
     return open
 
 
+def _no_input(prompt: object = "") -> str:
+    """No one answers a prompt under verify: an empty line, said in a note."""
+    _current().note(f"input({str(prompt)!r}) answered with an empty line")
+    return ""
+
+
 def _step_hook(optimizer: torch.optim.Optimizer, args: object, kwargs: object) -> None:
     raise TrainingStarts(f"{type(optimizer).__name__}.step()")
 
@@ -748,6 +754,7 @@ def install() -> _OnMeta:
     torch.utils.data.DataLoader.__init__ = _empty_data_loads(torch.utils.data.DataLoader.__init__)  # type: ignore[method-assign]  # same signature
     register_optimizer_step_pre_hook(_step_hook)
     builtins.open = io.open = _missing_checkpoints_open(builtins.open)
+    builtins.input = _no_input
     patches = _library_patches()
     for name in list(patches):
         if name in sys.modules:

@@ -469,7 +469,7 @@ def test_the_environment_points_into_the_workdir(tmp_path: Path) -> None:
     directories = {
         "HOME": "home", "TMPDIR": "tmp", "TMP": "tmp", "TEMP": "tmp", "XDG_CACHE_HOME": "cache",
         "XDG_CONFIG_HOME": "config", "XDG_DATA_HOME": "data", "XDG_STATE_HOME": "state",
-        "MPLCONFIGDIR": "config/matplotlib", "TORCH_HOME": "cache/torch",
+        "MPLCONFIGDIR": "config/matplotlib",
         "TORCHINDUCTOR_CACHE_DIR": "cache/torchinductor", "TRITON_CACHE_DIR": "cache/triton",
         "HF_DATASETS_CACHE": "cache/huggingface/datasets", "WANDB_DIR": "wandb",
         "WANDB_CACHE_DIR": "cache/wandb", "WANDB_CONFIG_DIR": "config/wandb",
@@ -478,6 +478,7 @@ def test_the_environment_points_into_the_workdir(tmp_path: Path) -> None:
     assert env == {
         "PATH": "/bin",
         "HF_HUB_CACHE": "/home/u/.cache/huggingface/hub",
+        "TORCH_HOME": "/home/u/.cache/torch",
         "PYTHONUSERBASE": "/home/u/.local",
         **{name: str(work / relative) for name, relative in directories.items()},
         "MLFLOW_TRACKING_URI": (work / "mlruns").as_uri(),
@@ -487,8 +488,14 @@ def test_the_environment_points_into_the_workdir(tmp_path: Path) -> None:
     }  # fmt: skip
     assert sorted(os.listdir(work)) == ["home", "tmp"]  # the others are made by what uses them
     # A hub cache the user chose is kept.
-    kept = contained_environment({"HOME": "/home/u", "HF_HOME": "/data/hf"}, work)
-    assert (kept["HF_HOME"], "HF_HUB_CACHE" in kept) == ("/data/hf", False)
+    kept = contained_environment(
+        {"HOME": "/home/u", "HF_HOME": "/data/hf", "TORCH_HOME": "/data/torch"}, work
+    )
+    assert (kept["HF_HOME"], "HF_HUB_CACHE" in kept, kept["TORCH_HOME"]) == (
+        "/data/hf",
+        False,
+        "/data/torch",
+    )
 
 
 def test_the_output_keeps_its_last_lines(sandbox: Sandbox) -> None:
