@@ -86,7 +86,7 @@ class TrainerOptimizerMissesUnfrozen(RuntimeCheck):
     INVALID = (
         Invalid(
             _TRAINER.replace("{added}", ""),
-            line=23,
+            line=24,
             message_contains="Unfreeze unfreezes 9 tensors at epoch 1 (model.layers.1.self_attn",
         ),
     )
