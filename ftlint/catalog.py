@@ -58,14 +58,14 @@ from ftlint.rules.ft014_requires_grad_before_kbit_prep import RequiresGradBefore
 from ftlint.rules.ft015_reentrant_checkpointing_frozen_inputs import (
     ReentrantCheckpointingFrozenInputs,
 )
+from ftlint.rules.ft016_misspelt_config_keyword import MisspeltConfigKeyword
+from ftlint.rules.ft017_checkpointing_kwargs_overridden import CheckpointingKwargsOverridden
 from ftlint.rules.ft211_norm_eval_sync_bn import NormEvalSyncBn
 from ftlint.rules.ft212_custom_keys_shadowed import CustomKeysShadowed
 from ftlint.rules.ft213_lr_mult_zero_freeze import LrMultZeroFreeze
 from ftlint.rules.ft214_frozen_stages_beyond_num_stages import FrozenStagesBeyondNumStages
 from ftlint.rules.ft215_detectron2_freeze_at_range import Detectron2FreezeAtRange
 from ftlint.rules.ft216_custom_keys_index_prefix import CustomKeysIndexPrefix
-from ftlint.rules.ft016_misspelt_config_keyword import MisspeltConfigKeyword
-from ftlint.rules.ft017_checkpointing_kwargs_overridden import CheckpointingKwargsOverridden
 from ftlint.verify.checks.ft101_expectation_mismatch import ExpectationMismatch
 from ftlint.verify.checks.ft102_other_reading_differs import OtherReadingDiffers
 from ftlint.verify.checks.ft103_pattern_matches_nothing import PatternMatchesNothing

@@ -19,10 +19,10 @@ from __future__ import annotations
 import builtins
 import copy
 import functools
-import io
 import importlib.abc
 import importlib.machinery
 import inspect
+import io
 import sys
 import types
 import weakref
