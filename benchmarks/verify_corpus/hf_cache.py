@@ -51,23 +51,6 @@ CONFIGS: dict[str, dict[str, object]] = {
         "type_vocab_size": 2,
         "vocab_size": 30522,
     },
-    "bert-base-cased": {
-        "architectures": ["BertForMaskedLM"],
-        "model_type": "bert",
-        "attention_probs_dropout_prob": 0.1,
-        "hidden_act": "gelu",
-        "hidden_dropout_prob": 0.1,
-        "hidden_size": 768,
-        "initializer_range": 0.02,
-        "intermediate_size": 3072,
-        "layer_norm_eps": 1e-12,
-        "max_position_embeddings": 512,
-        "num_attention_heads": 12,
-        "num_hidden_layers": 12,
-        "pad_token_id": 0,
-        "type_vocab_size": 2,
-        "vocab_size": 28996,
-    },
     "bigscience/bloomz-560m": {
         "architectures": ["BloomForCausalLM"],
         "model_type": "bloom",
@@ -168,6 +151,8 @@ CONFIGS: dict[str, dict[str, object]] = {
         },
     },
 }
+# bert-base-cased is bert-base-uncased with its own vocabulary.
+CONFIGS["bert-base-cased"] = {**CONFIGS["bert-base-uncased"], "vocab_size": 28996}
 
 
 def main(root: Path) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from torch import nn
+from torch.optim import Optimizer
 
 from ftlint.verify.harness import Bound, MissingConfig, Session, TrainingStarts
 from ftlint.verify.instrument import PROBES
@@ -54,6 +55,19 @@ class Execution:
     @property
     def notes(self) -> list[Any]:
         return self.session.notes
+
+    def optimizers(self) -> list[tuple[Optimizer, int | None, int]]:
+        """Every optimizer the run built or a stop point was handed (the one a Hugging Face
+        Trainer would build), once each, in order: (optimizer, the construction site that
+        returned it or None, the row it was handed at or 0)."""
+        found: dict[int, tuple[Optimizer, int | None, int]] = {}
+        for site, value in self.probes.tracked:
+            if isinstance(value, Optimizer):
+                found.setdefault(id(value), (value, site, 0))
+        for value, row in self.session.handed:
+            if isinstance(value, Optimizer):
+                found.setdefault(id(value), (value, None, row))
+        return list(found.values())
 
 
 def _script_frames(tb: types.TracebackType | None, script: str) -> list[types.FrameType]:

@@ -7,8 +7,6 @@ import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from torch.optim import Optimizer
-
 from ftlint.runtime.report import FreezeReport, report
 from ftlint.sources import SourceFile
 from ftlint.verify.execution import Execution
@@ -75,14 +73,7 @@ def _run(
 ) -> Run:
     execution = runner(scenario.bindings, reading)
     run = Run(scenario, execution)
-    optimizers = [
-        value
-        for value in [
-            *(value for _, value in execution.probes.tracked),
-            *(value for value, _ in execution.session.handed),
-        ]
-        if isinstance(value, Optimizer)
-    ]
+    optimizers = [optimizer for optimizer, _, _ in execution.optimizers()]
     for target in find_targets(program, execution, source):
         run.targets[target.key] = target
         # Its optimizer, the first that holds one of its parameters: the freeze map shows coverage.

@@ -120,11 +120,12 @@ class VerifiedFile:
     def optimizers(self) -> list[tuple[Optimizer, CodeRange]]:
         """Every optimizer the as-written run built, once each, with the line that built it (for
         the one a Hugging Face Trainer would build, the line that calls ``train()``)."""
-        found: dict[int, tuple[Optimizer, CodeRange]] = {}
-        for site, value in self.run.execution.probes.tracked:
-            if isinstance(value, Optimizer):
-                found.setdefault(id(value), (value, self.program.constructions[site].span))
-        for value, row in self.run.execution.session.handed:
-            if isinstance(value, Optimizer):
-                found.setdefault(id(value), (value, line_span(self.source, row)))
-        return list(found.values())
+        return [
+            (
+                optimizer,
+                self.program.constructions[site].span
+                if site is not None
+                else line_span(self.source, row),
+            )
+            for optimizer, site, row in self.run.execution.optimizers()
+        ]
