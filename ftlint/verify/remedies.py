@@ -39,5 +39,7 @@ def remedy(error: BaseException) -> str | None:
             " argument): meet its condition and rerun"
         )
     if isinstance(error, EOFError):
-        return "the script reads standard input, which verify closes: give the answer as an argument"
+        return (
+            "the script reads standard input, which verify closes: give the answer as an argument"
+        )
     return None

@@ -13,33 +13,43 @@ import pytest
     [
         (
             "import absent_package.sub\n",
-            "line 1: ModuleNotFoundError: No module named 'absent_package'; install the package"
-            f" that provides 'absent_package' into the Python verify runs the script with"
-            f" ({sys.executable})",
+            (
+                "line 1: ModuleNotFoundError: No module named 'absent_package'; install the package"
+                f" that provides 'absent_package' into the Python verify runs the script with"
+                f" ({sys.executable})"
+            ),
         ),
         (
             "from torch import no_such_name\n",
-            "line 1: ImportError: cannot import name 'no_such_name' from 'torch' ({torch}); a"
-            " package is installed in a version other than the one the script was written for:"
-            " install that version and rerun",
+            (
+                "line 1: ImportError: cannot import name 'no_such_name' from 'torch' ({torch}); a"
+                " package is installed in a version other than the one the script was written for:"
+                " install that version and rerun"
+            ),
         ),
         (
             "labels = open('/data/labels.txt').read()\n",
-            "line 1: FileNotFoundError: [Errno 2] No such file or directory: '/data/labels.txt';"
-            " /data/labels.txt does not exist here: provide it, or point the script at an"
-            " existing one (its arguments after `--`, or `--set NAME=VALUE` for a variable)",
+            (
+                "line 1: FileNotFoundError: [Errno 2] No such file or directory: '/data/labels.txt';"
+                " /data/labels.txt does not exist here: provide it, or point the script at an"
+                " existing one (its arguments after `--`, or `--set NAME=VALUE` for a variable)"
+            ),
         ),
         (
             "import torch\nassert torch.__version__ == '0.4.1'\n",
-            "line 2: AssertionError; the script's own check failed at that line (often an"
-            " installed version or an argument): meet its condition and rerun",
+            (
+                "line 2: AssertionError; the script's own check failed at that line (often an"
+                " installed version or an argument): meet its condition and rerun"
+            ),
         ),
         (
             # what urllib raises when verify's network namespace refuses a download
             "import urllib.error\nraise urllib.error.URLError('[Errno 101] Network is unreachable')\n",
-            "line 2: URLError: <urlopen error [Errno 101] Network is unreachable>;"
-            " verify runs without network: put what the script downloads where it looks for it"
-            " (a local path or cache) and rerun",
+            (
+                "line 2: URLError: <urlopen error [Errno 101] Network is unreachable>;"
+                " verify runs without network: put what the script downloads where it looks for it"
+                " (a local path or cache) and rerun"
+            ),
         ),
     ],
     ids=["module", "import", "file", "assert", "network"],
