@@ -18,7 +18,14 @@ from typing import Any
 from torch import nn
 
 from ftlint.configfiles.document import Unresolved, parse
-from ftlint.configfiles.training import AXOLOTL, LLAMA_FACTORY, PEFT, TrainingPlan, training_plan
+from ftlint.configfiles.training import (
+    AXOLOTL,
+    LIGHTNING,
+    LLAMA_FACTORY,
+    PEFT,
+    TrainingPlan,
+    training_plan,
+)
 from ftlint.runtime.report import report
 from ftlint.sources import read_source
 from ftlint.text import plural
@@ -398,6 +405,10 @@ def verify_configuration(spec: Spec) -> ChildResult:
     plan = training_plan(parse(source.text, is_json=source.path.suffix.lower() == ".json"))
     if isinstance(plan, str):
         return ChildResult(error=plan)
+    if plan.framework == LIGHTNING:
+        from ftlint.verify.configured_lightning import verify_lightning_cli
+
+        return verify_lightning_cli(spec, source, plan)
     where = f"line {plan.line}"
     session = Session(spec.path)
     on_meta = install()

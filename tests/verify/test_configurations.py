@@ -267,9 +267,145 @@ def test_a_model_not_on_this_machine(tmp_path, hub):
         (
             [],
             (
-                "`ftlint verify` builds the model of a LLaMA-Factory or axolotl training YAML or a"
-                " peft adapter_config.json, and runs Python training scripts; run it on the script"
-                " that loads this file (its static findings are shown)"
+                "`ftlint verify` builds the model of a LLaMA-Factory, axolotl or Lightning CLI"
+                " training YAML or a peft adapter_config.json, and runs Python training scripts; run"
+                " it on the script that loads this file (its static findings are shown)"
             ),
         ),
     ]
+
+
+# --- Lightning CLI: the LightningModule LightningCLI builds from the YAML, stopped at fit ------
+
+CLASSIFIER = """
+import torch
+from lightning.pytorch import LightningModule
+from lightning.pytorch.callbacks import BackboneFinetuning
+from torch import nn
+
+
+class Classifier(LightningModule):
+    def __init__(self, classes: int = 3):
+        super().__init__()
+        self.backbone = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU())
+        self.head = nn.Linear(4, classes)
+
+    def training_step(self, batch, batch_idx):
+        return self.head(self.backbone(batch).mean((2, 3))).sum()
+
+    def train_dataloader(self):
+        return torch.utils.data.DataLoader(torch.zeros(8, 3, 8, 8), batch_size=4)
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(filter(lambda p: p.requires_grad, self.parameters()), lr=0.1)
+
+
+class FrozenBatchNormFinetuning(BackboneFinetuning):
+    def freeze_before_training(self, pl_module):
+        self.freeze(pl_module.backbone, train_bn=self.train_bn)
+"""
+
+
+def lightning_config(callback: str, class_path: str = "project.classifier.Classifier") -> str:
+    return f"""\
+model:
+  class_path: {class_path}
+  init_args:
+    classes: 5
+trainer:
+  max_epochs: 4
+  callbacks:
+    - class_path: lightning.pytorch.callbacks.LearningRateMonitor
+    - class_path: {callback}
+      init_args:
+        unfreeze_backbone_at_epoch: 2
+        train_bn: false
+"""
+
+
+def test_lightning_cli_config(tmp_path):
+    status, files = verify(
+        tmp_path, {},
+        ("project/__init__.py", ""),
+        ("project/classifier.py", CLASSIFIER),
+        ("ignored.yaml", lightning_config("lightning.pytorch.callbacks.BackboneFinetuning")),
+        ("honoured.yaml", lightning_config("project.classifier.FrozenBatchNormFinetuning")),
+        ("misspelt.yaml", lightning_config("BackboneFinetuning", "project.classifier.Classifer")),
+    )  # fmt: skip
+    assert status == 2  # misspelt.yaml
+    ignored, honoured, misspelt = files[2:]
+    # Conv 4x3x3x3 + 4 (112), BatchNorm 4 + 4, head 5x4 + 5: 6 tensors, 145 elements.
+    built = {
+        "target": "project.classifier.Classifier", "builder": "LightningCLI", "cell": None,
+        "line": 2, "total": 6, "total_numel": 145,
+    }  # fmt: skip
+    bn = ["backbone.1.weight", "backbone.1.bias"]
+    # As fit gets it (BackboneFinetuning froze the backbone): the BatchNorm still trains.
+    assert summary(ignored) == {
+        **built,
+        "scenarios": [scenario(4, 2, 33, 112)],
+        "trainable_names": [*bn, "head.weight", "head.bias"],
+        "notes": [],
+        "error": None,
+    }
+    place = {"cell": None, "location": {"row": 9, "column": 5}, "end_location": {"row": 9, "column": 65}}
+    said = "BackboneFinetuning has train_bn=False, but during epochs"
+    fix = (
+        " Fix: freeze_before_training must call self.freeze(..., train_bn=self.train_bn), which"
+        " Lightning's BackboneFinetuning does not (issue #21531)"
+    )
+    trains = (
+        "2 BatchNorm weight/bias tensors of the backbone train (they require grad and are in the"
+        " optimizer: backbone.1.weight, backbone.1.bias)"
+    )
+    assert [
+        {k: f[k] for k in ("code", "message", "cell", "location", "end_location")}
+        for f in ignored["findings"] if f["code"] == "FT108"
+    ] == [
+        {
+            "code": "FT108",
+            "message": (
+                f"frozen phase: {said} 0-1, {trains} and 1 BatchNorm layer update their running"
+                f" statistics beside frozen layers (backbone.1).{fix}"
+            ),
+            **place,
+        },
+        {
+            "code": "FT108",
+            "message": (
+                f"after unfreeze: {said} 2-3, {trains}. They joined the optimizer when"
+                " configure_optimizers ran, as they required grad then;"
+                " unfreeze_and_add_param_group(train_bn=False) only keeps them out of the new param"
+                f" group.{fix}"
+            ),
+            **place,
+        },
+    ]  # fmt: skip
+    assert [f["code"] for f in ignored["findings"]] == ["FT108", "FT108", "FT201"]
+    # Twin: a callback whose frozen phase honours train_bn: only the head trains at fit.
+    assert summary(honoured) == {
+        **built,
+        "scenarios": [scenario(2, 4, 25, 120)],
+        "trainable_names": ["head.weight", "head.bias"],
+        "notes": [],
+        "error": None,
+    }
+    assert (honoured["findings"], honoured["stopped"]) == ([], "line 2: Trainer.fit()")
+    [(frozen, unfrozen)] = [s["phases"] for s in honoured["simulations"]]
+    assert (frozen["batchnorm_trainable"], unfrozen["batchnorm_trainable"]) == (
+        {"count": 0, "total": 2},
+        {"count": 0, "total": 2},
+    )
+    assert misspelt["targets"] == []
+    assert misspelt["error"].startswith(
+        "line 2: LightningCLI could not build the run: argparse.ArgumentError: Parser key"
+        ' "model":\n  Does not validate against any of the Union subtypes'
+    )
+    assert "module 'project.classifier' has no attribute 'Classifer'" in misspelt["error"]
+
+
+def scenario(trainable: int, frozen: int, trainable_numel: int, frozen_numel: int) -> dict:
+    return {
+        "bindings": {}, "as_written": True, "trainable": trainable, "frozen": frozen,
+        "trainable_numel": trainable_numel, "frozen_numel": frozen_numel,
+    }  # fmt: skip
