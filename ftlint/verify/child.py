@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ftlint.analysis.file import FileAnalysis
+from ftlint.analysis.mmconfig import is_config as is_mmengine_config
 from ftlint.catalog import CATALOG, RULES, RUNTIME_CHECKS, SIMULATED_CHECKS
 from ftlint.diagnostics import Finding
 from ftlint.engine import analyze, triaged
@@ -200,10 +201,15 @@ def verify_entry(spec: Spec) -> ChildResult:
 def main(argv: Sequence[str]) -> None:
     try:
         spec = Spec.read(Path(argv[0]))
+        source = read_source(Path(spec.path), spec.display_path)
         if is_config(Path(spec.path)):
             from ftlint.verify.configured import verify_configuration
 
             result = verify_configuration(spec)
+        elif source.cells is None and is_mmengine_config(source.text):
+            from ftlint.verify.configured_mm import verify_mmengine
+
+            result = verify_mmengine(spec, source)
         else:
             result = verify_entry(spec)
     except BaseException as error:  # noqa: BLE001 - said to the parent, never a traceback
