@@ -16,12 +16,14 @@ import re
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 from ftlint.analysis.file import FileAnalysis
 from ftlint.analysis.mmconfig import is_config as is_mmengine_config
 from ftlint.catalog import CATALOG, RULES, RUNTIME_CHECKS, SIMULATED_CHECKS
+from ftlint.configfiles.training import DETECTRON2_REMEDY
 from ftlint.diagnostics import Finding
 from ftlint.engine import analyze, triaged
 from ftlint.runner import is_config
@@ -110,6 +112,8 @@ def _simulate(verified: Any, result: ChildResult) -> None:
         except Exception as error:  # noqa: BLE001 - a simulation that fails is a note
             notes.append(Note(0, f"simulation failed: {type(error).__name__}: {error}"))
 
+
+_DETECTRON2_IMPORT = re.compile(r"^\s*(from|import)\s+detectron2\b", re.MULTILINE)
 
 _FUTURE_IMPORT = re.compile(
     r"^from\s+__future__\s+import\s+\(?([\w\s,]+?)\)?\s*(#.*)?$", re.MULTILINE
@@ -210,6 +214,8 @@ def main(argv: Sequence[str]) -> None:
             from ftlint.verify.configured_mm import verify_mmengine
 
             result = verify_mmengine(spec, source)
+        elif _DETECTRON2_IMPORT.search(source.text) and find_spec("detectron2") is None:
+            result = ChildResult(error=DETECTRON2_REMEDY)  # a LazyConfig, or a script using one
         else:
             result = verify_entry(spec)
     except BaseException as error:  # noqa: BLE001 - said to the parent, never a traceback

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from libcst.metadata import CodeRange
+from torch import nn
 
 from ftlint.configfiles.document import Node
 from ftlint.configfiles.training import TrainingPlan
@@ -86,6 +87,7 @@ def verify_lightning_cli(spec: Spec, source: SourceFile, plan: TrainingPlan) -> 
     if failure is not None:
         return ChildResult(error=f"{where}: LightningCLI could not build the run: {failure}")
     trainer, model, handed = (value for value, _ in session.handed)
+    assert isinstance(model, nn.Module)  # the LightningModule LightningCLI handed to fit
     result = ChildResult(stopped=f"{where}: Trainer.fit()")
     freeze_map = report(model, depth=_DEPTH)
     counts = ScenarioCounts(

@@ -262,8 +262,15 @@ def test_a_model_not_on_this_machine(tmp_path, hub):
         ("lf.yaml", "stage: sft\nmodel_name_or_path: tiny/missing\nfinetuning_type: full\n"),
         ("not_training.yaml", "trainer:\n  max_epochs: 3\n"),
         ("detectron2.yaml", "MODEL:\n  BACKBONE:\n    FREEZE_AT: 2\n"),
+        ("lazy.py", "from detectron2.config import LazyCall as L\nfrom detectron2.modeling import ResNet\n\nmodel = L(ResNet)(freeze_at=2)\n"),
     )  # fmt: skip
     assert status == 2
+    detectron2 = (
+        "verify builds a detectron2 model with detectron2 itself, which is not installed here (it"
+        " is not on PyPI): install it from source (`pip install"
+        " 'git+https://github.com/facebookresearch/detectron2.git'`, which compiles against your"
+        " torch) and run verify again; the static findings are shown"
+    )
     assert [(f["targets"], f["error"]) for f in files] == [
         ([], "line 2: 'tiny/missing' " + MISSING_REMEDY.format("tiny/missing")),
         (
@@ -274,15 +281,8 @@ def test_a_model_not_on_this_machine(tmp_path, hub):
                 " it on the script that loads this file (its static findings are shown)"
             ),
         ),
-        (
-            [],
-            (
-                "verify builds a detectron2 model with detectron2 itself, which is not installed"
-                " here (it is not on PyPI): install it from source (`pip install"
-                " 'git+https://github.com/facebookresearch/detectron2.git'`, which compiles"
-                " against your torch) and run verify again; the static findings are shown"
-            ),
-        ),
+        ([], detectron2),  # a YAML config
+        ([], detectron2),  # a LazyConfig
     ]
 
 

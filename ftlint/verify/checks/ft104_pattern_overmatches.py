@@ -32,7 +32,10 @@ class PatternOvermatches(RuntimeCheck):
     - at several depths: `'bn1' in name` hits the stem's `bn1` and the `bn1` of every
       bottleneck block.
 
-    The names it hit are listed, grouped by block.
+    The names it hit are listed, grouped by block. `ftlint verify` of an OpenMMLab config
+    reports a `paramwise_cfg.custom_keys` key that matches inside longer names the same way
+    (mmengine tests `key in name`): `'backbone.layer1'` also sets the learning rate of
+    `backbone.layer10`.
 
     ## Why is this bad?
     Substring tests read like component names but are not: the extra matches freeze (or train)
