@@ -31,7 +31,7 @@ from ftlint.sources import read_source
 from ftlint.text import plural
 from ftlint.verify.execution import missing_config_text
 from ftlint.verify.harness import Bound, MissingConfig, Session, install
-from ftlint.verify.wire import ChildResult, ModelSummary, ScenarioCounts, Spec
+from ftlint.verify.wire import ChildResult, ModelSummary, Spec
 
 # A note on the configuration: the setting it is about (its line is shown), and what it says.
 Note = tuple[str, str]
@@ -422,23 +422,8 @@ def verify_configuration(spec: Spec) -> ChildResult:
     except FrameworkStops as stop:
         return ChildResult(error=f"{where}: {stop}")
     freeze_map = report(model, depth=_DEPTH)
-    counts = ScenarioCounts(
-        {},
-        True,
-        freeze_map.trainable_tensors,
-        freeze_map.frozen_tensors,
-        freeze_map.trainable_numel,
-        freeze_map.frozen_numel,
-    )
-    summary = ModelSummary(
-        plan.model,
-        f"{_builder(plan)}.from_config",
-        None,
-        plan.line,
-        freeze_map.total_tensors,
-        freeze_map.total_numel,
-        (counts,),
-        freeze_map,
+    summary = ModelSummary.as_configured(
+        plan.model, f"{_builder(plan)}.from_config", plan.line, freeze_map
     )
     notes.insert(0, ("", f"frozen as {plan.framework} freezes it ({_method(plan)})"))
     shown = [f"line {plan.line_of(key)}: {text}" for key, text in notes]

@@ -30,7 +30,7 @@ from ftlint.sources import SourceFile
 from ftlint.verify.harness import Bound, Session, TrainingStarts, install
 from ftlint.verify.simulators import SimulationInput, SimulationTable
 from ftlint.verify.syntax import line_span
-from ftlint.verify.wire import ChildResult, ModelSummary, ScenarioCounts, SimulationSummary, Spec
+from ftlint.verify.wire import ChildResult, ModelSummary, SimulationSummary, Spec
 
 # Blocks of the freeze map: the LightningModule's attributes (`backbone.layer1`).
 _DEPTH = 2
@@ -90,26 +90,7 @@ def verify_lightning_cli(spec: Spec, source: SourceFile, plan: TrainingPlan) -> 
     assert isinstance(model, nn.Module)  # the LightningModule LightningCLI handed to fit
     result = ChildResult(stopped=f"{where}: Trainer.fit()")
     freeze_map = report(model, depth=_DEPTH)
-    counts = ScenarioCounts(
-        {},
-        True,
-        freeze_map.trainable_tensors,
-        freeze_map.frozen_tensors,
-        freeze_map.trainable_numel,
-        freeze_map.frozen_numel,
-    )
-    result.models = [
-        ModelSummary(
-            plan.model,
-            "LightningCLI",
-            None,
-            plan.line,
-            freeze_map.total_tensors,
-            freeze_map.total_numel,
-            (counts,),
-            freeze_map,
-        )
-    ]
+    result.models = [ModelSummary.as_configured(plan.model, "LightningCLI", plan.line, freeze_map)]
     notes = [f"{where}: {note.text}" for note in session.notes]
 
     def found(code: str, message: str, span: CodeRange) -> None:

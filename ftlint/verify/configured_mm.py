@@ -34,7 +34,7 @@ from ftlint.verify.checks.ft104_pattern_overmatches import (
     component_end,
 )
 from ftlint.verify.harness import Bound, Session, install
-from ftlint.verify.wire import ChildResult, ModelSummary, ScenarioCounts, Spec
+from ftlint.verify.wire import ChildResult, ModelSummary, Spec
 
 # The PyPI package of each OpenMMLab `default_scope`, where it is not the scope's own name.
 _PACKAGES = {"mmseg": "mmsegmentation", "mmaction": "mmaction2"}
@@ -214,29 +214,14 @@ def verify_mmengine(spec: Spec, source: SourceFile) -> ChildResult:
         detail = traceback.format_exception_only(type(error), error)[-1].strip()
         return ChildResult(error=f"{where}: building the model failed: {detail}")
     freeze_map = report(model, optimizer, depth=_DEPTH)
-    counts = ScenarioCounts(
-        {},
-        True,
-        freeze_map.trainable_tensors,
-        freeze_map.frozen_tensors,
-        freeze_map.trainable_numel,
-        freeze_map.frozen_numel,
+    summary = ModelSummary.as_configured(
+        str(config.model.get("type")), f"{scope or 'mmengine'} MODELS.build", model_row, freeze_map
     )
-    summary = ModelSummary(
-        str(config.model.get("type")),
-        f"{scope or 'mmengine'} MODELS.build",
-        None,
-        model_row,
-        freeze_map.total_tensors,
-        freeze_map.total_numel,
-        (counts,),
-        freeze_map,
-    )
-    notes = [
+    trained = (
         f"{where}: in training mode as {scope or 'mmengine'}'s runner puts it (the model's own"
-        " train(): frozen_stages, norm_eval)",
-        *(f"{where}: {note.text}" for note in session.notes),
-    ]
+        " train(): frozen_stages, norm_eval)"
+    )
+    notes = [trained, *(f"{where}: {note.text}" for note in session.notes)]
     custom_keys = (config.get("optim_wrapper") or {}).get("paramwise_cfg", {}).get("custom_keys")
     diagnostics: list[Diagnostic] = []
     if custom_keys:
@@ -246,4 +231,3 @@ def verify_mmengine(spec: Spec, source: SourceFile) -> ChildResult:
         diagnostics = [d for d in found if d.code in spec.selected]
         notes += said
     return ChildResult(models=[summary], diagnostics=diagnostics, notes=notes)
-

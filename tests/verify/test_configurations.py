@@ -359,7 +359,11 @@ def test_lightning_cli_config(tmp_path):
         "notes": [],
         "error": None,
     }
-    place = {"cell": None, "location": {"row": 9, "column": 5}, "end_location": {"row": 9, "column": 65}}
+    place = {
+        "cell": None,
+        "location": {"row": 9, "column": 5},
+        "end_location": {"row": 9, "column": 65},
+    }
     said = "BackboneFinetuning has train_bn=False, but during epochs"
     fix = (
         " Fix: freeze_before_training must call self.freeze(..., train_bn=self.train_bn), which"
