@@ -17,6 +17,7 @@ import re
 import sys
 import traceback
 from collections.abc import Mapping
+from importlib import import_module
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -45,11 +46,13 @@ _DEPTH = 2
 def _remedy(error: ImportError) -> str:
     """What to install for an import that failed while the model was built."""
     name = error.name or ""
-    if name.startswith("mmcv"):  # mmcv.ops is compiled: mmcv-lite has none of it
-        return (
-            "mmcv's compiled operators are missing (mmcv-lite has none): install the full mmcv"
-            " built for this torch (`pip install -U openmim && mim install mmcv`)"
-        )
+    full_mmcv = (
+        "install the full mmcv built for this torch (`pip install -U openmim && mim install mmcv`)"
+    )
+    if name == "mmcv":
+        return f"mmcv is not installed: {full_mmcv}"
+    if name.startswith("mmcv."):  # mmcv._ext, the compiled operators: mmcv-lite has none
+        return f"mmcv's compiled operators are missing (mmcv-lite has none): {full_mmcv}"
     return f"`{name}` is not installed: install it and run verify again"
 
 
@@ -165,6 +168,9 @@ def _build(config: Any, session: Session) -> tuple[nn.Module, Any]:
     with Bound(session), on_meta:
         if config.get("default_scope"):
             init_default_scope(config.default_scope)
+            # Where the scope's MODELS registry is filled: mmengine would log the ImportError of
+            # a missing dependency (mmcv's operators) and report an unregistered type instead.
+            import_module(f"{config.default_scope}.models")
         model = MODELS.build(config.model)
         model.train()  # the model's own train(): frozen_stages, norm_eval
         wrapper = config.get("optim_wrapper")

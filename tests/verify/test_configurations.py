@@ -482,9 +482,13 @@ def test_mmengine_config(tmp_path):
         ("loose.py", mm_config("{'head': dict(lr_mult=0), 'backbone.1': dict(lr_mult=0.1), 'neck': dict(decay_mult=0)}")),
         ("exact.py", mm_config("{'rpn_head.': dict(lr_mult=0), 'backbone.10.': dict(lr_mult=0.1)}")),
         ("detector.py", "default_scope = 'mmdet'\nmodel = dict(type='FasterRCNN')\n"),
+        # A framework whose models import what is not installed (as mmdet's import mmcv.ops).
+        ("scope/__init__.py", ""),
+        ("scope/models/__init__.py", "import scope_operators\n"),
+        ("scoped.py", "default_scope = 'scope'\nmodel = dict(type='TinyDetector')\n"),
     )  # fmt: skip
-    assert status == 2  # detector.py
-    loose, exact, mmdet = files[2:]
+    assert status == 2  # detector.py, scoped.py
+    loose, exact, mmdet, _, _, scoped = files[2:]
     # 13 Linear(2, 2): 26 tensors, 78 elements; frozen_stages=1 freezes backbone.0 and .1.
     built = {
         "target": "TinyDetector", "builder": "mmengine MODELS.build", "cell": None,
@@ -562,6 +566,31 @@ def test_mmengine_config(tmp_path):
             " operators: `mim install mmcv`)"
         ),
     )
+
+    assert (scoped["targets"], scoped["error"]) == (
+        [],
+        "line 2: building the model failed: `scope_operators` is not installed: install it and run"
+        " verify again",
+    )
+
+
+@pytest.mark.skipif(find_spec("mmengine") is None, reason="needs ftlint[openmmlab] (mmengine)")
+@pytest.mark.parametrize(
+    ("missing", "remedy"),
+    [
+        ("mmcv", "mmcv is not installed: "),
+        ("mmcv._ext", "mmcv's compiled operators are missing (mmcv-lite has none): "),
+        ("scipy", "`scipy` is not installed: install it and run verify again"),
+    ],
+)
+def test_what_to_install_when_the_model_cannot_be_built(missing, remedy):
+    from ftlint.verify.configured_mm import _remedy
+
+    full_mmcv = (
+        "install the full mmcv built for this torch (`pip install -U openmim && mim install mmcv`)"
+    )
+    expected = remedy + full_mmcv if remedy.endswith(": ") else remedy
+    assert _remedy(ModuleNotFoundError(f"No module named {missing!r}", name=missing)) == expected
 
 
 @pytest.mark.skipif(find_spec("mmengine") is not None, reason="mmengine is installed")
