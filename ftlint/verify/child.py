@@ -16,11 +16,14 @@ import re
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 from ftlint.analysis.file import FileAnalysis
+from ftlint.analysis.mmconfig import is_config as is_mmengine_config
 from ftlint.catalog import CATALOG, RULES, RUNTIME_CHECKS, SIMULATED_CHECKS
+from ftlint.configfiles.training import DETECTRON2_REMEDY
 from ftlint.diagnostics import Finding
 from ftlint.engine import analyze, triaged
 from ftlint.runner import is_config
@@ -109,6 +112,8 @@ def _simulate(verified: Any, result: ChildResult) -> None:
         except Exception as error:  # noqa: BLE001 - a simulation that fails is a note
             notes.append(Note(0, f"simulation failed: {type(error).__name__}: {error}"))
 
+
+_DETECTRON2_IMPORT = re.compile(r"^\s*(from|import)\s+detectron2\b", re.MULTILINE)
 
 _FUTURE_IMPORT = re.compile(
     r"^from\s+__future__\s+import\s+\(?([\w\s,]+?)\)?\s*(#.*)?$", re.MULTILINE
@@ -200,10 +205,17 @@ def verify_entry(spec: Spec) -> ChildResult:
 def main(argv: Sequence[str]) -> None:
     try:
         spec = Spec.read(Path(argv[0]))
+        source = read_source(Path(spec.path), spec.display_path)
         if is_config(Path(spec.path)):
             from ftlint.verify.configured import verify_configuration
 
             result = verify_configuration(spec)
+        elif source.cells is None and is_mmengine_config(source.text):
+            from ftlint.verify.configured_mm import verify_mmengine
+
+            result = verify_mmengine(spec, source)
+        elif _DETECTRON2_IMPORT.search(source.text) and find_spec("detectron2") is None:
+            result = ChildResult(error=DETECTRON2_REMEDY)  # a LazyConfig, or a script using one
         else:
             result = verify_entry(spec)
     except BaseException as error:  # noqa: BLE001 - said to the parent, never a traceback

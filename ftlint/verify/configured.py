@@ -18,13 +18,20 @@ from typing import Any
 from torch import nn
 
 from ftlint.configfiles.document import Unresolved, parse
-from ftlint.configfiles.training import AXOLOTL, LLAMA_FACTORY, PEFT, TrainingPlan, training_plan
+from ftlint.configfiles.training import (
+    AXOLOTL,
+    LIGHTNING,
+    LLAMA_FACTORY,
+    PEFT,
+    TrainingPlan,
+    training_plan,
+)
 from ftlint.runtime.report import report
 from ftlint.sources import read_source
 from ftlint.text import plural
 from ftlint.verify.execution import missing_config_text
 from ftlint.verify.harness import Bound, MissingConfig, Session, install
-from ftlint.verify.wire import ChildResult, ModelSummary, ScenarioCounts, Spec
+from ftlint.verify.wire import ChildResult, ModelSummary, Spec
 
 # A note on the configuration: the setting it is about (its line is shown), and what it says.
 Note = tuple[str, str]
@@ -398,6 +405,10 @@ def verify_configuration(spec: Spec) -> ChildResult:
     plan = training_plan(parse(source.text, is_json=source.path.suffix.lower() == ".json"))
     if isinstance(plan, str):
         return ChildResult(error=plan)
+    if plan.framework == LIGHTNING:
+        from ftlint.verify.configured_lightning import verify_lightning_cli
+
+        return verify_lightning_cli(spec, source, plan)
     where = f"line {plan.line}"
     session = Session(spec.path)
     on_meta = install()
@@ -411,23 +422,8 @@ def verify_configuration(spec: Spec) -> ChildResult:
     except FrameworkStops as stop:
         return ChildResult(error=f"{where}: {stop}")
     freeze_map = report(model, depth=_DEPTH)
-    counts = ScenarioCounts(
-        {},
-        True,
-        freeze_map.trainable_tensors,
-        freeze_map.frozen_tensors,
-        freeze_map.trainable_numel,
-        freeze_map.frozen_numel,
-    )
-    summary = ModelSummary(
-        plan.model,
-        f"{_builder(plan)}.from_config",
-        None,
-        plan.line,
-        freeze_map.total_tensors,
-        freeze_map.total_numel,
-        (counts,),
-        freeze_map,
+    summary = ModelSummary.as_configured(
+        plan.model, f"{_builder(plan)}.from_config", plan.line, freeze_map
     )
     notes.insert(0, ("", f"frozen as {plan.framework} freezes it ({_method(plan)})"))
     shown = [f"line {plan.line_of(key)}: {text}" for key, text in notes]

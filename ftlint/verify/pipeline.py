@@ -144,15 +144,16 @@ def _configuration(
     as Python (a YAML line such as `key: value` is valid Python)."""
     from ftlint.configfiles.document import ConfigSyntaxError, parse
     from ftlint.configfiles.engine import lint_config
-    from ftlint.configfiles.training import training_plan
+    from ftlint.configfiles.training import training_plan, unbuildable
 
     rules = [rule for rule in CONFIG_RULES if rule.code in selected]
     result = FileVerification(source.display_path, source, diagnostics=lint_config(source, rules))
     try:
-        plan = training_plan(parse(source.text, is_json=source.path.suffix.lower() == ".json"))
+        document = parse(source.text, is_json=source.path.suffix.lower() == ".json")
     except ConfigSyntaxError as error:
         result.error = f"cannot parse: {error.message}"
         return result
+    plan = unbuildable(document) or training_plan(document)
     if isinstance(plan, str):
         result.error = plan
         return result

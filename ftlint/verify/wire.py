@@ -48,6 +48,22 @@ class ModelSummary:
     scenarios: tuple[ScenarioCounts, ...]
     freeze_map: FreezeReport  # as written
 
+    @classmethod
+    def as_configured(
+        cls, variable: str, builder: str, line: int, freeze_map: FreezeReport
+    ) -> ModelSummary:
+        """The model a configuration builds: one scenario, as written, with no bindings."""
+        counts = ScenarioCounts(
+            {},
+            True,
+            freeze_map.trainable_tensors,
+            freeze_map.frozen_tensors,
+            freeze_map.trainable_numel,
+            freeze_map.frozen_numel,
+        )
+        total, numel = freeze_map.total_tensors, freeze_map.total_numel
+        return cls(variable, builder, None, line, total, numel, (counts,), freeze_map)
+
 
 @dataclass(frozen=True)
 class SimulationSummary:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -260,16 +261,347 @@ def test_a_model_not_on_this_machine(tmp_path, hub):
         tmp_path, hub,
         ("lf.yaml", "stage: sft\nmodel_name_or_path: tiny/missing\nfinetuning_type: full\n"),
         ("not_training.yaml", "trainer:\n  max_epochs: 3\n"),
+        ("detectron2.yaml", "MODEL:\n  BACKBONE:\n    FREEZE_AT: 2\n"),
+        ("lazy.py", "from detectron2.config import LazyCall as L\nfrom detectron2.modeling import ResNet\n\nmodel = L(ResNet)(freeze_at=2)\n"),
     )  # fmt: skip
     assert status == 2
+    detectron2 = (
+        "verify builds a detectron2 model with detectron2 itself, which is not installed here (it"
+        " is not on PyPI): install it from source (`pip install"
+        " 'git+https://github.com/facebookresearch/detectron2.git'`, which compiles against your"
+        " torch) and run verify again; the static findings are shown"
+    )
     assert [(f["targets"], f["error"]) for f in files] == [
         ([], "line 2: 'tiny/missing' " + MISSING_REMEDY.format("tiny/missing")),
         (
             [],
             (
-                "`ftlint verify` builds the model of a LLaMA-Factory or axolotl training YAML or a"
-                " peft adapter_config.json, and runs Python training scripts; run it on the script"
-                " that loads this file (its static findings are shown)"
+                "`ftlint verify` builds the model of a LLaMA-Factory, axolotl or Lightning CLI"
+                " training YAML or a peft adapter_config.json, and runs Python training scripts; run"
+                " it on the script that loads this file (its static findings are shown)"
             ),
         ),
+        ([], detectron2),  # a YAML config
+        ([], detectron2),  # a LazyConfig
     ]
+
+
+# --- Lightning CLI: the LightningModule LightningCLI builds from the YAML, stopped at fit ------
+
+CLASSIFIER = """
+import torch
+from lightning.pytorch import LightningModule
+from lightning.pytorch.callbacks import BackboneFinetuning
+from torch import nn
+
+
+class Classifier(LightningModule):
+    def __init__(self, classes: int = 3):
+        super().__init__()
+        self.backbone = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU())
+        self.head = nn.Linear(4, classes)
+
+    def training_step(self, batch, batch_idx):
+        return self.head(self.backbone(batch).mean((2, 3))).sum()
+
+    def train_dataloader(self):
+        return torch.utils.data.DataLoader(torch.zeros(8, 3, 8, 8), batch_size=4)
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(filter(lambda p: p.requires_grad, self.parameters()), lr=0.1)
+
+
+class FrozenBatchNormFinetuning(BackboneFinetuning):
+    def freeze_before_training(self, pl_module):
+        self.freeze(pl_module.backbone, train_bn=self.train_bn)
+"""
+
+
+def lightning_config(callback: str, class_path: str = "project.classifier.Classifier") -> str:
+    return f"""\
+model:
+  class_path: {class_path}
+  init_args:
+    classes: 5
+trainer:
+  max_epochs: 4
+  callbacks:
+    - class_path: lightning.pytorch.callbacks.LearningRateMonitor
+    - class_path: {callback}
+      init_args:
+        unfreeze_backbone_at_epoch: 2
+        train_bn: false
+"""
+
+
+def test_lightning_cli_config(tmp_path):
+    status, files = verify(
+        tmp_path, {},
+        ("project/__init__.py", ""),
+        ("project/classifier.py", CLASSIFIER),
+        ("ignored.yaml", lightning_config("lightning.pytorch.callbacks.BackboneFinetuning")),
+        ("honoured.yaml", lightning_config("project.classifier.FrozenBatchNormFinetuning")),
+        ("misspelt.yaml", lightning_config("BackboneFinetuning", "project.classifier.Classifer")),
+    )  # fmt: skip
+    assert status == 2  # misspelt.yaml
+    ignored, honoured, misspelt = files[2:]
+    # Conv 4x3x3x3 + 4 (112), BatchNorm 4 + 4, head 5x4 + 5: 6 tensors, 145 elements.
+    built = {
+        "target": "project.classifier.Classifier", "builder": "LightningCLI", "cell": None,
+        "line": 2, "total": 6, "total_numel": 145,
+    }  # fmt: skip
+    bn = ["backbone.1.weight", "backbone.1.bias"]
+    # As fit gets it (BackboneFinetuning froze the backbone): the BatchNorm still trains.
+    assert summary(ignored) == {
+        **built,
+        "scenarios": [scenario(4, 2, 33, 112)],
+        "trainable_names": [*bn, "head.weight", "head.bias"],
+        "notes": [],
+        "error": None,
+    }
+    place = {
+        "cell": None,
+        "location": {"row": 9, "column": 5},
+        "end_location": {"row": 9, "column": 65},
+    }
+    said = "BackboneFinetuning has train_bn=False, but during epochs"
+    fix = (
+        " Fix: freeze_before_training must call self.freeze(..., train_bn=self.train_bn), which"
+        " Lightning's BackboneFinetuning does not (issue #21531)"
+    )
+    trains = (
+        "2 BatchNorm weight/bias tensors of the backbone train (they require grad and are in the"
+        " optimizer: backbone.1.weight, backbone.1.bias)"
+    )
+    assert [
+        {k: f[k] for k in ("code", "message", "cell", "location", "end_location")}
+        for f in ignored["findings"] if f["code"] == "FT108"
+    ] == [
+        {
+            "code": "FT108",
+            "message": (
+                f"frozen phase: {said} 0-1, {trains} and 1 BatchNorm layer update their running"
+                f" statistics beside frozen layers (backbone.1).{fix}"
+            ),
+            **place,
+        },
+        {
+            "code": "FT108",
+            "message": (
+                f"after unfreeze: {said} 2-3, {trains}. They joined the optimizer when"
+                " configure_optimizers ran, as they required grad then;"
+                " unfreeze_and_add_param_group(train_bn=False) only keeps them out of the new param"
+                f" group.{fix}"
+            ),
+            **place,
+        },
+    ]  # fmt: skip
+    assert [f["code"] for f in ignored["findings"]] == ["FT108", "FT108", "FT201"]
+    # Twin: a callback whose frozen phase honours train_bn: only the head trains at fit.
+    assert summary(honoured) == {
+        **built,
+        "scenarios": [scenario(2, 4, 25, 120)],
+        "trainable_names": ["head.weight", "head.bias"],
+        "notes": [],
+        "error": None,
+    }
+    assert (honoured["findings"], honoured["stopped"]) == ([], "line 2: Trainer.fit()")
+    [(frozen, unfrozen)] = [s["phases"] for s in honoured["simulations"]]
+    assert (frozen["batchnorm_trainable"], unfrozen["batchnorm_trainable"]) == (
+        {"count": 0, "total": 2},
+        {"count": 0, "total": 2},
+    )
+    assert misspelt["targets"] == []
+    assert misspelt["error"].startswith(
+        "line 2: LightningCLI could not build the run: argparse.ArgumentError: Parser key"
+        ' "model":\n  Does not validate against any of the Union subtypes'
+    )
+    assert "module 'project.classifier' has no attribute 'Classifer'" in misspelt["error"]
+
+
+def scenario(trainable: int, frozen: int, trainable_numel: int, frozen_numel: int) -> dict:
+    return {
+        "bindings": {}, "as_written": True, "trainable": trainable, "frozen": frozen,
+        "trainable_numel": trainable_numel, "frozen_numel": frozen_numel,
+    }  # fmt: skip
+
+
+# --- OpenMMLab: the model mmengine's registry builds, the learning rates paramwise_cfg gives ---
+
+# A model registered in mmengine's own registry (no framework is importable here: mmdet and
+# mmseg import mmcv's compiled operators, mmpretrain 1.2 fails under transformers 5), its
+# train() freezing the first stages as mmdet's ResNet._freeze_stages does.
+TINY_MODELS = """
+from mmengine.model import BaseModel
+from mmengine.registry import MODELS
+from torch import nn
+
+
+@MODELS.register_module()
+class TinyDetector(BaseModel):
+    def __init__(self, frozen_stages=-1):
+        super().__init__()
+        self.backbone = nn.Sequential(*(nn.Linear(2, 2) for _ in range(11)))
+        self.head = nn.Linear(2, 2)
+        self.rpn_head = nn.Linear(2, 2)
+        self.frozen_stages = frozen_stages
+
+    def forward(self, inputs, data_samples=None, mode="tensor"):
+        return self.head(self.backbone(inputs))
+
+    def train(self, mode=True):
+        super().train(mode)
+        for stage in self.backbone[: self.frozen_stages + 1]:
+            stage.eval()
+            stage.requires_grad_(False)
+        return self
+"""
+MM_BASE = """\
+model = dict(type="TinyDetector")
+optim_wrapper = dict(optimizer=dict(type="SGD", lr=0.01, weight_decay=1e-4))
+"""
+
+
+def mm_config(custom_keys: str) -> str:
+    return f"""\
+_base_ = ["./base.py"]
+custom_imports = dict(imports=["tiny_models"], allow_failed_imports=False)
+model = dict(frozen_stages=1)
+optim_wrapper = dict(
+    paramwise_cfg=dict(custom_keys={custom_keys}),
+)
+"""
+
+
+@pytest.mark.skipif(find_spec("mmengine") is None, reason="needs ftlint[openmmlab] (mmengine)")
+def test_mmengine_config(tmp_path):
+    status, files = verify(
+        tmp_path, {},
+        ("tiny_models.py", TINY_MODELS),
+        ("base.py", MM_BASE),
+        ("loose.py", mm_config("{'head': dict(lr_mult=0), 'backbone.1': dict(lr_mult=0.1), 'neck': dict(decay_mult=0)}")),
+        ("exact.py", mm_config("{'rpn_head.': dict(lr_mult=0), 'backbone.10.': dict(lr_mult=0.1)}")),
+        ("detector.py", "default_scope = 'mmdet'\nmodel = dict(type='FasterRCNN')\n"),
+        # A framework whose models import what is not installed (as mmdet's import mmcv.ops).
+        ("scope/__init__.py", ""),
+        ("scope/models/__init__.py", "import scope_operators\n"),
+        ("scoped.py", "default_scope = 'scope'\nmodel = dict(type='TinyDetector')\n"),
+    )  # fmt: skip
+    assert status == 2  # detector.py, scoped.py
+    loose, exact, mmdet, _, _, scoped = files[2:]
+    # 13 Linear(2, 2): 26 tensors, 78 elements; frozen_stages=1 freezes backbone.0 and .1.
+    built = {
+        "target": "TinyDetector", "builder": "mmengine MODELS.build", "cell": None,
+        "line": 3, "total": 26, "total_numel": 78, "scenarios": [scenario(22, 4, 66, 12)],
+        "trainable_names": [
+            f"{module}.{kind}"
+            for module in (*(f"backbone.{i}" for i in range(2, 11)), "head", "rpn_head")
+            for kind in ("weight", "bias")
+        ],
+        "error": None,
+    }  # fmt: skip
+    trained = "line 3: in training mode as mmengine's runner puts it (the model's own train(): frozen_stages, norm_eval)"  # fmt: skip
+    assert summary(loose) == {
+        **built,
+        "notes": [
+            trained,
+            (
+                "line 5: paramwise_cfg custom_keys entry 'head' (lr_mult=0): 4 tensors stay in"
+                " the optimizer with lr 0 and do not train though they require grad:"
+                " head.weight, head.bias, rpn_head.weight (+1 more)"
+            ),
+        ],
+    }
+    assert [
+        {k: f[k] for k in ("code", "message", "location", "end_location")}
+        for f in loose["findings"] if f["code"] in ("FT103", "FT104")
+    ] == [
+        {
+            "code": "FT104",
+            "message": (
+                "paramwise_cfg custom_keys entry 'head' also matches inside longer names:"
+                " rpn_head, besides head; mmengine tests `key in name`, so its lr_mult=0 also"
+                " applies to their 2 tensors. To mean only 'head', write the key as 'head.'"
+            ),
+            "location": {"row": 5, "column": 37}, "end_location": {"row": 5, "column": 43},
+        },
+        {
+            "code": "FT104",
+            "message": (
+                "paramwise_cfg custom_keys entry 'backbone.1' also matches inside longer names:"
+                " backbone.10, besides backbone.1; mmengine tests `key in name`, so its"
+                " lr_mult=0.1 also applies to their 2 tensors. To mean only 'backbone.1', write"
+                " the key as 'backbone.1.'"
+            ),
+            "location": {"row": 5, "column": 62}, "end_location": {"row": 5, "column": 74},
+        },
+        {
+            "code": "FT103",
+            "message": (
+                "paramwise_cfg custom_keys entry 'neck' matches no parameter name (mmengine tests"
+                " `key in name`; names look like 'backbone.0.weight'): its decay_mult=0 applies"
+                " to nothing, and the parameters it was meant for train with the base settings"
+            ),
+            "location": {"row": 5, "column": 95}, "end_location": {"row": 5, "column": 101},
+        },
+    ]  # fmt: skip
+    # Twin: keys that end at a dot match exactly the modules they name.
+    assert summary(exact) == {
+        **built,
+        "notes": [
+            trained,
+            (
+                "line 5: paramwise_cfg custom_keys entry 'rpn_head.' (lr_mult=0): 2 tensors stay"
+                " in the optimizer with lr 0 and do not train though they require grad:"
+                " rpn_head.weight, rpn_head.bias"
+            ),
+        ],
+    }
+    assert [f["code"] for f in exact["findings"]] == ["FT213"]  # the static lr_mult=0 finding
+    assert (mmdet["targets"], mmdet["error"]) == (
+        [],
+        (
+            "default_scope 'mmdet': verify builds the model with mmdet's registry, and mmdet is"
+            " not installed here: `pip install mmdet` (its models also need mmcv's compiled"
+            " operators: `mim install mmcv`)"
+        ),
+    )
+
+    assert (scoped["targets"], scoped["error"]) == (
+        [],
+        "line 2: building the model failed: `scope_operators` is not installed: install it and run"
+        " verify again",
+    )
+
+
+@pytest.mark.skipif(find_spec("mmengine") is None, reason="needs ftlint[openmmlab] (mmengine)")
+@pytest.mark.parametrize(
+    ("missing", "remedy"),
+    [
+        ("mmcv", "mmcv is not installed: "),
+        ("mmcv._ext", "mmcv's compiled operators are missing (mmcv-lite has none): "),
+        ("scipy", "`scipy` is not installed: install it and run verify again"),
+    ],
+)
+def test_what_to_install_when_the_model_cannot_be_built(missing, remedy):
+    from ftlint.verify.configured_mm import _remedy
+
+    full_mmcv = (
+        "install the full mmcv built for this torch (`pip install -U openmim && mim install mmcv`)"
+    )
+    expected = remedy + full_mmcv if remedy.endswith(": ") else remedy
+    assert _remedy(ModuleNotFoundError(f"No module named {missing!r}", name=missing)) == expected
+
+
+@pytest.mark.skipif(find_spec("mmengine") is not None, reason="mmengine is installed")
+def test_mmengine_config_without_mmengine(tmp_path):
+    status, files = verify(tmp_path, {}, ("config.py", MM_BASE))
+    assert (status, files[0]["targets"], files[0]["error"]) == (
+        2,
+        [],
+        (
+            "this is an OpenMMLab (mmengine) config: verify builds its model with mmengine, which"
+            " is not installed here: `pip install mmengine` (or ftlint[openmmlab]), with the"
+            " framework its default_scope names (mmdet, mmsegmentation, mmpretrain...)"
+        ),
+    )

@@ -23,6 +23,8 @@ class PatternMatchesNothing(RuntimeCheck):
     Reports a string literal that freeze code tests against parameter or module names
     (`'layer4' in name`, `name.startswith('fc')`, `name == 'head.weight'`, literals of a list
     used in `any(...)`) when it matches none of the names of the model the loop iterates.
+    `ftlint verify` of an OpenMMLab config reports a `paramwise_cfg.custom_keys` key the same
+    way: mmengine tests `key in name` on the built model's parameter names.
 
     ## Why is this bad?
     A test that matches nothing silently freezes, or trains, nothing of what was meant.

@@ -32,7 +32,10 @@ class PatternOvermatches(RuntimeCheck):
     - at several depths: `'bn1' in name` hits the stem's `bn1` and the `bn1` of every
       bottleneck block.
 
-    The names it hit are listed, grouped by block.
+    The names it hit are listed, grouped by block. `ftlint verify` of an OpenMMLab config
+    reports a `paramwise_cfg.custom_keys` key that matches inside longer names the same way
+    (mmengine tests `key in name`): `'backbone.layer1'` also sets the learning rate of
+    `backbone.layer10`.
 
     ## Why is this bad?
     Substring tests read like component names but are not: the extra matches freeze (or train)
@@ -95,13 +98,13 @@ class PatternOvermatches(RuntimeCheck):
                     yield cls.finding(test.span, f"`{test.test}` on {iterated.label}: {message}")
 
 
-def _at_boundaries(literal: str, name: str, start: int, end: int) -> bool:
+def at_boundaries(literal: str, name: str, start: int, end: int) -> bool:
     starts = start == 0 or name[start - 1] == "." or literal.startswith(".")
     ends = end == len(name) or name[end] == "." or literal.endswith(".")
     return starts and ends
 
 
-def _component_end(name: str, end: int) -> str:
+def component_end(name: str, end: int) -> str:
     """The name up to the end of the component where a match ends."""
     stop = name.find(".", end)
     return name if stop < 0 else name[:stop]
@@ -113,9 +116,9 @@ def _overmatch(test: NameTest, hits: list[str], noun: str, *, leaf_names: bool) 
     partial: Counter[str] = Counter()
     for name in hits:
         found = list(occurrences(test, name))
-        bounded = [(s, e) for s, e in found if _at_boundaries(test.literal, name, s, e)]
+        bounded = [(s, e) for s, e in found if at_boundaries(test.literal, name, s, e)]
         if not bounded:
-            partial[_component_end(name, found[0][1])] += 1
+            partial[component_end(name, found[0][1])] += 1
         for start, end in bounded:
             if not (leaf_names and end == len(name)):  # weight/bias: meant everywhere
                 whole[name[:end]] = name.count(".", 0, start)
