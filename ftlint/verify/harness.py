@@ -36,6 +36,7 @@ import torch.utils.model_zoo
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
+from ftlint.verify import missing_data
 from ftlint.verify.probes import SkippedCheckpoint
 from ftlint.verify.stand_ins import StandIn
 from ftlint.verify.syntax import Note
@@ -754,6 +755,7 @@ def install() -> _OnMeta:
     torch.utils.data.DataLoader.__init__ = _empty_data_loads(torch.utils.data.DataLoader.__init__)  # type: ignore[method-assign]  # same signature
     register_optimizer_step_pre_hook(_step_hook)
     builtins.open = io.open = _missing_checkpoints_open(builtins.open)
+    missing_data.install(_current)
     builtins.input = _no_input
     patches = _library_patches()
     for name in list(patches):

@@ -75,6 +75,19 @@ class StandIn:
         StandIn.touches += 1
         return False
 
+    def __fspath__(self) -> str:
+        """A path that does not exist: joined into paths, it reaches readers that give stand-ins."""
+        StandIn.touches += 1
+        return f"<missing: {object.__getattribute__(self, '_what')}>"
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
+        """No values: an empty array. Without this NumPy reads a stand-in as a sequence of
+        sequences, nested 32 deep (2**32 elements)."""
+        import numpy
+
+        StandIn.touches += 1
+        return numpy.zeros((0,), dtype=dtype)
+
     def __enter__(self) -> StandIn:
         return self
 

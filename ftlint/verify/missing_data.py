@@ -1,0 +1,100 @@
+"""Files and downloads the script reads that are not on this machine, inside verify's child.
+
+Scripts read a list of their samples before they build their model: ``open("train.csv")`` in a
+dataset's ``__init__``, ``json.load(open("labels.json"))``, ``csv.reader``. Verify runs without
+the data, so opening a missing data file (:data:`DATA_SUFFIXES`) to read gives a stand-in
+(:class:`ftlint.verify.stand_ins.StandIn`) that the JSON and CSV readers pass on, and the report
+says which file it stood in for. A download (``urllib.request.urlretrieve``, which also runs
+without network) is skipped with a note: the file stays missing, and a checkpoint read from it
+is skipped like every weight file.
+"""
+
+from __future__ import annotations
+
+import builtins
+import csv
+import email.message
+import functools
+import io
+import json
+import os
+import pathlib
+import site
+import sys
+import sysconfig
+import urllib.request
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ftlint.verify.stand_ins import StandIn
+
+if TYPE_CHECKING:
+    from ftlint.verify.harness import Session
+
+# Files that hold a list of samples or labels, not code or configuration of the run itself.
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl")
+# Where installed code lives: a library opening a missing file expects the error (importlib.metadata
+# reading a package's top_level.txt), a stand-in is for the script's own reads only.
+_LIBRARIES = tuple(
+    {*(sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib"))}
+    | {site.getusersitepackages()}
+)
+_REMEDY = (
+    "provide the file, or point the script at one (its arguments after `--`, or `--set"
+    " NAME=VALUE`), to size what depends on it exactly"
+)
+
+
+def install(session: Callable[[], Session]) -> None:
+    """Patch ``open``, the JSON and CSV readers and ``urlretrieve``; ``session()`` is the run's."""
+    builtins.open = io.open = _stand_in_for_missing_data(builtins.open, session)
+    json.loads = _passing_stand_ins(json.loads)  # json.load(file) reads through json.loads
+    csv.reader = _passing_stand_ins(csv.reader)  # so does csv.DictReader
+    urllib.request.urlretrieve = _skipped_download(session)
+
+
+def _stand_in_for_missing_data(
+    original: Callable[..., Any], session: Callable[[], Session]
+) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        try:
+            return original(file, mode, *args, **kwargs)
+        except FileNotFoundError:
+            reads = not set("wax+") & set(mode)
+            if not (reads and isinstance(file, (str, os.PathLike))) or _library_reads():
+                raise
+            path = os.fspath(file)
+            if not path.lower().endswith(DATA_SUFFIXES):
+                raise
+            return session().stand_in(f"the file {path!r} is missing", _REMEDY)
+
+    return open
+
+
+def _library_reads() -> bool:
+    """Whether the code opening the file (``pathlib`` passed over: it opens for its caller) is
+    installed code rather than the script's own."""
+    frame = sys._getframe(2)  # the caller of ``open``
+    while frame.f_back is not None and frame.f_code.co_filename == pathlib.__file__:
+        frame = frame.f_back
+    filename = frame.f_code.co_filename
+    return filename.startswith("<") or filename.startswith(_LIBRARIES)
+
+
+def _passing_stand_ins(reader: Callable[..., Any]) -> Callable[..., Any]:
+    """``reader`` that returns what it is handed when that is a stand-in (a missing file's)."""
+
+    @functools.wraps(reader)
+    def read(source: Any, *args: Any, **kwargs: Any) -> Any:
+        return source if isinstance(source, StandIn) else reader(source, *args, **kwargs)
+
+    return read
+
+
+def _skipped_download(session: Callable[[], Session]) -> Callable[..., Any]:
+    def urlretrieve(url: str, filename: Any = None, *args: Any, **kwargs: Any) -> Any:
+        session().note(f"download skipped (verify runs without network): {url}")
+        return filename, email.message.Message()
+
+    return urlretrieve
