@@ -38,7 +38,7 @@ from torch.overrides import TorchFunctionMode
 
 from ftlint.verify import missing_data
 from ftlint.verify.probes import SkippedCheckpoint
-from ftlint.verify.stand_ins import StandIn
+from ftlint.verify.stand_ins import MISSING_PATH, StandIn
 from ftlint.verify.syntax import Note
 
 # torch.nn.init functions that fill a tensor in place (modules call them as `init.<name>`).
@@ -134,7 +134,8 @@ class Session:
 
     def stand_in(self, what: str, remedy: str) -> StandIn:
         note = Note(self.row(), f"{what}: a stand-in was used; {remedy}")
-        if note not in self.stand_ins:
+        # A path made from a stand-in is missing too; the stand-in it came from is noted.
+        if MISSING_PATH not in what and note not in self.stand_ins:
             self.stand_ins.append(note)
         return StandIn(what)
 
@@ -273,8 +274,9 @@ def _on_missing_data(what: Callable[..., str]) -> Callable[[Any], Any]:
 
 
 def _torch_load(f: object, *args: object, **kwargs: object) -> SkippedCheckpoint:
-    _current().note(f"checkpoint load skipped: torch.load({f!r})")
-    return SkippedCheckpoint(f"torch.load({f!r})")
+    source = getattr(f, "name", f)  # an open file by its path
+    _current().note(f"checkpoint load skipped: torch.load({source!r})")
+    return SkippedCheckpoint(f"torch.load({source!r})")
 
 
 def _from_url(url: str, *args: object, **kwargs: object) -> SkippedCheckpoint:
@@ -370,7 +372,9 @@ def _missing_checkpoints_open(original: Callable[..., Any]) -> Callable[..., Any
             if "b" not in mode or not str(file).endswith(_CHECKPOINT_SUFFIXES):
                 raise
             _current().note(f"checkpoint file not found, not read: {file}")
-            return io.BytesIO()
+            empty = io.BytesIO()
+            empty.name = file  # as an open file has it
+            return empty
 
     return open
 

@@ -2,11 +2,12 @@
 
 Scripts read a list of their samples before they build their model: ``open("train.csv")`` in a
 dataset's ``__init__``, ``json.load(open("labels.json"))``, ``csv.reader``. Verify runs without
-the data, so opening a missing data file (:data:`DATA_SUFFIXES`) to read gives a stand-in
-(:class:`ftlint.verify.stand_ins.StandIn`) that the JSON and CSV readers pass on, and the report
-says which file it stood in for. A download (``urllib.request.urlretrieve``, which also runs
+the data, so opening a missing data file (:data:`DATA_SUFFIXES`, or a path made from a stand-in)
+to read gives a stand-in (:class:`ftlint.verify.stand_ins.StandIn`) that the JSON and CSV readers
+pass on, and the report says which file it stood in for. A download (``urllib.request.urlretrieve``, which also runs
 without network) is skipped with a note: the file stays missing, and a checkpoint read from it
-is skipped like every weight file.
+is skipped like every weight file. ``torch.hub.load`` runs code from the user's hub cache
+(``TORCH_HOME``), and says where to clone a repository that is not there.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ import urllib.request
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ftlint.verify.stand_ins import StandIn
+import torch.hub
+
+from ftlint.verify.stand_ins import MISSING_PATH, StandIn
 
 if TYPE_CHECKING:
     from ftlint.verify.harness import Session
@@ -48,9 +51,11 @@ _REMEDY = (
 def install(session: Callable[[], Session]) -> None:
     """Patch ``open``, the JSON and CSV readers and ``urlretrieve``; ``session()`` is the run's."""
     builtins.open = io.open = _stand_in_for_missing_data(builtins.open, session)
-    json.loads = _passing_stand_ins(json.loads)  # json.load(file) reads through json.loads
-    csv.reader = _passing_stand_ins(csv.reader)  # so does csv.DictReader
+    json.loads = _passing_stand_ins(json.loads, lambda data: data)  # json.load reads through it
+    rows = csv.reader  # a missing file has none; csv.DictReader reads through csv.reader too
+    csv.reader = _passing_stand_ins(rows, lambda _: rows(()))
     urllib.request.urlretrieve = _skipped_download(session)
+    torch.hub.load = _hub_code_or_remedy(torch.hub.load)
 
 
 def _stand_in_for_missing_data(
@@ -65,7 +70,7 @@ def _stand_in_for_missing_data(
             if not (reads and isinstance(file, (str, os.PathLike))) or _library_reads():
                 raise
             path = os.fspath(file)
-            if not path.lower().endswith(DATA_SUFFIXES):
+            if not (path.lower().endswith(DATA_SUFFIXES) or MISSING_PATH in path):
                 raise
             return session().stand_in(f"the file {path!r} is missing", _REMEDY)
 
@@ -82,12 +87,16 @@ def _library_reads() -> bool:
     return filename.startswith("<") or filename.startswith(_LIBRARIES)
 
 
-def _passing_stand_ins(reader: Callable[..., Any]) -> Callable[..., Any]:
-    """``reader`` that returns what it is handed when that is a stand-in (a missing file's)."""
+def _passing_stand_ins(
+    reader: Callable[..., Any], pass_on: Callable[[StandIn], Any]
+) -> Callable[..., Any]:
+    """``reader`` that returns ``pass_on(source)`` when handed a stand-in (a missing file's)."""
 
     @functools.wraps(reader)
     def read(source: Any, *args: Any, **kwargs: Any) -> Any:
-        return source if isinstance(source, StandIn) else reader(source, *args, **kwargs)
+        if isinstance(source, StandIn):
+            return pass_on(source)
+        return reader(source, *args, **kwargs)
 
     return read
 
@@ -98,3 +107,25 @@ def _skipped_download(session: Callable[[], Session]) -> Callable[..., Any]:
         return filename, email.message.Message()
 
     return urlretrieve
+
+
+def _hub_code_or_remedy(load: Callable[..., Any]) -> Callable[..., Any]:
+    """``torch.hub.load`` runs a repository's code from the user's hub cache (its weights are
+    skipped like all weights); one not there says where to put it, not "no internet"."""
+
+    @functools.wraps(load)
+    def hub_load(repo: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return load(repo, *args, **kwargs)
+        except RuntimeError as error:
+            if "could not be found in the cache" not in str(error):
+                raise
+            owner, _, name = repo.partition(":")[0].partition("/")
+            hub = torch.hub.get_dir()
+            raise RuntimeError(
+                f"torch.hub repository {repo!r} is not in the hub cache {hub} and verify runs"
+                f" without network: clone it to {hub}/{owner}_{name}_main (TORCH_HOME sets where"
+                " the cache is) and rerun"
+            ) from None
+
+    return hub_load

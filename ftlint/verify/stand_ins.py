@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+# How the path a stand-in gives (``os.path.join(root, stand_in)``) begins.
+MISSING_PATH = "<missing: "
 # What a size read from a stand-in is: 2, the smallest number of classes a head can have.
 STAND_IN_SIZE = 2
 
@@ -78,7 +80,7 @@ class StandIn:
     def __fspath__(self) -> str:
         """A path that does not exist: joined into paths, it reaches readers that give stand-ins."""
         StandIn.touches += 1
-        return f"<missing: {object.__getattribute__(self, '_what')}>"
+        return f"{MISSING_PATH}{object.__getattribute__(self, '_what')}>"
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
         """No values: an empty array. Without this NumPy reads a stand-in as a sequence of
