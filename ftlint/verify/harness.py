@@ -274,7 +274,7 @@ def _on_missing_data(what: Callable[..., str]) -> Callable[[Any], Any]:
 
 
 def _torch_load(f: object, *args: object, **kwargs: object) -> SkippedCheckpoint:
-    source = getattr(f, "name", f)  # an open file by its path
+    source = getattr(f, "name", f) if isinstance(f, io.IOBase) else f  # an open file: its path
     _current().note(f"checkpoint load skipped: torch.load({source!r})")
     return SkippedCheckpoint(f"torch.load({source!r})")
 
