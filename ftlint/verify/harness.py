@@ -36,7 +36,7 @@ import torch.utils.model_zoo
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from ftlint.verify import missing_data
+from ftlint.verify import launchers, missing_data
 from ftlint.verify.probes import SkippedCheckpoint
 from ftlint.verify.stand_ins import MISSING_PATH, StandIn
 from ftlint.verify.syntax import Note
@@ -726,6 +726,7 @@ def _library_patches() -> dict[str, Callable[[types.ModuleType], None]]:
         "datasets": _patch_datasets,
         "timm.models._builder": _patch_timm,
         "safetensors.torch": _patch_safetensors,
+        "accelerate.launchers": launchers.accelerate_patch(_current),
     }
     for module, attribute in _DATA_READERS:
         patches.setdefault(module, _reader_patch(attribute))
