@@ -17,6 +17,15 @@ REMEDY = (
     " or `--set NAME=VALUE`), to size what depends on it exactly"
 )
 
+
+def missing_file(row: int, path: str) -> str:
+    """The error of a run stopped at ``row`` by a missing file, after a model was built."""
+    return (
+        f"line {row}: FileNotFoundError: [Errno 2] No such file or directory: {path!r};"
+        " the models built before it are shown as they stood"
+    )
+
+
 # A dataset that lists its samples in a CSV file, keeps those whose mask is not empty, and a class
 # list in JSON sizing the head, as segmentation and classification repositories do.
 CSV_DATASET = """
@@ -79,10 +88,7 @@ def test_missing_csv_and_json_files_give_stand_ins_and_the_model_is_built(verify
 
 def test_a_missing_file_that_is_not_data_stays_an_error_naming_it(verify_code):
     result = verify_code(CSV_DATASET.replace("LISTING", "model.yaml"))
-    assert result.error == (
-        "line 13: FileNotFoundError: [Errno 2] No such file or directory: '/data/model.yaml';"
-        " the models built before it are shown as they stood"
-    )
+    assert result.error == missing_file(13, "/data/model.yaml")
 
 
 DOWNLOAD = """
@@ -113,10 +119,7 @@ def test_a_download_is_skipped_and_the_checkpoint_it_would_give_is_not_read(veri
 
 def test_a_skipped_download_of_code_leaves_the_file_missing_and_says_so(verify_code):
     result = verify_code(DOWNLOAD.replace("FILE", "layers.py"))
-    assert result.error == (
-        "line 8: FileNotFoundError: [Errno 2] No such file or directory: '/tmp/layers.py';"
-        " the models built before it are shown as they stood"
-    )
+    assert result.error == missing_file(8, "/tmp/layers.py")
 
 
 HUBCONF = """
