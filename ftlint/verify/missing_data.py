@@ -4,7 +4,8 @@ Scripts read a list of their samples before they build their model: ``open("trai
 dataset's ``__init__``, ``json.load(open("labels.json"))``, ``csv.reader``. Verify runs without
 the data, so opening a missing data file (:data:`DATA_SUFFIXES`, or a path made from a stand-in)
 to read gives a stand-in (:class:`ftlint.verify.stand_ins.StandIn`) that the JSON and CSV readers
-pass on, and the report says which file it stood in for. A download (``urllib.request.urlretrieve``, which also runs
+pass on, and the report says which file it stood in for; the script's own reads only, installed
+code expects the error it handles. A download (``urllib.request.urlretrieve``, which also runs
 without network) is skipped with a note: the file stays missing, and a checkpoint read from it
 is skipped like every weight file. ``torch.hub.load`` runs code from the user's hub cache
 (``TORCH_HOME``), and says where to clone a repository that is not there.

@@ -30,8 +30,10 @@ def test_notebook_launcher_runs_the_function_once_in_the_child(verify_code):
     assert (result.stopped, result.notes) == (
         "line 9: SGD.step()",
         [
-            "line 11: notebook_launcher(training_loop) ran training_loop once, in this process"
-            " (every process it would start trains the same parameters)"
+            (
+                "line 11: notebook_launcher(training_loop) ran training_loop once, in this process"
+                " (every process it would start trains the same parameters)"
+            )
         ],
     )
 
