@@ -8,13 +8,12 @@ from __future__ import annotations
 import functools
 import types
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from ftlint.verify.harness import Session
+from ftlint.verify.stand_ins import Recorder
 
 
-def accelerate_patch(session: Callable[[], Session]) -> Callable[[types.ModuleType], None]:
+def accelerate_patch(session: Callable[[], Recorder]) -> Callable[[types.ModuleType], None]:
     """The patch of ``accelerate.launchers``; ``session()`` is the run's."""
 
     def in_this_process(launcher: Callable[..., Any]) -> Callable[..., Any]:

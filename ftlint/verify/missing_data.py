@@ -20,20 +20,16 @@ import functools
 import io
 import json
 import os
-import pathlib
 import site
 import sys
 import sysconfig
 import urllib.request
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch.hub
 
-from ftlint.verify.stand_ins import MISSING_PATH, StandIn
-
-if TYPE_CHECKING:
-    from ftlint.verify.harness import Session
+from ftlint.verify.stand_ins import MISSING_PATH, Recorder, StandIn
 
 # Files that hold a list of samples or labels, not code or configuration of the run itself.
 DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl")
@@ -49,7 +45,7 @@ _REMEDY = (
 )
 
 
-def install(session: Callable[[], Session]) -> None:
+def install(session: Callable[[], Recorder]) -> None:
     """Patch ``open``, the JSON and CSV readers and ``urlretrieve``; ``session()`` is the run's."""
     builtins.open = io.open = _stand_in_for_missing_data(builtins.open, session)
     json.loads = _passing_stand_ins(json.loads, lambda data: data)  # json.load reads through it
@@ -60,7 +56,7 @@ def install(session: Callable[[], Session]) -> None:
 
 
 def _stand_in_for_missing_data(
-    original: Callable[..., Any], session: Callable[[], Session]
+    original: Callable[..., Any], session: Callable[[], Recorder]
 ) -> Callable[..., Any]:
     @functools.wraps(original)
     def open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
@@ -79,13 +75,17 @@ def _stand_in_for_missing_data(
 
 
 def _library_reads() -> bool:
-    """Whether the code opening the file (``pathlib`` passed over: it opens for its caller) is
-    installed code rather than the script's own."""
-    frame = sys._getframe(2)  # the caller of ``open``
-    while frame.f_back is not None and frame.f_code.co_filename == pathlib.__file__:
+    """Whether the code opening the file (verify's wrappers of ``open`` and ``pathlib`` passed
+    over: they open for their caller) is installed code rather than the script's own."""
+    frame = sys._getframe(1)
+    while frame.f_back is not None and _opens_for_caller(frame.f_globals.get("__name__", "")):
         frame = frame.f_back
     filename = frame.f_code.co_filename
     return filename.startswith("<") or filename.startswith(_LIBRARIES)
+
+
+def _opens_for_caller(module: str) -> bool:
+    return module == "pathlib" or module.startswith("ftlint.verify.")
 
 
 def _passing_stand_ins(
@@ -102,7 +102,7 @@ def _passing_stand_ins(
     return read
 
 
-def _skipped_download(session: Callable[[], Session]) -> Callable[..., Any]:
+def _skipped_download(session: Callable[[], Recorder]) -> Callable[..., Any]:
     def urlretrieve(url: str, filename: Any = None, *args: Any, **kwargs: Any) -> Any:
         session().note(f"download skipped (verify runs without network): {url}")
         return filename, email.message.Message()

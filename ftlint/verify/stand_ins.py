@@ -12,12 +12,21 @@ one failed for want of data (:func:`ftlint.verify.skipping.skip_failures_on_stan
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 # How the path a stand-in gives (``os.path.join(root, stand_in)``) begins.
 MISSING_PATH = "<missing: "
 # What a size read from a stand-in is: 2, the smallest number of classes a head can have.
 STAND_IN_SIZE = 2
+
+
+class Recorder(Protocol):
+    """What the run in progress records (:class:`ftlint.verify.harness.Session`): the patches
+    of modules of their own report to it."""
+
+    def note(self, text: str) -> None: ...
+
+    def stand_in(self, what: str, remedy: str) -> StandIn: ...
 
 
 class StandIn:

@@ -98,7 +98,9 @@ DOWNLOAD = """
     from torch import nn
 
     model = nn.Sequential(nn.Linear(4, 4), nn.Linear(4, 2))
-    path, _ = urllib.request.urlretrieve("https://example.com/FILE", "/tmp/FILE")
+    path = "/tmp/FILE"
+    if input("Download FILE? [y]/n: ") in ("", "y"):
+        urllib.request.urlretrieve("https://example.com/FILE", path)
     with open(path, "rb") as file:
         model.load_state_dict(torch.load(file))
     model[0].requires_grad_(False)
@@ -106,20 +108,21 @@ DOWNLOAD = """
     """
 
 
-def test_a_download_is_skipped_and_the_checkpoint_it_would_give_is_not_read(verify_code):
+def test_a_prompt_gets_an_empty_answer_and_the_download_it_starts_is_skipped(verify_code):
     result = verify_code(DOWNLOAD.replace("FILE", "weights.pth"))
     (model,) = result.models
     assert [p.trainable for p in model.freeze_map.parameters] == [False, False, True, True]
     assert result.notes == [
-        "line 7: download skipped (verify runs without network): https://example.com/weights.pth",
-        "line 8: checkpoint file not found, not read: /tmp/weights.pth",
-        "line 9: checkpoint load skipped: torch.load('/tmp/weights.pth')",
+        "line 8: input('Download weights.pth? [y]/n: ') answered with an empty line",
+        "line 9: download skipped (verify runs without network): https://example.com/weights.pth",
+        "line 10: checkpoint file not found, not read: /tmp/weights.pth",
+        "line 11: checkpoint load skipped: torch.load('/tmp/weights.pth')",
     ]
 
 
 def test_a_skipped_download_of_code_leaves_the_file_missing_and_says_so(verify_code):
     result = verify_code(DOWNLOAD.replace("FILE", "layers.py"))
-    assert result.error == missing_file(8, "/tmp/layers.py")
+    assert result.error == missing_file(10, "/tmp/layers.py")
 
 
 HUBCONF = """
