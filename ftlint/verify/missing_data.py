@@ -46,7 +46,8 @@ _REMEDY = (
 
 
 def install(session: Callable[[], Recorder]) -> None:
-    """Patch ``open``, the JSON and CSV readers and ``urlretrieve``; ``session()`` is the run's."""
+    """Patch ``open``, the JSON and CSV readers, ``urlretrieve`` and ``torch.hub.load``;
+    ``session()`` is the run in progress."""
     builtins.open = io.open = _stand_in_for_missing_data(builtins.open, session)
     json.loads = _passing_stand_ins(json.loads, lambda data: data)  # json.load reads through it
     rows = csv.reader  # a missing file has none; csv.DictReader reads through csv.reader too
@@ -121,12 +122,13 @@ def _hub_code_or_remedy(load: Callable[..., Any]) -> Callable[..., Any]:
         except RuntimeError as error:
             if "could not be found in the cache" not in str(error):
                 raise
-            owner, _, name = repo.partition(":")[0].partition("/")
+            where, _, ref = repo.partition(":")
+            owner, _, name = where.partition("/")
             hub = torch.hub.get_dir()
             raise RuntimeError(
                 f"torch.hub repository {repo!r} is not in the hub cache {hub} and verify runs"
-                f" without network: clone it to {hub}/{owner}_{name}_main (TORCH_HOME sets where"
-                " the cache is) and rerun"
+                f" without network: clone it to {hub}/{owner}_{name}_{ref or 'main'} (TORCH_HOME"
+                " sets where the cache is) and rerun"
             ) from None
 
     return hub_load
