@@ -36,8 +36,9 @@ import torch.utils.model_zoo
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
+from ftlint.verify import launchers, missing_data
 from ftlint.verify.probes import SkippedCheckpoint
-from ftlint.verify.stand_ins import StandIn
+from ftlint.verify.stand_ins import MISSING_PATH, StandIn
 from ftlint.verify.syntax import Note
 
 # torch.nn.init functions that fill a tensor in place (modules call them as `init.<name>`).
@@ -133,7 +134,8 @@ class Session:
 
     def stand_in(self, what: str, remedy: str) -> StandIn:
         note = Note(self.row(), f"{what}: a stand-in was used; {remedy}")
-        if note not in self.stand_ins:
+        # A path made from a stand-in is missing too; the stand-in it came from is noted.
+        if MISSING_PATH not in what and note not in self.stand_ins:
             self.stand_ins.append(note)
         return StandIn(what)
 
@@ -272,8 +274,9 @@ def _on_missing_data(what: Callable[..., str]) -> Callable[[Any], Any]:
 
 
 def _torch_load(f: object, *args: object, **kwargs: object) -> SkippedCheckpoint:
-    _current().note(f"checkpoint load skipped: torch.load({f!r})")
-    return SkippedCheckpoint(f"torch.load({f!r})")
+    source = getattr(f, "name", f) if isinstance(f, io.IOBase) else f  # an open file: its path
+    _current().note(f"checkpoint load skipped: torch.load({source!r})")
+    return SkippedCheckpoint(f"torch.load({source!r})")
 
 
 def _from_url(url: str, *args: object, **kwargs: object) -> SkippedCheckpoint:
@@ -369,7 +372,9 @@ def _missing_checkpoints_open(original: Callable[..., Any]) -> Callable[..., Any
             if "b" not in mode or not str(file).endswith(_CHECKPOINT_SUFFIXES):
                 raise
             _current().note(f"checkpoint file not found, not read: {file}")
-            return io.BytesIO()
+            empty = io.BytesIO()
+            empty.name = file  # as an open file has it
+            return empty
 
     return open
 
@@ -721,6 +726,7 @@ def _library_patches() -> dict[str, Callable[[types.ModuleType], None]]:
         "datasets": _patch_datasets,
         "timm.models._builder": _patch_timm,
         "safetensors.torch": _patch_safetensors,
+        "accelerate.launchers": launchers.accelerate_patch(_current),
     }
     for module, attribute in _DATA_READERS:
         patches.setdefault(module, _reader_patch(attribute))
@@ -754,6 +760,7 @@ def install() -> _OnMeta:
     torch.utils.data.DataLoader.__init__ = _empty_data_loads(torch.utils.data.DataLoader.__init__)  # type: ignore[method-assign]  # same signature
     register_optimizer_step_pre_hook(_step_hook)
     builtins.open = io.open = _missing_checkpoints_open(builtins.open)
+    missing_data.install(_current)
     builtins.input = _no_input
     patches = _library_patches()
     for name in list(patches):

@@ -12,10 +12,21 @@ one failed for want of data (:func:`ftlint.verify.skipping.skip_failures_on_stan
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
+# How the path a stand-in gives (``os.path.join(root, stand_in)``) begins.
+MISSING_PATH = "<missing: "
 # What a size read from a stand-in is: 2, the smallest number of classes a head can have.
 STAND_IN_SIZE = 2
+
+
+class Recorder(Protocol):
+    """What the run in progress records (:class:`ftlint.verify.harness.Session`): the patches
+    of modules of their own report to it."""
+
+    def note(self, text: str) -> None: ...
+
+    def stand_in(self, what: str, remedy: str) -> StandIn: ...
 
 
 class StandIn:
@@ -74,6 +85,19 @@ class StandIn:
     def __contains__(self, item: object) -> bool:
         StandIn.touches += 1
         return False
+
+    def __fspath__(self) -> str:
+        """A path that does not exist: joined into paths, it reaches readers that give stand-ins."""
+        StandIn.touches += 1
+        return f"{MISSING_PATH}{object.__getattribute__(self, '_what')}>"
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
+        """No values: an empty array. Without this NumPy reads a stand-in as a sequence of
+        sequences, nested 32 deep (2**32 elements)."""
+        import numpy
+
+        StandIn.touches += 1
+        return numpy.zeros((0,), dtype=dtype)
 
     def __enter__(self) -> StandIn:
         return self
