@@ -1,0 +1,113 @@
+"""Stand-ins Hugging Face libraries accept: a real tokenizer, a real dataset.
+
+A :class:`~ftlint.verify.stand_ins.StandIn` answers anything, but TRL's trainers check the types
+they are handed (``train_dataset must be a Dataset``, ``processing_class must be a
+PreTrainedTokenizerBase``) and peft tokenizes a prompt-tuning init text and repeats the ids it
+gets. So a tokenizer whose files are missing is a real ``PreTrainedTokenizerFast`` built in
+memory, and a dataset ``datasets.load_dataset`` cannot read is a real ``datasets.Dataset`` of
+:data:`~ftlint.verify.stand_ins.STAND_IN_SIZE` rows, so the trainers construct (TRL applies the
+peft config inside ``SFTTrainer.__init__``: the adapter counts depend on it).
+
+The tokenizer splits text into bytes (every text tokenizes); its vocabulary is the model's
+``vocab_size`` when the model's config.json is on this machine, so ``len(tokenizer)`` and a
+``resize_token_embeddings(len(tokenizer))`` keep the model's shapes (else it has 256 byte tokens
+and the special tokens below); special tokens and settings the script passes are applied, and a
+ChatML chat template answers ``apply_chat_template``. The dataset has a ``text`` column (TRL's
+default text field) and a ``label`` column of two classes; a ``DatasetDict`` answers any split.
+
+Both are marked (:func:`ftlint.verify.stand_ins.mark`): a statement failing on them, for instance
+in a ``map`` function reading a column they lack, is skipped as one failing on any stand-in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ftlint.verify.stand_ins import STAND_IN_SIZE, class_names, mark
+
+# The special tokens of the stand-in tokenizer (RoBERTa's set: the pad, mask, cls and sep tokens
+# collators and sequence-pair scripts ask for).
+_SPECIAL_TOKENS = {
+    "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>",
+    "mask_token": "<mask>", "cls_token": "<s>", "sep_token": "</s>",
+}  # fmt: skip
+# Settings of `from_pretrained` a tokenizer takes at construction (the others are about loading).
+_TOKENIZER_SETTINGS = frozenset({
+    "additional_special_tokens", "extra_special_tokens", "padding_side", "truncation_side",
+    "model_max_length", "chat_template", "clean_up_tokenization_spaces", "model_input_names",
+})  # fmt: skip
+_CHATML = (
+    "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n'"
+    " + message['content'] + '<|im_end|>' + '\n' }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+STAND_IN_TEXT = "text missing: verify has no data"
+
+
+def tokenizer(name: object, options: Mapping[str, Any]) -> Any:
+    """A byte-level tokenizer standing in for ``name``'s, with the ``options`` that configure a
+    tokenizer (special tokens, padding side...) applied."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    specials = {**_SPECIAL_TOKENS, **{k: v for k, v in options.items() if k.endswith("_token")}}
+    vocabulary = {token: index for index, token in enumerate(dict.fromkeys(
+        str(token) for token in specials.values() if token is not None
+    ))}  # fmt: skip
+    for byte in sorted(pre_tokenizers.ByteLevel.alphabet()):
+        vocabulary.setdefault(byte, len(vocabulary))
+    for index in range(len(vocabulary), _vocab_size(name)):  # the model's own size
+        vocabulary[f"<unused_{index}>"] = index
+    backend = Tokenizer(models.BPE(vocabulary, [], unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    backend.decoder = decoders.ByteLevel()
+    settings = {k: v for k, v in options.items() if k in _TOKENIZER_SETTINGS}
+    made = PreTrainedTokenizerFast(
+        tokenizer_object=backend, name_or_path=str(name), **specials, **settings
+    )
+    if made.chat_template is None:
+        made.chat_template = _CHATML
+    return mark(made)
+
+
+def _vocab_size(name: object) -> int:
+    """The vocabulary size in ``name``'s config.json on this machine, else 0."""
+    from transformers import AutoConfig
+
+    try:
+        config = AutoConfig.from_pretrained(name)
+    except Exception:  # noqa: BLE001 - no config here: the byte vocabulary only
+        return 0
+    size = getattr(config.get_text_config(), "vocab_size", 0)
+    return size if isinstance(size, int) else 0
+
+
+def dataset(split: object = None, **options: object) -> Any:
+    """The rows standing in for a dataset: a ``Dataset`` for one ``split`` (a list for a list),
+    else every split; the reader's other ``options`` change nothing."""
+    from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
+
+    def rows() -> Any:
+        features = Features(
+            {"text": Value("string"), "label": ClassLabel(names=class_names())}
+        )
+        return mark(
+            Dataset.from_dict(
+                {"text": [STAND_IN_TEXT] * STAND_IN_SIZE, "label": list(range(STAND_IN_SIZE))},
+                features=features,
+            )
+        )
+
+    class AnySplit(DatasetDict):  # type: ignore[misc]  # datasets is untyped here
+        """Splits the script names that were not made up front (``validation_matched``)."""
+
+        def __missing__(self, key: str) -> Any:
+            self[key] = rows()
+            return self[key]
+
+    if isinstance(split, (list, tuple)):  # load_dataset(..., split=["train", "test"])
+        return [rows() for _ in split]
+    if split is not None:
+        return rows()
+    return mark(AnySplit({name: rows() for name in ("train", "validation", "test")}))
