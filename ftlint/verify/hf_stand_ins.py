@@ -21,10 +21,11 @@ in a ``map`` function reading a column they lack, is skipped as one failing on a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
-from ftlint.verify.stand_ins import STAND_IN_SIZE, class_names, mark
+from ftlint.verify.stand_ins import STAND_IN_SIZE, StandIn, class_names, mark
 
 # The special tokens of the stand-in tokenizer (RoBERTa's set: the pad, mask, cls and sep tokens
 # collators and sequence-pair scripts ask for).
@@ -86,28 +87,48 @@ def _vocab_size(name: object) -> int:
 def dataset(split: object = None, **options: object) -> Any:
     """The rows standing in for a dataset: a ``Dataset`` for one ``split`` (a list for a list),
     else every split; the reader's other ``options`` change nothing."""
+    rows, splits = _dataset_classes()
+    if isinstance(split, (list, tuple)):  # load_dataset(..., split=["train", "test"])
+        return [rows.made() for _ in split]
+    if split is not None:
+        return rows.made()
+    return mark(splits({name: rows.made() for name in ("train", "validation", "test")}))
+
+
+@functools.cache
+def _dataset_classes() -> tuple[Any, Any]:
+    """The stand-in ``Dataset`` and ``DatasetDict`` classes, made when a script uses datasets.
+    What is asked of them counts as touching a stand-in (``StandIn.touches``), as with any
+    stand-in: a statement failing after that (``features["Label"]``) failed for want of data."""
     from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
 
-    def rows() -> Any:
-        features = Features(
-            {"text": Value("string"), "label": ClassLabel(names=class_names())}
-        )
-        return mark(
-            Dataset.from_dict(
-                {"text": [STAND_IN_TEXT] * STAND_IN_SIZE, "label": list(range(STAND_IN_SIZE))},
-                features=features,
-            )
-        )
+    class Rows(Dataset):  # type: ignore[misc]  # datasets is untyped here
+        def __getattribute__(self, name: str) -> Any:
+            StandIn.touches += 1
+            return super().__getattribute__(name)
 
-    class AnySplit(DatasetDict):  # type: ignore[misc]  # datasets is untyped here
-        """Splits the script names that were not made up front (``validation_matched``)."""
+        @classmethod
+        def made(cls) -> Any:
+            features = Features(
+                {"text": Value("string"), "label": ClassLabel(names=class_names())}
+            )
+            return mark(
+                cls.from_dict(
+                    {"text": [STAND_IN_TEXT] * STAND_IN_SIZE, "label": list(range(STAND_IN_SIZE))},
+                    features=features,
+                )
+            )
+
+    class AnySplit(DatasetDict):  # type: ignore[misc]
+        """Answers the splits the script names that were not made up front
+        (``validation_matched``)."""
+
+        def __getitem__(self, key: Any) -> Any:
+            StandIn.touches += 1
+            return super().__getitem__(key)
 
         def __missing__(self, key: str) -> Any:
-            self[key] = rows()
+            self[key] = Rows.made()
             return self[key]
 
-    if isinstance(split, (list, tuple)):  # load_dataset(..., split=["train", "test"])
-        return [rows() for _ in split]
-    if split is not None:
-        return rows()
-    return mark(AnySplit({name: rows() for name in ("train", "validation", "test")}))
+    return Rows, AnySplit
