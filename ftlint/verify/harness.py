@@ -469,6 +469,8 @@ def _hf_from_pretrained(original: Any) -> Any:
             for key, value in options.items():
                 setattr(config, key, value)
         built = {"dtype": dtype} if isinstance(dtype, torch.dtype) else {}
+        if name is not None:  # as from_pretrained names it: TRL loads the tokenizer by it
+            config.name_or_path = name
         model = cls._from_config(config, **built)
         model.eval()  # as from_pretrained leaves it
         session.note(f"pretrained weights not loaded ({name}): architecture from its config only")

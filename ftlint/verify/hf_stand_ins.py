@@ -22,6 +22,7 @@ in a ``map`` function reading a column they lack, is skipped as one failing on a
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Mapping
 from typing import Any
 
@@ -95,33 +96,105 @@ def dataset(split: object = None, **options: object) -> Any:
     return mark(splits({name: rows.made() for name in ("train", "validation", "test")}))
 
 
+# Parameters of Dataset methods that name columns (`map(remove_columns=...)`, `rename_column`...).
+_COLUMN_PARAMETERS = (
+    "column_names", "original_column_name", "column_mapping", "column", "remove_columns",
+    "input_columns",
+)  # fmt: skip
+
+
 @functools.cache
 def _dataset_classes() -> tuple[Any, Any]:
     """The stand-in ``Dataset`` and ``DatasetDict`` classes, made when a script uses datasets.
+
     What is asked of them counts as touching a stand-in (``StandIn.touches``), as with any
-    stand-in: a statement failing after that (``features["Label"]``) failed for want of data."""
-    from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
+    stand-in: a statement failing after that failed for want of data. A column the script
+    names that the rows lack is added (:func:`_column`), wherever it is named: ``rows["col"]``,
+    a method's column argument, a ``map`` or ``filter`` function reading it (the call is
+    retried); what the methods return stands in too. ``features["Label"]`` is not grown: a
+    top-level statement failing there is skipped."""
+    from datasets import Dataset, DatasetDict, Features, Value
+
+    def adopted(value: Any) -> Any:
+        """``value`` made of stand-in classes: the datasets a stand-in's method returns."""
+        if type(value) is Dataset:
+            value.__class__ = Rows
+        elif type(value) is DatasetDict:
+            value.__class__ = AnySplit
+        if isinstance(value, (list, DatasetDict)):
+            for item in value.values() if isinstance(value, dict) else value:
+                adopted(item)
+        return mark(value) if isinstance(value, (Rows, AnySplit)) else value
 
     class Rows(Dataset):  # type: ignore[misc]  # datasets is untyped here
+        calling = False  # in a method call of a stand-in's
+
         def __getattribute__(self, name: str) -> Any:
             StandIn.touches += 1
-            return super().__getattribute__(name)
+            value = super().__getattribute__(name)
+            if name.startswith("_") or name in vars(Rows) or not inspect.ismethod(value):
+                return value
+            return functools.partial(self.called, value)
+
+        def __getitem__(self, key: Any) -> Any:
+            if isinstance(key, str):
+                self.grow([key])
+            return super().__getitem__(key)
+
+        def called(self, method: Any, *args: Any, **kwargs: Any) -> Any:
+            if Rows.calling:  # datasets calling itself (`filter` maps): the outer call retries
+                return method(*args, **kwargs)
+            Rows.calling = True
+            try:
+                return self.retried(method, *args, **kwargs)
+            finally:
+                Rows.calling = False
+
+        def retried(self, method: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                named = inspect.signature(method).bind_partial(*args, **kwargs).arguments
+            except TypeError:  # the method raises it, as it would
+                named = {}
+            for parameter in _COLUMN_PARAMETERS:
+                columns = named.get(parameter)
+                self.grow([columns] if isinstance(columns, str) else list(columns or ()))
+            if "num_proc" in named:  # 2 rows: in this process (the class is not importable)
+                kwargs["num_proc"] = None
+            while True:
+                try:
+                    return adopted(method(*args, **kwargs))
+                except KeyError as error:  # a function reading a column the rows lack
+                    key = error.args[0] if error.args else None
+                    if not isinstance(key, str) or key in self.column_names:
+                        raise
+                    self.grow([key])
+
+        def grow(self, names: list[Any]) -> None:
+            """Add the columns ``names`` that are missing, in place."""
+            for name in names:
+                if isinstance(name, str) and name not in super().__getattribute__("column_names"):
+                    feature, values = _column(name)
+                    grown = Dataset.add_column(self, name, values, feature=feature)
+                    self.__dict__.update(grown.__dict__)
 
         @classmethod
         def made(cls) -> Any:
-            features = Features(
-                {"text": Value("string"), "label": ClassLabel(names=class_names())}
+            rows = cls.from_dict(
+                {"text": [STAND_IN_TEXT] * STAND_IN_SIZE}, features=Features({"text": Value("string")})
             )
-            return mark(
-                cls.from_dict(
-                    {"text": [STAND_IN_TEXT] * STAND_IN_SIZE, "label": list(range(STAND_IN_SIZE))},
-                    features=features,
-                )
-            )
+            rows.grow(["label"])
+            return mark(rows)
 
     class AnySplit(DatasetDict):  # type: ignore[misc]
         """Answers the splits the script names that were not made up front
         (``validation_matched``)."""
+
+        def __getattribute__(self, name: str) -> Any:
+            StandIn.touches += 1
+            value = super().__getattribute__(name)
+            if name.startswith("_") or not inspect.ismethod(value):
+                return value
+            return lambda *args, **kwargs: adopted(value(*args, **kwargs))
 
         def __getitem__(self, key: Any) -> Any:
             StandIn.touches += 1
@@ -132,3 +205,15 @@ def _dataset_classes() -> tuple[Any, Any]:
             return self[key]
 
     return Rows, AnySplit
+
+
+def _column(name: str) -> tuple[Any, list[Any]]:
+    """The feature and values of a column the stand-in rows did not have: classes for a label
+    (``label``, ``Label``, ``labels``...), an index for ``idx`` or ``id``, else text."""
+    from datasets import ClassLabel, Value
+
+    if "label" in name.lower():
+        return ClassLabel(names=class_names()), list(range(STAND_IN_SIZE))
+    if name.lower() in ("idx", "id"):
+        return Value("int64"), list(range(STAND_IN_SIZE))
+    return Value("string"), [STAND_IN_TEXT] * STAND_IN_SIZE
