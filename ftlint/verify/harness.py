@@ -551,7 +551,7 @@ def _stand_in_on_failure(original: Callable[..., Any], kind: str) -> Callable[..
             what = f"{kind} {str(name)!r} is not on this machine ({type(error).__name__})"
             if kind not in _TOKENIZER_LOADERS:
                 return _current().stand_in(what, "sizes read from it are guesses")
-            made = hf_stand_ins.tokenizer(name, kwargs)
+            made = hf_stand_ins.tokenizer(str(name), kwargs)
             _current().standing_in(
                 what,
                 f"a byte-level tokenizer of {len(made)} tokens: token ids and lengths are not"
@@ -679,7 +679,10 @@ def _subclasses(cls: type) -> Iterator[type]:
 
 def _patch_datasets(module: types.ModuleType) -> None:
     # A real dataset: TRL's trainers check the type of theirs.
-    rows = f"{STAND_IN_SIZE} rows of a `text` and a `label` column ({STAND_IN_SIZE} classes)"
+    rows = (
+        f"{STAND_IN_SIZE} rows of a `text` and a `label` column ({STAND_IN_SIZE} classes), and"
+        " of any column the script names,"
+    )
     for reader in ("load_dataset", "load_from_disk"):
         _replace(
             module,

@@ -12,11 +12,16 @@ The tokenizer splits text into bytes (every text tokenizes); its vocabulary is t
 ``vocab_size`` when the model's config.json is on this machine, so ``len(tokenizer)`` and a
 ``resize_token_embeddings(len(tokenizer))`` keep the model's shapes (else it has 256 byte tokens
 and the special tokens below); special tokens and settings the script passes are applied, and a
-ChatML chat template answers ``apply_chat_template``. The dataset has a ``text`` column (TRL's
-default text field) and a ``label`` column of two classes; a ``DatasetDict`` answers any split.
+ChatML chat template answers ``apply_chat_template`` unless the script sets its own. Token ids
+and lengths are not the real ones: nothing verify counts depends on them.
 
-Both are marked (:func:`ftlint.verify.stand_ins.mark`): a statement failing on them, for instance
-in a ``map`` function reading a column they lack, is skipped as one failing on any stand-in.
+The dataset has a ``text`` column (TRL's default text field) and a ``label`` column of two
+classes, and grows any column the script names (``remove_columns=["idx", "sentence1"]``, a
+``map`` function reading ``rows["sentence1"]``); a ``DatasetDict`` answers any split.
+
+Both are marked (:func:`ftlint.verify.stand_ins.mark`), and what is asked of the dataset counts
+as touching a stand-in: a top-level statement failing on them (``features["Label"]``, a feature
+the rows lack) is skipped as one failing on any stand-in.
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ _CHATML = (
 STAND_IN_TEXT = "text missing: verify has no data"
 
 
-def tokenizer(name: object, options: Mapping[str, Any]) -> Any:
+def tokenizer(name: str, options: Mapping[str, Any]) -> Any:
     """A byte-level tokenizer standing in for ``name``'s, with the ``options`` that configure a
     tokenizer (special tokens, padding side...) applied."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers
@@ -61,19 +66,19 @@ def tokenizer(name: object, options: Mapping[str, Any]) -> Any:
         vocabulary.setdefault(byte, len(vocabulary))
     for index in range(len(vocabulary), _vocab_size(name)):  # the model's own size
         vocabulary[f"<unused_{index}>"] = index
-    backend = Tokenizer(models.BPE(vocabulary, [], unk_token="<unk>"))
+    backend = Tokenizer(models.BPE(vocabulary, [], unk_token=str(specials["unk_token"])))
     backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     backend.decoder = decoders.ByteLevel()
     settings = {k: v for k, v in options.items() if k in _TOKENIZER_SETTINGS}
-    made = PreTrainedTokenizerFast(
-        tokenizer_object=backend, name_or_path=str(name), **specials, **settings
+    made = PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]  # its __init__ is unannotated
+        tokenizer_object=backend, name_or_path=name, **specials, **settings
     )
     if made.chat_template is None:
         made.chat_template = _CHATML
     return mark(made)
 
 
-def _vocab_size(name: object) -> int:
+def _vocab_size(name: str) -> int:
     """The vocabulary size in ``name``'s config.json on this machine, else 0."""
     from transformers import AutoConfig
 
@@ -173,14 +178,15 @@ def _dataset_classes() -> tuple[Any, Any]:
             """Add the columns ``names`` that are missing, in place."""
             for name in names:
                 if isinstance(name, str) and name not in super().__getattribute__("column_names"):
-                    feature, values = _column(name)
+                    feature, values = _column(name, Dataset.__len__(self))
                     grown = Dataset.add_column(self, name, values, feature=feature)
                     self.__dict__.update(grown.__dict__)
 
         @classmethod
         def made(cls) -> Any:
             rows = cls.from_dict(
-                {"text": [STAND_IN_TEXT] * STAND_IN_SIZE}, features=Features({"text": Value("string")})
+                {"text": [STAND_IN_TEXT] * STAND_IN_SIZE},
+                features=Features({"text": Value("string")}),
             )
             rows.grow(["label"])
             return mark(rows)
@@ -207,13 +213,13 @@ def _dataset_classes() -> tuple[Any, Any]:
     return Rows, AnySplit
 
 
-def _column(name: str) -> tuple[Any, list[Any]]:
-    """The feature and values of a column the stand-in rows did not have: classes for a label
-    (``label``, ``Label``, ``labels``...), an index for ``idx`` or ``id``, else text."""
+def _column(name: str, rows: int) -> tuple[Any, list[Any]]:
+    """The feature and ``rows`` values of a column the stand-in rows did not have: classes for
+    a label (``label``, ``Label``, ``labels``...), an index for ``idx`` or ``id``, else text."""
     from datasets import ClassLabel, Value
 
     if "label" in name.lower():
-        return ClassLabel(names=class_names()), list(range(STAND_IN_SIZE))
+        return ClassLabel(names=class_names()), [row % STAND_IN_SIZE for row in range(rows)]
     if name.lower() in ("idx", "id"):
-        return Value("int64"), list(range(STAND_IN_SIZE))
-    return Value("string"), [STAND_IN_TEXT] * STAND_IN_SIZE
+        return Value("int64"), list(range(rows))
+    return Value("string"), [STAND_IN_TEXT] * rows

@@ -9,7 +9,6 @@ the run changed nothing but ftlint's own cache. Hostile scripts are in test_host
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest

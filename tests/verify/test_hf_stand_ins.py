@@ -15,8 +15,9 @@ from support import Workspace, entry, hub_config, target
 from ftlint.verify import hf_stand_ins
 
 # Tiny Llama: per layer 4 * 16 * 16 attention, 3 * 16 * 32 MLP, 2 * 16 norm (9 tensors).
-LLAMA = {"model_type": "llama", "architectures": ["LlamaForCausalLM"], "vocab_size": 300, "hidden_size": 16, "intermediate_size": 32,
-         "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 2}  # fmt: skip
+LLAMA = {"model_type": "llama", "architectures": ["LlamaForCausalLM"], "vocab_size": 300,
+         "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 2,
+         "num_attention_heads": 2, "num_key_value_heads": 2}  # fmt: skip
 LLAMA_NUMEL = 300 * 16 + 2 * (4 * 16 * 16 + 3 * 16 * 32 + 2 * 16) + 16 + 300 * 16
 LORA_NUMEL = 8 * 4 * 16  # r=4 on q_proj and v_proj of 2 layers: 8 tensors of 4 x 16
 
@@ -61,21 +62,48 @@ def test_the_stand_in_dataset_answers_what_datasets_answer() -> None:
     assert list(splits) == ["train", "validation", "test"]
     assert isinstance(splits["validation_matched"], Dataset)  # any split a script names
     train = hf_stand_ins.dataset(split="train")
+    text = hf_stand_ins.STAND_IN_TEXT
     assert (train.column_names, train.features["label"].names, train[0]) == (
         ["text", "label"],
         ["class_0", "class_1"],
-        {"text": hf_stand_ins.STAND_IN_TEXT, "label": 0},
+        {"text": text, "label": 0},
     )
     mapped = train.map(lambda row: {"length": len(row["text"])}).filter(lambda row: row["label"])
     halves = train.select([0, 1]).train_test_split(test_size=0.5)
     assert (mapped[:], halves["test"].num_rows) == (
-        {"text": [hf_stand_ins.STAND_IN_TEXT], "label": [1], "length": [len(hf_stand_ins.STAND_IN_TEXT)]},
+        {"text": [text], "label": [1], "length": [32]},
         1,
     )
     assert [d.num_rows for d in hf_stand_ins.dataset(split=["train", "test"])] == [2, 2]
-    # Twin: a column it does not have is not made up.
-    with pytest.raises(KeyError, match="sentence1"):
-        train.map(lambda row: {"length": len(row["sentence1"])})
+
+
+def test_the_stand_in_dataset_grows_the_columns_a_script_names() -> None:
+    from datasets import ClassLabel, Value
+
+    from ftlint.verify.stand_ins import is_stand_in
+
+    glue = hf_stand_ins.dataset()
+    tokenized = glue.map(
+        lambda rows: {"pair": [a + b for a, b in zip(rows["sentence1"], rows["sentence2"])]},
+        batched=True,
+        remove_columns=["idx", "sentence1", "sentence2"],
+        num_proc=4,
+    ).rename_column("label", "labels")
+    test = tokenized["test"]
+    assert (is_stand_in(tokenized), is_stand_in(test)) == (True, True)
+    assert test.features == {
+        "text": Value("string"),
+        "labels": ClassLabel(names=["class_0", "class_1"]),
+        "pair": Value("string"),
+    }
+    tweets = glue["train"].filter(lambda row: row["Label"] == 1)
+    assert (tweets["Tweet text"], tweets.features["Label"].names) == (
+        [hf_stand_ins.STAND_IN_TEXT],
+        ["class_0", "class_1"],
+    )
+    # Twin: a function's own failure is not a missing column: it is raised.
+    with pytest.raises(KeyError, match="lr"):
+        glue["train"].map(lambda row: {"rate": {"learning_rate": 0.1}["lr"]})
 
 
 SFT = """
@@ -123,7 +151,9 @@ from transformers import AutoModelForCausalLM
 
 data = load_dataset("parquet", data_files={"train": "hf://datasets/org/tweets/train.parquet"})
 classes = data["train"].features["Label"].names
-data = data.map(lambda rows: {"text_label": [classes[label] for label in rows["Label"]]})
+data = data.map(
+    lambda rows: {"text_label": [classes[label] for label in rows["Label"]]}, batched=True
+)
 config = PromptTuningConfig(
     task_type="CAUSAL_LM",
     prompt_tuning_init=PromptTuningInit.TEXT,
@@ -153,35 +183,81 @@ data = load_dataset("json", data_files="rows.jsonl", split="train")
 model = nn.Linear(len(data), 1)
 """
 
-WEIGHTS_NOTE = "pretrained weights not loaded (tiny/llama): architecture from its config only"
+WEIGHTS_NOTE = (
+    "line {}: pretrained weights not loaded (tiny/llama): architecture from its config only"
+)
 TOKENIZER_NOTE = (
-    "{kind} 'tiny/llama' is not on this machine (ValueError): a stand-in was used; a byte-level"
-    " tokenizer of 300 tokens: token ids and lengths are not the real ones, and a vocabulary"
-    " resized with `len(tokenizer)` gets 300 rows; tensor counts do not depend on it"
+    "line {}: tokenizer 'tiny/llama' is not on this machine (ValueError): a stand-in was used; a"
+    " byte-level tokenizer of 300 tokens: token ids and lengths are not the real ones, and a"
+    " vocabulary resized with `len(tokenizer)` gets 300 rows; tensor counts do not depend on it"
 )
 DATASET_NOTE = (
-    "load_dataset({path!r}) could not be read ({error}): a stand-in was used; 2 rows of a `text`"
-    " and a `label` column (2 classes) stood in; provide the data (a path argument) to size what"
-    " depends on it exactly"
+    "line {}: load_dataset({!r}) could not be read ({}): a stand-in was used; 2 rows of a `text`"
+    " and a `label` column (2 classes), and of any column the script names, stood in; provide"
+    " the data (a path argument) to size what depends on it exactly"
 )
+BF16_NOTE = "line {}: TrainingArguments(bf16=True) set for the CPU"
 
 
 def test_trl_and_peft_get_stand_ins_they_accept(workspace: Workspace) -> None:
     hub_config(workspace.hub, "tiny/llama", LLAMA)
-    for name, code in (
-        ("sft.py", SFT), ("sft_by_name.py", SFT_BY_NAME), ("prompt_tuning.py", PROMPT_TUNING),
-        ("own_function.py", OWN_FUNCTION), ("local_data.py", LOCAL_DATA),
-    ):  # fmt: skip
+    scripts = {
+        "sft.py": SFT, "sft_by_name.py": SFT_BY_NAME, "prompt_tuning.py": PROMPT_TUNING,
+        "own_function.py": OWN_FUNCTION, "local_data.py": LOCAL_DATA,
+    }  # fmt: skip
+    for name, code in scripts.items():
         workspace.write(name, code)
     workspace.write("rows.jsonl", "".join(f'{{"text": "{t}"}}\n' for t in "abc"))
 
-    status, entries = workspace.verify_json(
-        "sft.py", "sft_by_name.py", "prompt_tuning.py", "own_function.py", "local_data.py"
-    )
+    status, entries = workspace.verify_json(*scripts)
 
     for actual in entries.values():
         for model in actual["targets"]:
             model["parameters"] = len(model["parameters"])
+    # TRL applied the LoRA config inside SFTTrainer: r=4 on q_proj and v_proj of both layers.
     lora = [(8, 21, LORA_NUMEL, LLAMA_NUMEL)]
-    print(json.dumps(entries, indent=1))
-    assert (status, entries) == (1, {})
+    assert (status, entries) == (
+        1,
+        {
+            "sft.py": entry(
+                [target("PeftModel", "peft.peft_model.PeftModel", 10, lora, 29)],
+                notes=[
+                    TOKENIZER_NOTE.format(6),
+                    DATASET_NOTE.format(8, "org/chats", "ConnectionError"),
+                    WEIGHTS_NOTE.format(9),
+                    BF16_NOTE.format(13),
+                ],
+                stopped="line 17: SFTTrainer.train()",
+            ),
+            "sft_by_name.py": entry(
+                [target("PeftModel", "peft.peft_model.PeftModel", 6, lora, 29)],
+                notes=[
+                    DATASET_NOTE.format(5, "org/chats", "ConnectionError"),
+                    WEIGHTS_NOTE.format(6),
+                    TOKENIZER_NOTE.format(6),
+                    BF16_NOTE.format(8),
+                ],
+                stopped="line 6: SFTTrainer.train()",
+            ),
+            # One tensor trains: the 8 x 16 prompt embedding, initialised from the init text
+            # the stand-in tokenizer tokenized.
+            "prompt_tuning.py": entry(
+                [target("model", "peft.get_peft_model", 17, [(1, 21, 8 * 16, LLAMA_NUMEL)], 22)],
+                notes=[
+                    DATASET_NOTE.format(5, "parquet", "OfflineModeIsEnabled"),
+                    "line 6: skipped: it failed on data verify does not have (KeyError: 'Label')",
+                    (
+                        "line 7: skipped: it failed on data verify does not have (NameError: name"
+                        " 'classes' is not defined)"
+                    ),
+                    WEIGHTS_NOTE.format(17),
+                    TOKENIZER_NOTE.format(17),
+                ],
+            ),
+            "own_function.py": entry(
+                notes=[DATASET_NOTE.format(6, "org/tweets", "ConnectionError")],
+                error="line 4: KeyError: 'Label'",
+            ),
+            "local_data.py": entry([target("model", "torch.nn.Linear", 5, [(2, 0, 4, 0)], 2)]),
+        },
+    )
