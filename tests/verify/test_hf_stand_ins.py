@@ -217,7 +217,7 @@ def test_trl_and_peft_get_stand_ins_they_accept(workspace: Workspace) -> None:
     # TRL applied the LoRA config inside SFTTrainer: r=4 on q_proj and v_proj of both layers.
     lora = [(8, 21, LORA_NUMEL, LLAMA_NUMEL)]
     assert (status, entries) == (
-        1,
+        2,  # own_function.py could not be verified
         {
             "sft.py": entry(
                 [target("PeftModel", "peft.peft_model.PeftModel", 10, lora, 29)],
