@@ -31,7 +31,7 @@ def mark(value: _T) -> _T:
 
 
 def is_stand_in(value: object) -> bool:
-    return isinstance(value, StandIn) or _MARKED.get(id(value)) is value
+    return isinstance(value, StandIn) or (value is not None and _MARKED.get(id(value)) is value)
 
 
 def class_names() -> list[str]:

@@ -13,6 +13,7 @@ import pytest
 from support import Workspace, entry, hub_config, target
 
 from ftlint.verify import hf_stand_ins
+from ftlint.verify.stand_ins import StandIn, is_stand_in
 
 # Tiny Llama: per layer 4 * 16 * 16 attention, 3 * 16 * 32 MLP, 2 * 16 norm (9 tensors).
 LLAMA = {"model_type": "llama", "architectures": ["LlamaForCausalLM"], "vocab_size": 300,
@@ -54,6 +55,14 @@ def test_the_stand_in_tokenizer_has_the_vocabulary_of_a_local_config(tmp_path: P
     assert made.convert_tokens_to_ids("<unused_300>") == made.unk_token_id
 
 
+def test_only_what_was_marked_is_a_stand_in() -> None:
+    rows = hf_stand_ins.dataset(split="train")
+    # Twins: None (whose id no mark has) and an object never marked are not stand-ins.
+    assert [is_stand_in(value) for value in (rows, StandIn("data"), None, object())] == [
+        True, True, False, False,
+    ]  # fmt: skip
+
+
 def test_the_stand_in_dataset_answers_what_datasets_answer() -> None:
     from datasets import Dataset, DatasetDict
 
@@ -79,8 +88,6 @@ def test_the_stand_in_dataset_answers_what_datasets_answer() -> None:
 
 def test_the_stand_in_dataset_grows_the_columns_a_script_names() -> None:
     from datasets import ClassLabel, Value
-
-    from ftlint.verify.stand_ins import is_stand_in
 
     glue = hf_stand_ins.dataset()
     tokenized = glue.map(
