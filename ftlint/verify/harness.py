@@ -556,8 +556,7 @@ def _stand_in_on_failure(original: Callable[..., Any], kind: str) -> Callable[..
                 what,
                 f"a byte-level tokenizer of {len(made)} tokens: token ids and lengths are not"
                 f" the real ones, and a vocabulary resized with `len(tokenizer)` gets {len(made)}"
-                " rows; tensor counts do"
-                " not depend on it",
+                " rows; tensor counts do not depend on it",
             )
             return made
 

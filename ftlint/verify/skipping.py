@@ -9,8 +9,8 @@ the failure is the data's: the statement touched a stand-in
 (:class:`ftlint.verify.stand_ins.StandIn`) or handed one to the library code that failed (not
 to a function of the script, whose freeze code skipping would hide, unless the library called
 it back on the stand-in's rows: a ``map`` function), or it reads a name that only a skipped
-statement binds. Then it is skipped with a note; any other failure is the
-script's own, and stops the run as it would stop Python.
+statement binds. Then it is skipped with a note; any other failure is the script's own, and
+stops the run as it would stop Python.
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ def mark(value: _T) -> _T:
 
 
 def is_stand_in(value: object) -> bool:
+    # None is never marked (it is what `get` answers for an id without a mark).
     return isinstance(value, StandIn) or (value is not None and _MARKED.get(id(value)) is value)
 
 
