@@ -287,6 +287,15 @@ class Workspace:
         return result.returncode, entries
 
 
+def hub_config(hub: Path, repo: str, config: dict[str, object]) -> None:
+    """``config`` as the Hugging Face cache keeps a downloaded config.json of ``repo``."""
+    model = hub / f"models--{repo.replace('/', '--')}"
+    (model / "refs").mkdir(parents=True)
+    (model / "refs" / "main").write_text("0123abcd")
+    (model / "snapshots" / "0123abcd").mkdir(parents=True)
+    (model / "snapshots" / "0123abcd" / "config.json").write_text(json.dumps(config))
+
+
 def without_freeze_map(target: dict[str, Any]) -> dict[str, Any]:
     maps = target.pop("freeze_map")
     target["parameters"] = [(p["name"], p["shape"], p["trainable"]) for p in maps["parameters"]]

@@ -23,6 +23,7 @@ import importlib.abc
 import importlib.machinery
 import inspect
 import io
+import os
 import sys
 import types
 import weakref
@@ -36,9 +37,9 @@ import torch.utils.model_zoo
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from ftlint.verify import launchers, missing_data
+from ftlint.verify import hf_stand_ins, launchers, missing_data
 from ftlint.verify.probes import SkippedCheckpoint
-from ftlint.verify.stand_ins import MISSING_PATH, StandIn
+from ftlint.verify.stand_ins import MISSING_PATH, STAND_IN_SIZE, StandIn
 from ftlint.verify.syntax import Note
 
 # torch.nn.init functions that fill a tensor in place (modules call them as `init.<name>`).
@@ -66,6 +67,8 @@ _HF_PLACEMENT = ("fp16", "bf16", "tf32", "deepspeed")
 _CONFIG_LOCATION_KWARGS = ("revision", "subfolder", "cache_dir", "trust_remote_code")
 # Files that hold weights: a missing one opened to be read is an empty file (nothing is loaded).
 _CHECKPOINT_SUFFIXES = (".pth", ".pt", ".bin", ".ckpt", ".safetensors", ".pkl", ".h5")
+# Loaders whose stand-in is a real tokenizer (`_stand_in_on_failure`).
+_TOKENIZER_LOADERS = ("tokenizer", "AutoTokenizer", "AutoProcessor")
 # Readers that give a stand-in when their file is missing: (module, function).
 _DATA_READERS = (
     ("PIL.Image", "open"),
@@ -133,11 +136,15 @@ class Session:
             self.notes.append(note)
 
     def stand_in(self, what: str, remedy: str) -> StandIn:
+        self.standing_in(what, remedy)
+        return StandIn(what)
+
+    def standing_in(self, what: str, remedy: str) -> None:
+        """Say that ``what`` got a stand-in, and what follows from it."""
         note = Note(self.row(), f"{what}: a stand-in was used; {remedy}")
         # A path made from a stand-in is missing too; the stand-in it came from is noted.
         if MISSING_PATH not in what and note not in self.stand_ins:
             self.stand_ins.append(note)
-        return StandIn(what)
 
 
 class _Current:
@@ -251,8 +258,12 @@ def _replace(owner: object, name: str, make: Callable[[Any], Any]) -> None:
         setattr(owner, name, make(original))
 
 
-def _on_missing_data(what: Callable[..., str]) -> Callable[[Any], Any]:
-    """A reader that returns a stand-in when the data is not there."""
+def _on_missing_data(
+    what: Callable[..., str], real: tuple[str, Callable[..., Any]] | None = None
+) -> Callable[[Any], Any]:
+    """A reader that returns a stand-in when the data is not there: a :class:`StandIn`, or
+    where the library checks types, ``real = (what it is, its maker)``'s real object (the maker
+    is given the reader's keyword arguments)."""
 
     def wrap(original: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(original)
@@ -260,10 +271,12 @@ def _on_missing_data(what: Callable[..., str]) -> Callable[[Any], Any]:
             try:
                 return original(*args, **kwargs)
             except (OSError, ValueError, RuntimeError, ConnectionError) as error:
-                return _current().stand_in(
-                    f"{what(*args, **kwargs)} could not be read ({type(error).__name__})",
-                    "provide the data (a path argument) to size what depends on it exactly",
-                )
+                said = f"{what(*args, **kwargs)} could not be read ({type(error).__name__})"
+                remedy = "provide the data (a path argument) to size what depends on it exactly"
+                if real is None:
+                    return _current().stand_in(said, remedy)
+                _current().standing_in(said, f"{real[0]} stood in; {remedy}")
+                return real[1](**kwargs)
 
         return read
 
@@ -460,6 +473,8 @@ def _hf_from_pretrained(original: Any) -> Any:
             for key, value in options.items():
                 setattr(config, key, value)
         built = {"dtype": dtype} if isinstance(dtype, torch.dtype) else {}
+        if name is not None:  # as from_pretrained names it: TRL loads the tokenizer by it
+            config.name_or_path = name
         model = cls._from_config(config, **built)
         model.eval()  # as from_pretrained leaves it
         session.note(f"pretrained weights not loaded ({name}): architecture from its config only")
@@ -529,15 +544,25 @@ def _auto_processor_patch(class_name: str) -> Callable[[types.ModuleType], None]
 
 
 def _stand_in_on_failure(original: Callable[..., Any], kind: str) -> Callable[..., Any]:
+    """A loader giving a stand-in when the files are missing: a real tokenizer for a tokenizer
+    (or a processor, which is one for a text model), a :class:`StandIn` for an image processor."""
+
     def from_pretrained(*args: Any, **kwargs: Any) -> Any:
         try:
             return original(*args, **kwargs)
         except (OSError, ValueError, MissingConfig) as error:
-            name = next((a for a in args if isinstance(a, (str,))), "?")
-            return _current().stand_in(
-                f"{kind} {name!r} is not on this machine ({type(error).__name__})",
-                "sizes read from it (a vocabulary resized with `len(tokenizer)`) are guesses",
+            name = next((a for a in args if isinstance(a, (str, os.PathLike))), "?")
+            what = f"{kind} {str(name)!r} is not on this machine ({type(error).__name__})"
+            if kind not in _TOKENIZER_LOADERS:
+                return _current().stand_in(what, "sizes read from it are guesses")
+            made = hf_stand_ins.tokenizer(str(name), kwargs)
+            _current().standing_in(
+                what,
+                f"a byte-level tokenizer of {len(made)} tokens: token ids and lengths are not"
+                f" the real ones, and a vocabulary resized with `len(tokenizer)` gets {len(made)}"
+                " rows; tensor counts do not depend on it",
             )
+            return made
 
     return from_pretrained
 
@@ -656,11 +681,24 @@ def _subclasses(cls: type) -> Iterator[type]:
 
 
 def _patch_datasets(module: types.ModuleType) -> None:
-    _replace(
-        module,
-        "load_dataset",
-        _on_missing_data(lambda *a, **k: f"load_dataset({a[0] if a else k.get('path')!r})"),
+    # A real dataset: TRL's trainers check the type of theirs.
+    rows = (
+        f"{STAND_IN_SIZE} rows of a `text` and a `label` column ({STAND_IN_SIZE} classes), and"
+        " of any column the script names,"
     )
+    for reader in ("load_dataset", "load_from_disk"):
+        _replace(
+            module,
+            reader,
+            _on_missing_data(
+                lambda *a, _reader=reader, **k: f"{_reader}({a[0] if a else _path(k)!r})",
+                (rows, hf_stand_ins.dataset),
+            ),
+        )
+
+
+def _path(options: Mapping[str, Any]) -> Any:
+    return options.get("path", options.get("dataset_path", "?"))
 
 
 def _patch_timm(module: types.ModuleType) -> None:

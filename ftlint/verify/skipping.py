@@ -7,18 +7,20 @@ simple top-level statement of the program (an assignment or an expression, at th
 file or of a notebook cell) runs in a ``try`` whose handler asks :meth:`Skips.failed` whether
 the failure is the data's: the statement touched a stand-in
 (:class:`ftlint.verify.stand_ins.StandIn`) or handed one to the library code that failed (not
-to a function of the script, whose freeze code skipping would hide), or it reads a name that
-only a skipped statement binds. Then it is skipped with a note; any other failure is the
-script's own, and stops the run as it would stop Python.
+to a function of the script, whose freeze code skipping would hide, unless the library called
+it back on the stand-in's rows: a ``map`` function), or it reads a name that only a skipped
+statement binds. Then it is skipped with a note; any other failure is the script's own, and
+stops the run as it would stop Python.
 """
 
 from __future__ import annotations
 
 import ast
 import traceback
+import types
 from dataclasses import dataclass, field
 
-from ftlint.verify.stand_ins import StandIn
+from ftlint.verify.stand_ins import StandIn, is_stand_in
 from ftlint.verify.syntax import Note
 
 SKIPS = "__ftlint_skips__"
@@ -45,15 +47,19 @@ class Skips:
         would report the model it was meant to replace."""
         frames = [frame for frame, _ in traceback.walk_tb(error.__traceback__)]
         missing = isinstance(error, NameError) and error.name in self.unbound
+        # The callees holding a stand-in (not the module: its own namespace holds many).
+        holds = [index for index, frame in enumerate(frames) if index and _holds_stand_in(frame)]
+        # Library code holding one may call the script back on its rows (a `map` function):
+        # that call failing is the data's failure, not the script's.
+        called_back = next(
+            (index for index in holds if frames[index].f_code.co_filename != self.script),
+            len(frames),
+        )
         in_script_function = any(
             frame.f_code.co_filename == self.script and frame.f_code.co_name != "<module>"
-            for frame in frames
+            for frame in frames[:called_back]
         )
-        handed_a_stand_in = any(
-            isinstance(value, StandIn)
-            for frame in frames[1:]  # the callees': the module's own namespace holds many
-            for value in frame.f_locals.values()
-        )
+        handed_a_stand_in = bool(holds)
         rebinds_a_model = any(hasattr(namespace.get(name), "named_parameters") for name in names)
         if (
             in_script_function
@@ -71,6 +77,10 @@ class Skips:
                 + ")",
             )
         )
+
+
+def _holds_stand_in(frame: types.FrameType) -> bool:
+    return any(is_stand_in(value) for value in frame.f_locals.values())
 
 
 def _bound_names(statement: ast.stmt) -> tuple[str, ...]:

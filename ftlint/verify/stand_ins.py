@@ -6,18 +6,40 @@ to build its model; a size read from it (``len(dataset.classes)``, ``num_labels`
 as :data:`STAND_IN_SIZE` more stand-ins (``images, labels = batch`` unpacks).
 
 ``StandIn.touches`` counts what was asked of stand-ins: a statement that fails after touching
-one failed for want of data (:func:`ftlint.verify.skipping.skip_failures_on_stand_ins`).
+one failed for want of data (:func:`ftlint.verify.skipping.skip_failures_on_stand_ins`). Where a
+library checks types, the stand-in is a real object of that type, marked with :func:`mark`
+(:mod:`ftlint.verify.hf_stand_ins`).
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 # How the path a stand-in gives (``os.path.join(root, stand_in)``) begins.
 MISSING_PATH = "<missing: "
 # What a size read from a stand-in is: 2, the smallest number of classes a head can have.
 STAND_IN_SIZE = 2
+_T = TypeVar("_T")
+# The real objects standing in for missing data, by id, as long as they live.
+_MARKED: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+
+
+def mark(value: _T) -> _T:
+    """``value``, known from now on as a stand-in (:func:`is_stand_in`)."""
+    _MARKED[id(value)] = value
+    return value
+
+
+def is_stand_in(value: object) -> bool:
+    # None is never marked (it is what `get` answers for an id without a mark).
+    return isinstance(value, StandIn) or (value is not None and _MARKED.get(id(value)) is value)
+
+
+def class_names() -> list[str]:
+    """The classes of a stand-in dataset."""
+    return [f"class_{index}" for index in range(STAND_IN_SIZE)]
 
 
 class Recorder(Protocol):
@@ -109,7 +131,7 @@ class StandIn:
         """What a dataset object gets when its files are missing: classes, and as many samples
         (a sampler refuses an empty dataset), which no one reads before training starts."""
         what = object.__getattribute__(self, "_what")
-        classes = [f"class_{index}" for index in range(STAND_IN_SIZE)]
+        classes = class_names()
         samples = [(f"<missing: {what}>", index) for index in range(STAND_IN_SIZE)]
         return {
             "classes": classes,

@@ -9,11 +9,10 @@ the run changed nothing but ftlint's own cache. Hostile scripts are in test_host
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
-from support import Workspace, entry, linear, target
+from support import Workspace, entry, hub_config, linear, target
 
 # --- shape 1: a model built in main() from argparse defaults; the script's own arguments --------
 
@@ -128,15 +127,6 @@ LLAMA_TOTAL = 64 * 16 + 2 * LLAMA_LAYER + 16 + 64 * 16  # embeddings, layers, no
 # norm, the intermediate and output projections, a norm; the pooler.
 BERT_LAYER = 4 * (16 * 16 + 16) + 32 + (16 * 32 + 32) + (32 * 16 + 16) + 32
 BERT_BODY = 64 * 16 + 32 * 16 + 2 * 16 + 32 + 2 * BERT_LAYER + 16 * 16 + 16
-
-
-def hub_config(hub: Path, repo: str, config: dict[str, object]) -> None:
-    """``config`` as the Hugging Face cache keeps a downloaded config.json of ``repo``."""
-    model = hub / f"models--{repo.replace('/', '--')}"
-    (model / "refs").mkdir(parents=True)
-    (model / "refs" / "main").write_text("0123abcd")
-    (model / "snapshots" / "0123abcd").mkdir(parents=True)
-    (model / "snapshots" / "0123abcd" / "config.json").write_text(json.dumps(config))
 
 
 def test_scripts_notebooks_and_helpers_run_as_python_would(workspace: Workspace) -> None:
