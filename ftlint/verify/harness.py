@@ -36,6 +36,7 @@ import torch.utils.model_zoo
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
+from ftlint.verify import cuda
 from ftlint.verify.probes import SkippedCheckpoint
 from ftlint.verify.stand_ins import StandIn
 from ftlint.verify.syntax import Note
@@ -148,6 +149,13 @@ def _current() -> Session:
     if _Current.session is None:  # a patch running between runs (an atexit handler, a thread)
         raise TrainingStarts("after the script")
     return _Current.session
+
+
+def _note_once(text: str) -> None:
+    """A note said once per run, at the first row it applies to."""
+    session = _Current.session
+    if session is not None and all(note.text != text for note in session.notes):
+        session.note(text)
 
 
 # The meta device --------------------------------------------------------------------------------
@@ -755,6 +763,7 @@ def install() -> _OnMeta:
     register_optimizer_step_pre_hook(_step_hook)
     builtins.open = io.open = _missing_checkpoints_open(builtins.open)
     builtins.input = _no_input
+    cuda.install(_note_once)
     patches = _library_patches()
     for name in list(patches):
         if name in sys.modules:
