@@ -15,6 +15,10 @@ it, and the model reported is the module they wrap (:func:`unwrapped`). Environm
 from __future__ import annotations
 
 import functools
+import os
+import site
+import sys
+import sysconfig
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -107,17 +111,31 @@ def _cuda_answers() -> dict[str, Callable[..., Any]]:
     }
 
 
+# Where installed code lives: a query from there is a library's own (torch's autocast, Hugging
+# Face's TrainingArguments), not the script asking.
+_INSTALLED = tuple(
+    os.path.join(path, "")
+    for path in {
+        *site.getsitepackages(),
+        *map(sysconfig.get_path, ("stdlib", "purelib", "platlib")),
+    }
+)
+
+
 def _asking(function: Callable[..., Any], asked: Callable[[str], None]) -> Callable[..., Any]:
-    """``function``, saying that the script asked for CUDA when it is called."""
+    """``function``, saying that CUDA was presented when the script's own code (its file, its
+    project's modules) calls it."""
 
     def answer(*args: Any, **kwargs: Any) -> Any:
-        asked(PRESENTED)
+        if not sys._getframe(1).f_code.co_filename.startswith(_INSTALLED):
+            asked(PRESENTED)
         return function(*args, **kwargs)
 
     return answer
 
 
 def _init_process_group(asked: Callable[[str], None]) -> Callable[..., None]:
+    from torch._C._distributed_c10d import HashStore
     from torch.testing._internal.distributed import fake_pg  # noqa: F401 - registers "fake"
 
     original = torch.distributed.distributed_c10d.init_process_group
@@ -137,27 +155,29 @@ def _init_process_group(asked: Callable[[str], None]) -> Callable[..., None]:
             " (rank 0 of 1) that communicates nothing"
         )
         if not torch.distributed.is_initialized():  # not in a scenario run after the first
-            original("fake", store=torch.distributed.HashStore(), rank=0, world_size=1)
+            original("fake", store=HashStore(), rank=0, world_size=1)
 
     return init_process_group
 
 
 def _holder(asked: Callable[[str], None]) -> Callable[..., None]:
-    def __init__(self: nn.Module, module: nn.Module, *args: object, **kwargs: object) -> None:
+    # ``wrapper``: a DistributedDataParallel or DataParallel, whose attributes mypy reads as
+    # tensors or modules (nn.Module.__getattr__).
+    def __init__(wrapper: Any, module: nn.Module, *args: object, **kwargs: object) -> None:
         asked(
-            f"{type(self).__name__}({type(module).__name__}) holds its module only:"
+            f"{type(wrapper).__name__}({type(module).__name__}) holds its module only:"
             f" the model reported is the {type(module).__name__}"
         )
-        nn.Module.__init__(self)
-        self.module = module
-        self.device_ids: list[int] = []
-        self.require_backward_grad_sync = True  # what DistributedDataParallel.no_sync sets
+        nn.Module.__init__(wrapper)
+        wrapper.module = module
+        wrapper.device_ids = []
+        wrapper.require_backward_grad_sync = True  # what DistributedDataParallel.no_sync sets
 
     return __init__
 
 
-def _forward(self: nn.Module, *args: Any, **kwargs: Any) -> Any:
-    return self.module(*args, **kwargs)
+def _forward(wrapper: Any, *args: Any, **kwargs: Any) -> Any:
+    return wrapper.module(*args, **kwargs)
 
 
 def unwrapped(value: object) -> object:
@@ -178,4 +198,4 @@ def install(asked: Callable[[str], None]) -> None:
     torch.distributed.distributed_c10d.init_process_group = init_process_group
     for wrapper in (DistributedDataParallel, DataParallel):
         wrapper.__init__ = _holder(asked)  # type: ignore[method-assign]  # holds, nothing else
-        wrapper.forward = _forward  # type: ignore[method-assign]
+        wrapper.forward = _forward  # type: ignore[method-assign,assignment]  # calls its module
