@@ -40,6 +40,7 @@ from ftlint.verify import cuda
 from ftlint.verify.probes import SkippedCheckpoint
 from ftlint.verify.stand_ins import StandIn
 from ftlint.verify.syntax import Note
+from ftlint.verify.values import KnownValues, is_device
 
 # torch.nn.init functions that fill a tensor in place (modules call them as `init.<name>`).
 _INIT_FUNCTIONS = (
@@ -164,19 +165,7 @@ def _note_once(text: str) -> None:
 def _meta_device(value: object) -> object:
     """``"meta"`` for what ``Tensor.to`` reads as a device (``"cuda"``, ``torch.device``, a GPU
     index); anything else (a dtype, another tensor) as it is."""
-    return "meta" if _is_device(value) else value
-
-
-def _is_device(value: object) -> bool:
-    if isinstance(value, torch.device) or type(value) is int:
-        return True
-    if isinstance(value, str):
-        try:
-            torch.device(value)
-        except RuntimeError:
-            return False
-        return True
-    return False
+    return "meta" if is_device(value) else value
 
 
 class _OnMeta(TorchFunctionMode):
@@ -187,6 +176,7 @@ class _OnMeta(TorchFunctionMode):
         from torch.utils._device import _device_constructors
 
         self.factories = _device_constructors()
+        self.known = KnownValues()
 
     def __torch_function__(
         self,
@@ -195,7 +185,13 @@ class _OnMeta(TorchFunctionMode):
         args: Sequence[Any] = (),
         kwargs: dict[str, Any] | None = None,
     ) -> Any:
-        kwargs = dict(kwargs or {})
+        kwargs = kwargs or {}
+        return self.known.call(func, args, kwargs, lambda: self._on_meta(func, args, kwargs))
+
+    def _on_meta(
+        self, func: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]
+    ) -> Any:
+        kwargs = dict(kwargs)
         if func in self.factories:
             kwargs["device"] = "meta"
         elif func is torch.Tensor.to:
