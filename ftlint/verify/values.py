@@ -81,10 +81,12 @@ class KnownValues:
         if not known:
             self._forget(_written(func, args, kwargs))  # written with what is not known
             return on_meta()
+        # Prepared before the meta call, which may change its arguments (deepcopy's memo).
+        on_cpu = self._on_cpu(func, args, kwargs)
         try:
             result = on_meta()
         except (RuntimeError, NotImplementedError) as error:  # a value meta does not hold
-            answer = self._on_cpu(func, args, kwargs)
+            answer = on_cpu()
             if answer is None or _has_tensors(answer):
                 raise error from None
             return answer
@@ -93,7 +95,7 @@ class KnownValues:
             isinstance(v, torch.Tensor) and v.numel() > LIMIT for v in produced
         ):
             return result
-        value = self._on_cpu(func, args, kwargs)
+        value = on_cpu()
         twins, twin_spec = pytree.tree_flatten(value)
         if value is None or twin_spec != spec:
             self._forget(_written(func, args, kwargs))
@@ -112,8 +114,10 @@ class KnownValues:
             if tensor in self.twins:
                 del self.twins[tensor]
 
-    def _on_cpu(self, func: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
-        """``func`` on the twins, on the CPU; None when it fails there."""
+    def _on_cpu(
+        self, func: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]
+    ) -> Callable[[], Any]:
+        """``func`` on the twins, on the CPU, to call; it gives None when it fails there."""
         args, kwargs = pytree.tree_map(
             lambda v: self.twins[v] if isinstance(v, torch.Tensor) else v, (args, kwargs)
         )
@@ -123,10 +127,14 @@ class KnownValues:
             args = [args[0], *("cpu" if is_device(a) else a for a in args[1:])]
         elif func in _MOVES:
             func = torch.Tensor.cpu
-        try:
-            return func(*args, **kwargs)
-        except Exception:  # noqa: BLE001 - what the CPU cannot compute stays unknown
-            return None
+
+        def call() -> Any:
+            try:
+                return func(*args, **kwargs)
+            except Exception:  # noqa: BLE001 - what the CPU cannot compute stays unknown
+                return None
+
+        return call
 
 
 def _has_tensors(value: object) -> bool:

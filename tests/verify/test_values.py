@@ -7,8 +7,11 @@ from __future__ import annotations
 from support import counts
 
 # A vision transformer's stochastic depth decides which blocks exist; a relative position
-# index is checked with bool()/int() and read with tolist(), moved to the GPU on the way.
+# index is checked with bool()/int() and read with tolist(), moved to the GPU on the way, and
+# copied (deepcopy's memo changes during the copy).
 KNOWN = """
+import copy
+
 import torch
 from torch import nn
 
@@ -16,6 +19,9 @@ rates = [x.item() for x in torch.linspace(0, 0.3, 4)]
 coords = torch.stack(torch.meshgrid(torch.arange(3), torch.arange(3), indexing="ij")).flatten(1)
 index = (coords[:, :, None] - coords[:, None, :]).sum(0).cuda()
 assert bool((index == 0).any()) and int(index.max()) == 4 and index.tolist()[0][8] == -4
+buffers = nn.Module()
+buffers.register_buffer("index", index)
+assert copy.deepcopy(buffers).index.tolist() == index.tolist()  # as a copied module's would be
 blocks = nn.Sequential(*[nn.Linear(4, 4) for rate in rates if rate < 0.25])
 blocks[0].requires_grad_(False)
 torch.optim.SGD(blocks.parameters(), lr=0.1).step()
