@@ -25,6 +25,7 @@ from torch.optim import Optimizer
 from ftlint.verify.harness import Bound, MissingConfig, Session, TrainingStarts
 from ftlint.verify.instrument import PROBES
 from ftlint.verify.probes import Probes
+from ftlint.verify.remedies import remedy
 from ftlint.verify.skipping import SKIPS, Skips
 
 
@@ -88,6 +89,38 @@ def _names(frames: list[types.FrameType], namespace: Mapping[str, Any]) -> dict[
     return names
 
 
+def _raised_in(error: BaseException, script: str) -> str:
+    """`` (in pkg/mod.py:12)`` when the error came out of a library the script called: the
+    innermost frame outside the package that raised it (``np.int`` fails inside numpy, the
+    cause is the module that asked numpy), unless that is the script or verify itself."""
+    frames = [
+        (frame.f_code.co_filename, row)
+        for frame, row in traceback.walk_tb(error.__traceback__)
+        if not frame.f_code.co_filename.startswith("<")
+    ]
+    if not frames:
+        return ""
+    raiser = _package(frames[-1][0])
+    callers = [(path, row) for path, row in frames if _package(path) != raiser]
+    path, row = callers[-1] if callers else frames[-1]
+    if path == script or path.startswith(_FTLINT_DIR):
+        return ""
+    return f" (in {_shown(path)}:{row})"
+
+
+def _package(path: str) -> str:
+    return _shown(path).split(os.sep)[0]
+
+
+def _shown(path: str) -> str:
+    """``path`` relative to the import root that holds it (``numpy/__init__.py``)."""
+    roots = [root for root in sys.path if root and path.startswith(root + os.sep)]
+    return os.path.relpath(path, max(roots, key=len)) if roots else path
+
+
+_FTLINT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
 def _import_package(module: str | None) -> None:
     """``python -m pkg.train`` imports ``pkg`` first: relative imports need it."""
     if module and "." in module:
@@ -148,8 +181,12 @@ def run_program(
     except BaseException as error:  # noqa: BLE001 - any failure of the user's code is reported
         tb = error.__traceback__
         message = str(error).strip().splitlines()
-        execution.failure = f"{_at(error, entry.path, where)}: {type(error).__name__}" + (
-            f": {message[0]}" if message else ""
+        advice = remedy(error)
+        execution.failure = (
+            f"{_at(error, entry.path, where)}{_raised_in(error, entry.path)}:"
+            f" {type(error).__name__}"
+            + (f": {message[0]}" if message else "")
+            + (f"; {advice}" if advice else "")
         )
     finally:
         sys.argv, sys.path[:] = saved[0], saved[1]
