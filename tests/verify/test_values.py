@@ -50,6 +50,8 @@ def test_a_value_read_from_a_weight_stays_unknown(verify_code) -> None:
         """
     )
     assert result.error == (
-        "line 7: RuntimeError: Tensor.item() cannot be called on meta tensors; the models built"
-        " before it are shown as they stood"
+        "line 7: RuntimeError: Tensor.item() cannot be called on meta tensors; the script reads a"
+        " value verify does not have (tensors are on `meta`; weights and data are not loaded): pin"
+        " the variable computed from it with `--set NAME=VALUE`; the models built before it are"
+        " shown as they stood"
     )
