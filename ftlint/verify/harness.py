@@ -37,10 +37,11 @@ import torch.utils.model_zoo
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from ftlint.verify import hf_stand_ins, launchers, missing_data
+from ftlint.verify import cuda, hf_stand_ins, launchers, missing_data
 from ftlint.verify.probes import SkippedCheckpoint
 from ftlint.verify.stand_ins import MISSING_PATH, STAND_IN_SIZE, StandIn
 from ftlint.verify.syntax import Note
+from ftlint.verify.values import KnownValues, is_device
 
 # torch.nn.init functions that fill a tensor in place (modules call them as `init.<name>`).
 _INIT_FUNCTIONS = (
@@ -159,25 +160,20 @@ def _current() -> Session:
     return _Current.session
 
 
+def _note_once(text: str) -> None:
+    """A note said once per run, at the first row it applies to."""
+    session = _Current.session
+    if session is not None and all(note.text != text for note in session.notes):
+        session.note(text)
+
+
 # The meta device --------------------------------------------------------------------------------
 
 
 def _meta_device(value: object) -> object:
     """``"meta"`` for what ``Tensor.to`` reads as a device (``"cuda"``, ``torch.device``, a GPU
     index); anything else (a dtype, another tensor) as it is."""
-    return "meta" if _is_device(value) else value
-
-
-def _is_device(value: object) -> bool:
-    if isinstance(value, torch.device) or type(value) is int:
-        return True
-    if isinstance(value, str):
-        try:
-            torch.device(value)
-        except RuntimeError:
-            return False
-        return True
-    return False
+    return "meta" if is_device(value) else value
 
 
 class _OnMeta(TorchFunctionMode):
@@ -188,6 +184,7 @@ class _OnMeta(TorchFunctionMode):
         from torch.utils._device import _device_constructors
 
         self.factories = _device_constructors()
+        self.known = KnownValues()
 
     def __torch_function__(
         self,
@@ -196,7 +193,13 @@ class _OnMeta(TorchFunctionMode):
         args: Sequence[Any] = (),
         kwargs: dict[str, Any] | None = None,
     ) -> Any:
-        kwargs = dict(kwargs or {})
+        kwargs = kwargs or {}
+        return self.known.call(func, args, kwargs, lambda: self._on_meta(func, args, kwargs))
+
+    def _on_meta(
+        self, func: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]
+    ) -> Any:
+        kwargs = dict(kwargs)
         if func in self.factories:
             kwargs["device"] = "meta"
         elif func is torch.Tensor.to:
@@ -800,6 +803,7 @@ def install() -> _OnMeta:
     builtins.open = io.open = _missing_checkpoints_open(builtins.open)
     missing_data.install(_current)
     builtins.input = _no_input
+    cuda.install(_note_once)
     patches = _library_patches()
     for name in list(patches):
         if name in sys.modules:

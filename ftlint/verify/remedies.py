@@ -1,7 +1,8 @@
 """What the user can do when their script fails before training starts.
 
 A failure message names where and what (``line 28: AssertionError``); for the failures a missing
-environment causes — a package, a file, the network, standard input — this adds what to change.
+environment causes — a package, a file, the network, standard input, a value only weights or
+data would give — this adds what to change.
 Other failures are the script's own and get no advice rather than a guess."""
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ def remedy(error: BaseException) -> str | None:
         return (
             "the script's own check failed at that line (often an installed version or an"
             " argument): meet its condition and rerun"
+        )
+    if isinstance(error, (RuntimeError, NotImplementedError)) and "meta tensor" in str(error):
+        return (
+            "the script reads a value verify does not have (tensors are on `meta`; weights and"
+            " data are not loaded): pin the variable computed from it with `--set NAME=VALUE`"
         )
     if isinstance(error, EOFError):
         return (

@@ -4,9 +4,10 @@ A model is an ``nn.Module`` with parameters that the run built, still alive wher
 stopped: what a tracked construction of the file returned, what a stop point was handed
 (``trainer.fit(model)``), or any other module built during the run (in a helper of another
 file, by ``LightningCLI``). One that is part of another (a head built before it is attached) is
-not a model of its own, nor is one that lent parameters to another (a ResNet whose children
-were rebuilt into an ``nn.Sequential``): of two models that share parameters, the one freeze
-code ran on is kept, else the later one.
+not a model of its own, nor is a data-parallel wrapper (the model is the module it holds, and
+freeze code run on the wrapper ran on it), nor one that lent parameters to another (a ResNet
+whose children were rebuilt into an ``nn.Sequential``): of two models that share parameters, the
+one freeze code ran on is kept, else the later one.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from libcst.metadata import CodeRange
 from torch import nn
 
 from ftlint.sources import SourceFile
+from ftlint.verify.cuda import unwrapped
 from ftlint.verify.execution import Execution
 from ftlint.verify.instrument import Construction, Program
 from ftlint.verify.probes import Probes
@@ -56,7 +58,11 @@ def find_targets(program: Program, execution: Execution, source: SourceFile) -> 
     probes = execution.probes
     chains: dict[int, list[int]] = {}
     models: dict[int, nn.Module] = {}
-    for site, value in probes.tracked:
+    holding: set[int] = set()  # sites that returned a wrapper: they did not build its model
+    for site, returned in probes.tracked:
+        value = unwrapped(returned)
+        if value is not returned:
+            holding.add(site)
         if _with_parameters(value):
             chain = chains.setdefault(id(value), [])
             if not chain or chain[-1] != site:
@@ -65,7 +71,7 @@ def find_targets(program: Program, execution: Execution, source: SourceFile) -> 
     # Built elsewhere (another file, a framework): named after the variable holding it at the
     # stop, located at the script's line that built it. Keys stay apart from site chains.
     untracked: dict[int, Construction] = {}
-    handed = [value for value, _ in execution.session.handed]
+    handed = [unwrapped(value) for value, _ in execution.session.handed]
     built_at = execution.session.built_at()
     rows = {id(module): row for module, row in built_at}
     children = {id(child) for module, _ in built_at for child in module.children()}
@@ -73,7 +79,7 @@ def find_targets(program: Program, execution: Execution, source: SourceFile) -> 
         ((module, row) for module, row in built_at if id(module) not in children),
         key=lambda item: item[1],
     )
-    for value in [*handed, *(module for module, _ in built)]:
+    for value in [*handed, *(unwrapped(module) for module, _ in built)]:
         if _with_parameters(value) and id(value) not in models:
             models[id(value)] = value
             row = rows.get(id(value), 0) or execution.stop_row
@@ -87,7 +93,7 @@ def find_targets(program: Program, execution: Execution, source: SourceFile) -> 
     parts = {id(part) for model in models.values() for part in model.modules() if part is not model}
     models = {key: model for key, model in models.items() if key not in parts}
     receivers = [
-        value
+        unwrapped(value)
         for site, values in probes.receivers.items()
         if program.sites[site].kind != "value"
         for value in values.values()
@@ -105,7 +111,7 @@ def find_targets(program: Program, execution: Execution, source: SourceFile) -> 
         and (ran_on[other], order.index(other)) > (ran_on[key], order.index(key))
     }
     return [
-        _target(program, probes, chains[key], model, owned[key], untracked.get(key))
+        _target(program, probes, chains[key], model, owned[key], untracked.get(key), holding)
         for key, model in models.items()
         if key not in shadowed
     ]
@@ -118,16 +124,22 @@ def _target(
     model: nn.Module,
     ids: frozenset[int],
     untracked: Construction | None,
+    holding: set[int],
 ) -> Target:
     constructions = (
         [untracked] if untracked is not None else [program.constructions[site] for site in chain]
+    )
+    cls = type(model)
+    builder = next(
+        (c.callee for c, site in zip(constructions, chain, strict=True) if site not in holding),
+        f"{cls.__module__}.{cls.__qualname__}",  # built inside the wrapper's call
     )
     named = next((c for c in reversed(constructions) if c.variable is not None), constructions[-1])
     statements = {
         site.statement.start.line: site.statement
         for number, site in program.sites.items()
         if site.kind != "value"
-        and any(id(value) in ids for value in probes.receivers.get(number, {}).values())
+        and any(id(unwrapped(value)) in ids for value in probes.receivers.get(number, {}).values())
     }
     requested_freeze = any(
         False in probes.requested.get(number, ())
@@ -137,7 +149,7 @@ def _target(
     return Target(
         key=tuple(chain),
         variable=named.variable or type(model).__name__,
-        builder=constructions[0].callee,
+        builder=builder,
         span=named.span,
         module=model,
         construction_rows=frozenset(c.span.start.line for c in constructions),

@@ -22,7 +22,9 @@ def missing_file(row: int, path: str) -> str:
     """The error of a run stopped at ``row`` by a missing file, after a model was built."""
     return (
         f"line {row}: FileNotFoundError: [Errno 2] No such file or directory: {path!r};"
-        " the models built before it are shown as they stood"
+        f" {path} does not exist here: provide it, or point the script at an existing one (its"
+        " arguments after `--`, or `--set NAME=VALUE` for a variable); the models built before"
+        " it are shown as they stood"
     )
 
 
