@@ -28,10 +28,10 @@ import pytest
             ),
         ),
         (
-            "labels = open('/data/labels.txt').read()\n",
+            "labels = open('/data/model.yaml').read()\n",
             (
-                "line 1: FileNotFoundError: [Errno 2] No such file or directory: '/data/labels.txt';"
-                " /data/labels.txt does not exist here: provide it, or point the script at an"
+                "line 1: FileNotFoundError: [Errno 2] No such file or directory: '/data/model.yaml';"
+                " /data/model.yaml does not exist here: provide it, or point the script at an"
                 " existing one (its arguments after `--`, or `--set NAME=VALUE` for a variable)"
             ),
         ),
