@@ -12,8 +12,7 @@ from ftlint.reporting import diagnostic_json, render_text, summary
 from ftlint.sources import location_text
 from ftlint.text import plural
 from ftlint.verify.pipeline import FileVerification
-from ftlint.verify.scenarios import bindings_label
-from ftlint.verify.wire import ModelSummary, ScenarioCounts, SimulationSummary
+from ftlint.verify.wire import ModelSummary, ScenarioCounts, SimulationSummary, bindings_label
 
 
 def scenario_label(scenario: ScenarioCounts) -> str:
