@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 
 from ftlint.runtime.report import FreezeReport, report
 from ftlint.sources import SourceFile
+from ftlint.text import bindings_label
 from ftlint.verify.execution import Execution
 from ftlint.verify.instrument import Program
 from ftlint.verify.targets import Target, find_targets
-from ftlint.verify.wire import bindings_label
 
 # Runs the program once: (flag overrides, the chain read left to right or None).
 Runner = Callable[[Mapping[str, object], int | None], Execution]

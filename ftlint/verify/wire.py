@@ -25,11 +25,6 @@ from ftlint.runtime.report import (
 from ftlint.verify.simulators import SimulationTable
 
 
-def bindings_label(bindings: Mapping[str, object]) -> str:
-    """``train_backbone=True, freeze_bn=False``."""
-    return ", ".join(f"{name}={value!r}" for name, value in bindings.items()) or "as written"
-
-
 @dataclass(frozen=True)
 class ScenarioCounts:
     bindings: Mapping[str, object]
