@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TextIO
 
-__all__ = ["align_columns", "format_names", "human_count", "plural", "use_color"]
+__all__ = ["align_columns", "bindings_label", "format_names", "human_count", "plural", "use_color"]
 
 
 def use_color(stream: TextIO | None = None) -> bool:
@@ -35,6 +35,11 @@ def format_names(names: Sequence[str], limit: int = 3) -> str:
     """The first few names, then a count: never a wall of names."""
     shown = ", ".join(names[:limit])
     return shown if len(names) <= limit else f"{shown} (+{len(names) - limit} more)"
+
+
+def bindings_label(bindings: Mapping[str, object]) -> str:
+    """Flag values, as verify labels a scenario: ``train_backbone=True, freeze_bn=False``."""
+    return ", ".join(f"{name}={value!r}" for name, value in bindings.items()) or "as written"
 
 
 def plural(count: int, noun: str) -> str:

@@ -1,9 +1,11 @@
 """What each entry point imports: `import ftlint` never imports torch, `ftlint check` never does,
-and checking a file no rule can match does not import libcst (0.2-0.4 s) either."""
+nor does `ftlint verify` outside its child, and checking a file no rule can match does not
+import libcst (0.2-0.4 s) either."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -13,14 +15,18 @@ from support import FIXTURES
 HEAVY = ["libcst", "torch"]
 
 
-def heavy_imports(statement: str, env: dict[str, str] | None = None) -> list[str]:
-    """The heavy packages a fresh interpreter has imported after running ``statement``."""
-    probe = (
+def heavy_probe(statement: str) -> str:
+    """A program running ``statement``, then printing the heavy packages it imported."""
+    return (
         f"import json, sys\n{statement}\n"
         f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))))"
     )
+
+
+def heavy_imports(statement: str, env: dict[str, str] | None = None) -> list[str]:
+    """The heavy packages a fresh interpreter has imported after running ``statement``."""
     result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=300,
+        [sys.executable, "-c", heavy_probe(statement)], capture_output=True, text=True, env=env, timeout=300,
         check=True,
     )  # fmt: skip
     return json.loads(result.stdout.splitlines()[-1])
@@ -89,3 +95,25 @@ def test_a_configuration_with_a_finding_imports_pyyaml_but_not_libcst(tmp_path):
     plain.write_text("def add(a, b):\n    return a + b\n")
     statement = run_check(plain) + "\nassert 'yaml' not in sys.modules"
     assert heavy_imports(statement, check_env(tmp_path)) == []
+
+
+def test_verify_imports_torch_only_in_its_child(tmp_path):
+    """Torch costs about a second of CPU to import: the child that builds the models pays it,
+    the parent that lints and prints the report does not."""
+    script = tmp_path / "tiny.py"
+    script.write_text("import torch\nmodel = torch.nn.Linear(2, 2)\n")
+    probe = (
+        "import sys\nfrom ftlint.cli import main\n"
+        f"try:\n    main(['verify', {str(script)!r}])\nexcept SystemExit:\n    pass"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", heavy_probe(probe)], capture_output=True, text=True,
+        env={**os.environ, **check_env(tmp_path)}, cwd=tmp_path, timeout=300, check=True,
+    )  # fmt: skip
+    *report, imported = result.stdout.splitlines()
+    assert report[:3] == [  # the child built the model
+        "tiny.py",
+        "  model = torch.nn.Linear(...) at line 2: 2 tensors, 6 elements",
+        "    as written  2 trainable / 0 frozen tensors (6 / 0 elements)",
+    ]
+    assert json.loads(imported) == ["libcst"]  # the parent lints the file: libcst, never torch

@@ -10,9 +10,8 @@ import click
 
 from ftlint.reporting import diagnostic_json, render_text, summary
 from ftlint.sources import location_text
-from ftlint.text import plural
+from ftlint.text import bindings_label, plural
 from ftlint.verify.pipeline import FileVerification
-from ftlint.verify.scenarios import bindings_label
 from ftlint.verify.wire import ModelSummary, ScenarioCounts, SimulationSummary
 
 

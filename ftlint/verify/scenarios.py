@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from ftlint.runtime.report import FreezeReport, report
 from ftlint.sources import SourceFile
+from ftlint.text import bindings_label
 from ftlint.verify.execution import Execution
 from ftlint.verify.instrument import Program
 from ftlint.verify.targets import Target, find_targets
@@ -20,11 +21,6 @@ Runner = Callable[[Mapping[str, object], int | None], Execution]
 MAX_SCENARIOS = 8
 
 TargetKey = tuple[int, ...]
-
-
-def bindings_label(bindings: Mapping[str, object]) -> str:
-    """``train_backbone=True, freeze_bn=False``."""
-    return ", ".join(f"{name}={value!r}" for name, value in bindings.items()) or "as written"
 
 
 @dataclass(frozen=True)
