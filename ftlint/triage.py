@@ -5,8 +5,8 @@ libcst parses about 1.4 µs per byte (positions cost twice that again) while a s
 
 - ``required_tokens``: the file contains one of these substrings;
 - ``candidate_pattern`` (optional): a regex that matches somewhere in the file's text;
-- ``candidate_shape`` (optional): a code shape from :data:`SHAPES`, found on the file's code with
-  strings and comments removed.
+- ``candidate_shape`` (optional): a code shape from :data:`SHAPES`, found on the file's text or
+  on its code with strings and comments removed.
 
 A rule runs on a file only if all of its declarations hold there, so a declaration that misses a
 finding hides it: ``tests/test_perf_triage.py`` runs every INVALID example through the triage.
@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
+
+from ftlint.analysis.freeze_settings import may_misspell_setting
 
 if TYPE_CHECKING:
     from ftlint.configfiles.rule import ConfigRule
@@ -111,7 +113,6 @@ def has_mixed_and_or(code: str) -> bool:
     return False
 
 
-SHAPES: dict[str, Callable[[str], bool]] = {"mixed-and-or": has_mixed_and_or}
 
 # Regex pieces for rules' `candidate_pattern`: what Python allows between an attribute and the
 # `=` or `(` after it (whitespace, line continuations, closing parentheses, comments).
@@ -141,6 +142,12 @@ class FileText:
     @cached_property
     def code(self) -> str:
         return code_without_strings(self.text)
+
+
+SHAPES: dict[str, Callable[[FileText], bool]] = {
+    "mixed-and-or": lambda view: has_mixed_and_or(view.code),
+    "misspelt-freeze-keyword": lambda view: may_misspell_setting(view.text),
+}
 
 
 @dataclass(frozen=True)
@@ -175,7 +182,7 @@ class RuleTriage:
         return (
             any(token in text.text for token in self.tokens)
             and (self._regex is None or self._regex.search(text.text) is not None)
-            and (self.shape is None or SHAPES[self.shape](text.code))
+            and (self.shape is None or SHAPES[self.shape](text))
         )
 
     @classmethod
