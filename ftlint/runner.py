@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ftlint.cache import ResultCache, catalog_index
 from ftlint.config import DEFAULT_MAX_FILE_SIZE, Settings, format_size
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from multiprocessing.context import DefaultContext, ForkContext, SpawnContext
     from multiprocessing.process import BaseProcess
 
-    from ftlint.configfiles.rule import ConfigRule
     from ftlint.rules.base import Rule
 
 # Below this many files, checking them costs less than starting worker processes: a file no
@@ -69,9 +68,9 @@ def _catalog_rules() -> Sequence[type[Rule]]:
     return RULES
 
 
-def _config_rules(triages: Iterable[RuleTriage]) -> list[type[ConfigRule]]:
-    """The configuration rules of ``triages``, imported from their modules: not the catalog's,
-    which imports every Python rule and libcst."""
+def _rules_of(triages: Iterable[RuleTriage]) -> list[type[Any]]:
+    """The rules of ``triages``, each imported from its own module: not the catalog, which
+    imports every check."""
     import importlib
 
     rules = []
@@ -208,6 +207,8 @@ class _Checker:
                 codes = {triage.code for triage in triages}
             else:
                 codes = set(admitted(source.text, triages))
+            # In the catalog's order, the order the rules run and report in.
+            admitted_triages = [triage for triage in triages if triage.code in codes]
             # Only parsing costs memory in proportion to the file (libcst: ~0.55 GB per MB), so
             # only a file that passes triage can be too large.
             if codes and len(source.raw) > self.max_file_size:
@@ -215,17 +216,16 @@ class _Checker:
             if codes and is_config(task.path):
                 from ftlint.configfiles.engine import lint_config  # PyYAML: past triage only
 
-                admitted_rules = [triage for triage in triages if triage.code in codes]
-                diagnostics = lint_config(source, _config_rules(admitted_rules))
+                diagnostics = lint_config(source, _rules_of(admitted_triages))
             elif codes:
                 from ftlint.engine import run_rules  # libcst: only for files that pass triage
 
-                rules = _catalog_rules() if self.rules is None else self.rules
-                diagnostics = run_rules(
-                    source,
-                    [rule for rule in rules if rule.code in codes],
-                    prefilter=not self.exhaustive,
+                rules = (
+                    _rules_of(admitted_triages)
+                    if self.rules is None
+                    else [rule for rule in self.rules if rule.code in codes]
                 )
+                diagnostics = run_rules(source, rules, prefilter=not self.exhaustive)
         if (
             self.cache is not None
             and key is not None
