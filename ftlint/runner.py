@@ -7,6 +7,7 @@ Only files that pass triage (``ftlint.triage``) import the engine, and with it l
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 from collections.abc import Iterable, Sequence
@@ -39,6 +40,8 @@ _CHUNK_FILES = 16
 # notebooks, JSON where a token's characters may be escaped. Configurations are UTF-8, and their
 # keys are never escaped in practice.
 _SCANNED_SUFFIXES = frozenset({".py", ".pyi", *CONFIG_SUFFIXES})
+# The identifier `_base_` (a non-ASCII byte beside it counts as a boundary: kept, conservatively).
+_NAMES_BASES = re.compile(rb"(?<!\w)%s(?!\w)" % INHERITS.encode())
 
 
 @dataclass
@@ -177,8 +180,11 @@ class _Checker:
             return _Outcome([about_file(UnreadableFile.code, str(error), task.shown)])
         key = None
         # An OpenMMLab config's findings depend on its `_base_` files too: never cached by its
-        # own bytes alone.
-        if self.cache is not None and INHERITS.encode() not in raw:
+        # own bytes alone. Only a file naming `_base_` can be one (not `_base_model_prefix`, in
+        # 41 of transformers' files).
+        if self.cache is not None and not (
+            INHERITS.encode() in raw and _NAMES_BASES.search(raw) is not None
+        ):
             key = self.cache.key(raw, task.path.suffix, task.codes)
             cached = self.cache.load(key, task.shown)
             if cached is not None:
