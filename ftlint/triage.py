@@ -113,7 +113,6 @@ def has_mixed_and_or(code: str) -> bool:
     return False
 
 
-
 # Regex pieces for rules' `candidate_pattern`: what Python allows between an attribute and the
 # `=` or `(` after it (whitespace, line continuations, closing parentheses, comments).
 GAP = r"(?:[\s)\\]|#[^\n]*)*"

@@ -9,7 +9,6 @@ import libcst as cst
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from support import lint_text, python_source
 
 from ftlint.analysis.file import FileAnalysis

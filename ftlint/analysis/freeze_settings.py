@@ -82,6 +82,5 @@ def may_misspell_setting(text: str) -> bool:
     length within reach, followed by ``=``, that :func:`meant_setting` maps to a setting. Read on
     the whole text, strings included (a superset of the keywords libcst sees)."""
     return any(
-        meant_setting(name[::-1]) is not None
-        for name in set(_KEYWORD_REVERSED.findall(text[::-1]))
+        meant_setting(name[::-1]) is not None for name in set(_KEYWORD_REVERSED.findall(text[::-1]))
     )

@@ -7,6 +7,7 @@ from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
 from ftlint.rules.base import Rule
 
+
 def _config_call(qualified: str) -> str | None:
     """What a transformers call builds a config with, if it does: ``LlamaConfig(...)``,
     ``LlamaConfig.from_pretrained(...)``, ``AutoConfig.from_pretrained(...)``."""
