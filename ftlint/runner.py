@@ -7,12 +7,13 @@ Only files that pass triage (``ftlint.triage``) import the engine, and with it l
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ftlint.cache import ResultCache, catalog_index
 from ftlint.config import DEFAULT_MAX_FILE_SIZE, Settings, format_size
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from multiprocessing.context import DefaultContext, ForkContext, SpawnContext
     from multiprocessing.process import BaseProcess
 
-    from ftlint.configfiles.rule import ConfigRule
     from ftlint.rules.base import Rule
 
 # Below this many files, checking them costs less than starting worker processes: a file no
@@ -40,6 +40,8 @@ _CHUNK_FILES = 16
 # notebooks, JSON where a token's characters may be escaped. Configurations are UTF-8, and their
 # keys are never escaped in practice.
 _SCANNED_SUFFIXES = frozenset({".py", ".pyi", *CONFIG_SUFFIXES})
+# The identifier `_base_` (a non-ASCII byte beside it counts as a boundary: kept, conservatively).
+_NAMES_BASES = re.compile(rb"(?<!\w)%s(?!\w)" % INHERITS.encode())
 
 
 @dataclass
@@ -69,9 +71,9 @@ def _catalog_rules() -> Sequence[type[Rule]]:
     return RULES
 
 
-def _config_rules(triages: Iterable[RuleTriage]) -> list[type[ConfigRule]]:
-    """The configuration rules of ``triages``, imported from their modules: not the catalog's,
-    which imports every Python rule and libcst."""
+def _rules_of(triages: Iterable[RuleTriage]) -> list[type[Any]]:
+    """The rules of ``triages``, each imported from its own module: not the catalog, which
+    imports every check."""
     import importlib
 
     rules = []
@@ -178,8 +180,11 @@ class _Checker:
             return _Outcome([about_file(UnreadableFile.code, str(error), task.shown)])
         key = None
         # An OpenMMLab config's findings depend on its `_base_` files too: never cached by its
-        # own bytes alone.
-        if self.cache is not None and INHERITS.encode() not in raw:
+        # own bytes alone. Only a file naming `_base_` can be one (not `_base_model_prefix`, in
+        # 41 of transformers' files).
+        if self.cache is not None and not (
+            INHERITS.encode() in raw and _NAMES_BASES.search(raw) is not None
+        ):
             key = self.cache.key(raw, task.path.suffix, task.codes)
             cached = self.cache.load(key, task.shown)
             if cached is not None:
@@ -208,6 +213,8 @@ class _Checker:
                 codes = {triage.code for triage in triages}
             else:
                 codes = set(admitted(source.text, triages))
+            # In the catalog's order, the order the rules run and report in.
+            admitted_triages = [triage for triage in triages if triage.code in codes]
             # Only parsing costs memory in proportion to the file (libcst: ~0.55 GB per MB), so
             # only a file that passes triage can be too large.
             if codes and len(source.raw) > self.max_file_size:
@@ -215,17 +222,16 @@ class _Checker:
             if codes and is_config(task.path):
                 from ftlint.configfiles.engine import lint_config  # PyYAML: past triage only
 
-                admitted_rules = [triage for triage in triages if triage.code in codes]
-                diagnostics = lint_config(source, _config_rules(admitted_rules))
+                diagnostics = lint_config(source, _rules_of(admitted_triages))
             elif codes:
                 from ftlint.engine import run_rules  # libcst: only for files that pass triage
 
-                rules = _catalog_rules() if self.rules is None else self.rules
-                diagnostics = run_rules(
-                    source,
-                    [rule for rule in rules if rule.code in codes],
-                    prefilter=not self.exhaustive,
+                rules = (
+                    _rules_of(admitted_triages)
+                    if self.rules is None
+                    else [rule for rule in self.rules if rule.code in codes]
                 )
+                diagnostics = run_rules(source, rules, prefilter=not self.exhaustive)
         if (
             self.cache is not None
             and key is not None

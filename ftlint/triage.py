@@ -5,8 +5,8 @@ libcst parses about 1.4 µs per byte (positions cost twice that again) while a s
 
 - ``required_tokens``: the file contains one of these substrings;
 - ``candidate_pattern`` (optional): a regex that matches somewhere in the file's text;
-- ``candidate_shape`` (optional): a code shape from :data:`SHAPES`, found on the file's code with
-  strings and comments removed.
+- ``candidate_shape`` (optional): a code shape from :data:`SHAPES`, found on the file's text or
+  on its code with strings and comments removed.
 
 A rule runs on a file only if all of its declarations hold there, so a declaration that misses a
 finding hides it: ``tests/test_perf_triage.py`` runs every INVALID example through the triage.
@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
+
+from ftlint.analysis.freeze_settings import may_misspell_setting
 
 if TYPE_CHECKING:
     from ftlint.configfiles.rule import ConfigRule
@@ -111,8 +113,6 @@ def has_mixed_and_or(code: str) -> bool:
     return False
 
 
-SHAPES: dict[str, Callable[[str], bool]] = {"mixed-and-or": has_mixed_and_or}
-
 # Regex pieces for rules' `candidate_pattern`: what Python allows between an attribute and the
 # `=` or `(` after it (whitespace, line continuations, closing parentheses, comments).
 GAP = r"(?:[\s)\\]|#[^\n]*)*"
@@ -132,6 +132,10 @@ def attribute_called(name: str) -> str:
 INHERITS = "_base_"
 
 
+def _origin(rule: type) -> str:
+    return f"{rule.__module__}:{rule.__qualname__}"
+
+
 class FileText:
     """A file's text and the views of it that triage needs, each computed at most once."""
 
@@ -143,6 +147,12 @@ class FileText:
         return code_without_strings(self.text)
 
 
+SHAPES: dict[str, Callable[[FileText], bool]] = {
+    "mixed-and-or": lambda view: has_mixed_and_or(view.code),
+    "misspelt-freeze-keyword": lambda view: may_misspell_setting(view.text),
+}
+
+
 @dataclass(frozen=True)
 class RuleTriage:
     """What a rule declares about the text of any file it can report in."""
@@ -151,21 +161,24 @@ class RuleTriage:
     tokens: tuple[str, ...]
     pattern: str | None = None
     shape: str | None = None
-    # A rule over YAML/JSON configurations: `module:Class`, which `check` imports without the
-    # catalog (and libcst, 0.2-0.4 s) when a configuration passes triage.
+    # The rule's class as `module:Class`, which `check` imports alone when a file passes triage:
+    # not the catalog, which imports every check (~0.1 s of the one-file case).
     origin: str | None = None
+    config: bool = False  # a rule over YAML/JSON configurations
 
     @classmethod
     def of(cls, rule: type[Rule]) -> RuleTriage:
-        return cls(rule.code, rule.required_tokens, rule.candidate_pattern, rule.candidate_shape)
+        return cls(
+            rule.code,
+            rule.required_tokens,
+            rule.candidate_pattern,
+            rule.candidate_shape,
+            _origin(rule),
+        )
 
     @classmethod
     def of_config(cls, rule: type[ConfigRule]) -> RuleTriage:
-        return cls(rule.code, rule.required_tokens, origin=f"{rule.__module__}:{rule.__qualname__}")
-
-    @property
-    def config(self) -> bool:
-        return self.origin is not None
+        return cls(rule.code, rule.required_tokens, origin=_origin(rule), config=True)
 
     @cached_property
     def _regex(self) -> re.Pattern[str] | None:
@@ -175,7 +188,7 @@ class RuleTriage:
         return (
             any(token in text.text for token in self.tokens)
             and (self._regex is None or self._regex.search(text.text) is not None)
-            and (self.shape is None or SHAPES[self.shape](text.code))
+            and (self.shape is None or SHAPES[self.shape](text))
         )
 
     @classmethod

@@ -162,3 +162,20 @@ def test_check_with_an_edited_catalog_index_still_runs_every_rule(tmp_path):
     after = run_ftlint("check", "--no-cache", str(FINDING), env=env)
     assert (after.returncode, after.stdout) == (before.returncode, before.stdout)
     assert before.returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "cached"),
+    [("self._base_model_prefix = 'model'\n", True), ("_base_ = './base.py'\n", False)],
+    ids=["other-name", "inherits"],
+)
+def test_only_a_file_naming_base_skips_the_cache(tmp_path, line, cached):
+    """A config naming `_base_` depends on other files, so its result is never stored; a file
+    where `_base_` only starts a longer name is an ordinary file."""
+    env = {"FTLINT_CACHE_DIR": str(tmp_path / "cache")}
+    target = tmp_path / "train.py"
+    target.write_bytes(line.encode() + FINDING.read_bytes())
+    run_ftlint("check", "--output-format", "json", str(target), env=env)
+    [directory] = [d for d in (tmp_path / "cache").iterdir() if d.is_dir()]
+    stored = [e for e in directory.iterdir() if e.name != "rules.json"]
+    assert len(stored) == int(cached), stored

@@ -9,10 +9,14 @@ import libcst as cst
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import lint_text, python_source
 
+from ftlint.analysis.file import FileAnalysis
+from ftlint.analysis.freeze_settings import FREEZE_SETTINGS
 from ftlint.cache import CatalogIndex
-from ftlint.catalog import CONFIG_RULES, RULES, SELECTABLE
+from ftlint.catalog import CATALOG, CONFIG_RULES, RULES, SELECTABLE
 from ftlint.check import Command
+from ftlint.engine import analyze
 from ftlint.triage import (
     SHAPES,
     FileText,
@@ -160,3 +164,44 @@ def test_mixed_and_or_shape_holds_for_every_bare_mix(expression, statement):
         return  # a line break the generator put outside brackets
     if reported:
         assert has_mixed_and_or(code_without_strings(code)), code
+
+
+# FT016's shape: keywords one or two edits off a freeze setting, written with every gap Python
+# allows before the `=`, next to exact settings and unrelated long keywords.
+_SETTING_EDITS = st.builds(
+    lambda name, edits: _edit(name, edits),
+    st.sampled_from(sorted(FREEZE_SETTINGS)),
+    st.lists(st.tuples(st.integers(0, 40), st.sampled_from(["", "_", "s", "x", "é"])), max_size=3),
+)
+_KEYWORDS = st.one_of(_SETTING_EDITS, st.sampled_from(["hidden_size", "num_hidden_layers"]))
+_KEYWORD_GAPS = st.sampled_from(["", " ", "  # a #b = c\n    ", " \\\n    "])
+
+
+def _edit(name: str, edits: list[tuple[int, str]]) -> str:
+    """``name`` with each (position, text) edit: text replaces the character there ("" deletes)."""
+    for position, text in edits:
+        at = position % len(name)
+        name = name[:at] + text + name[at + 1 :]
+    return name or "x"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_KEYWORDS, _KEYWORD_GAPS), min_size=1, max_size=3))
+def test_misspelt_keyword_shape_clears_only_files_without_ft016_findings(keywords):
+    arguments = ", ".join(f"{keyword}{gap}=1" for keyword, gap in keywords)
+    text = f"from transformers import LlamaConfig\nconfig = LlamaConfig(\n    {arguments}\n)\n"
+    analysis = analyze(python_source(text), [CATALOG["FT016"]])
+    if isinstance(analysis, FileAnalysis) and analysis.findings:
+        assert SHAPES["misspelt-freeze-keyword"](FileText(text)), text
+
+
+def test_misspelt_keyword_shape_verdicts_and_their_twins():
+    shape = SHAPES["misspelt-freeze-keyword"]
+    ft016 = [CATALOG["FT016"]]
+    misspelt = (
+        "from transformers import AutoConfig\n"
+        "c = AutoConfig.from_pretrained('g', tie_word_embedding  # off\n = False)\n"
+    )
+    exact = misspelt.replace("tie_word_embedding ", "tie_word_embeddings ")
+    assert shape(FileText(misspelt)) and [d.code for d in lint_text(misspelt, ft016)] == ["FT016"]
+    assert not shape(FileText(exact)) and lint_text(exact, ft016) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import python_source
@@ -87,7 +88,9 @@ def test_a_rule_the_prefilter_rules_out_finds_nothing(text: str) -> None:
 
 
 def test_the_rules_with_a_prefilter() -> None:
-    assert [rule.code for rule in PREFILTERED] == ["FT004", "FT006", "FT007", "FT008", "FT013"]
+    assert [rule.code for rule in PREFILTERED] == [
+        "FT003", "FT004", "FT006", "FT007", "FT008", "FT012", "FT013", "FT017"
+    ]  # fmt: skip
 
 
 LOOP_VARIABLE = """
@@ -128,3 +131,65 @@ def test_verdicts_on_a_loop_variable_and_their_twins() -> None:
         True,
         [("FT006", 4)],
     )
+
+
+# Pieces of transformers and peft training scripts for FT012 and FT017: imports (absolute,
+# relative, inside a function), configs, checkpointing calls and Trainers, in any order.
+_SCRIPT_LINES = st.sampled_from(
+    ["from transformers import Trainer, TrainingArguments", "import transformers as tf",
+     "from .training_args import TrainingArguments", "from peft import LoraConfig",
+     "from peft.tuners import lora", "def load():\n    from peft import LoraConfig as C",
+     "config = LoraConfig(target_modules='q_proj,v_proj')",
+     "config = lora.LoraConfig(target_modules=['.*q_proj'])", "config = C(target_modules='q v')",
+     "config = LoraConfig(r=8)",
+     "model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={'use_reentrant': False})",
+     "model.activation_checkpointing_enable(activation_checkpointing_kwargs={'a': 1})",
+     "model.gradient_checkpointing_enable()",
+     "args = TrainingArguments('out', gradient_checkpointing=True)",
+     "args = tf.TrainingArguments('out', activation_checkpointing=True)",
+     "args = TrainingArguments('out', gradient_checkpointing=False)",
+     "Trainer(model=model, args=args).train()", "tf.Trainer(model, args).train()",
+     "Trainer(model=model, args=TrainingArguments('o', gradient_checkpointing=True)).train()"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_SCRIPT_LINES, min_size=1, max_size=8))
+def test_peft_and_trainer_prefilters_hide_no_finding(lines: list[str]) -> None:
+    text = "\n".join(lines) + "\n"
+    for code in ("FT012", "FT017"):
+        rule = CATALOG[code]
+        assert issubclass(rule, Rule)
+        if not may_report(text, rule):
+            assert findings(text, rule) == [], f"{code} prefilter hides a finding:\n{text}"
+
+
+FT003_TYPO = """
+for p in model.parameters():
+    p.require_grad = False
+"""
+FT012_STRING = """
+from peft import LoraConfig
+config = LoraConfig(target_modules="q_proj,v_proj")
+"""
+FT017_OVERRIDDEN = """
+from transformers import Trainer, TrainingArguments
+model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+args = TrainingArguments("out", gradient_checkpointing=True)
+Trainer(model=model, args=args).train()
+"""
+
+
+@pytest.mark.parametrize(
+    ("code", "reported", "cleared"),
+    [
+        ("FT003", FT003_TYPO, FT003_TYPO.replace("require_grad", "requires_grad")),
+        ("FT012", FT012_STRING, FT012_STRING.replace("from peft", "from .peft")),
+        ("FT017", FT017_OVERRIDDEN, FT017_OVERRIDDEN.replace("=True", "=False")),
+    ],
+)
+def test_new_prefilter_verdicts_and_their_twins(code: str, reported: str, cleared: str) -> None:
+    rule = CATALOG[code]
+    assert issubclass(rule, Rule)
+    assert may_report(reported, rule) and [c for c, _ in findings(reported, rule)] == [code]
+    assert not may_report(cleared, rule) and findings(cleared, rule) == []

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 
 from ftlint.check import Invalid, Valid
@@ -12,6 +14,7 @@ from ftlint.frameworks.peft import (
     joined_string_message,
     regex_entry_message,
 )
+from ftlint.prefilter import PythonTree
 from ftlint.rules.base import Rule
 
 
@@ -142,6 +145,24 @@ class PeftTargetModulesString(Rule):
             message_contains="a list entry is never a regular expression",
         ),
     ]
+
+    @classmethod
+    def may_report(cls, tree: PythonTree) -> bool:
+        """A finding needs a call qualified as peft's (an absolute import of peft) given
+        ``target_modules=``. Non-ASCII keywords are kept: CPython normalises them, libcst does
+        not."""
+        if not any(
+            target.partition(".")[0] == "peft"
+            for targets in tree.imports.values()
+            for target in targets
+        ):
+            return False
+        return any(
+            isinstance(node, ast.keyword)
+            and node.arg is not None
+            and (node.arg == TARGET_MODULES or not node.arg.isascii())
+            for node in tree.nodes
+        )
 
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.file.imports.qualify(node.func)

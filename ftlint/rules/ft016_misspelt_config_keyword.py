@@ -2,44 +2,10 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ftlint.analysis.freeze_settings import FREEZE_SETTINGS, meant_setting
 from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
 from ftlint.rules.base import Rule
-from ftlint.text import edit_distance
-
-# The freeze-relevant settings of transformers' configs (read in transformers 5.25.0), with what
-# the model does when the setting keeps its default because its name was misspelt.
-FREEZE_SETTINGS: dict[str, str] = {
-    "tie_word_embeddings": (
-        "the checkpoint's (or the config class's) value stays: when it is true, `lm_head.weight`"
-        " is the input embedding matrix, so freezing or training either one does the same to the"
-        " other"
-    ),
-    "freeze_backbone_batch_norms": (
-        "its default (True) stays: the backbone's BatchNorm layers stay replaced by frozen ones"
-        " that never update their weights or statistics"
-    ),
-    "freeze_lm_head": "its default (False) stays: the language model head trains",
-    "freeze_vision_layers": "its default (True) stays: the vision layers stay frozen",
-    "freeze_text_layers": "its default (True) stays: the text layers stay frozen",
-    "freeze_vision_module_exceptions": (
-        "its default (none) stays: every vision layer is frozen, the ones listed as well"
-    ),
-    "freeze_text_module_exceptions": (
-        "its default (none) stays: every text layer is frozen, the ones listed as well"
-    ),
-}
-_MAX_DISTANCE = 2
-
-
-def meant_setting(keyword: str) -> str | None:
-    """The freeze setting ``keyword`` misspells (one or two characters off, a singular for a
-    plural), or None."""
-    if keyword in FREEZE_SETTINGS:
-        return None
-    distances = {name: edit_distance(keyword, name) for name in FREEZE_SETTINGS}
-    name = min(distances, key=distances.__getitem__)
-    return name if distances[name] <= _MAX_DISTANCE else None
 
 
 def _config_call(qualified: str) -> str | None:
@@ -97,6 +63,7 @@ class MisspeltConfigKeyword(Rule):
     fix = Applicability.UNSAFE
     required_tokens = ("Config",)
     candidate_pattern = "transformers"  # the config is known by its import
+    candidate_shape = "misspelt-freeze-keyword"
 
     VALID = [
         Valid(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -8,6 +9,7 @@ import libcst as cst
 from ftlint.analysis.imports import dotted_name
 from ftlint.analysis.nodes import is_name, keyword_arg
 from ftlint.check import Invalid, Valid
+from ftlint.prefilter import PythonTree
 from ftlint.rules.base import Scope, ScopedRule
 from ftlint.rules.ft015_reentrant_checkpointing_frozen_inputs import CHECKPOINTING_ENABLE
 
@@ -141,6 +143,43 @@ class CheckpointingKwargsOverridden(ScopedRule):
             line=4,
         ),
     ]
+
+    @classmethod
+    def may_report(cls, tree: PythonTree) -> bool:
+        """A finding needs a Trainer qualified as transformers' (an absolute import of
+        transformers: the package's own modules import each other relatively), a
+        ``*_checkpointing_enable`` call given its kwargs keyword, and ``*_checkpointing=True``.
+        Non-ASCII names are kept: CPython normalises them, libcst does not."""
+        if not any(
+            target.partition(".")[0] == "transformers"
+            for targets in tree.imports.values()
+            for target in targets
+        ):
+            return False
+        calls = [node for node in tree.nodes if isinstance(node, ast.Call)]
+        enables = any(
+            isinstance(call.func, ast.Attribute)
+            and (not call.func.attr.isascii() or call.func.attr in CHECKPOINTING_ENABLE)
+            and any(
+                keyword.arg is not None
+                and (
+                    not keyword.arg.isascii()
+                    or keyword.arg == CHECKPOINTING_ENABLE.get(call.func.attr)
+                )
+                for keyword in call.keywords
+            )
+            for call in calls
+        )
+        return enables and any(
+            keyword.arg is not None
+            and (not keyword.arg.isascii() or keyword.arg in _FLAGS)
+            and (
+                isinstance(keyword.value, ast.Name)
+                or (isinstance(keyword.value, ast.Constant) and keyword.value.value is True)
+            )
+            for call in calls
+            for keyword in call.keywords
+        )
 
     def __init__(self, file: FileAnalysis) -> None:
         super().__init__(file)
