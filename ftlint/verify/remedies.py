@@ -7,9 +7,12 @@ Other failures are the script's own and get no advice rather than a guess."""
 
 from __future__ import annotations
 
+import re
 import sys
 
 _NETWORK_ERRORS = frozenset({"URLError", "HTTPError", "gaierror", "ConnectionError"})
+# Python's (and numpy's own) message for a module attribute that is not there.
+_NO_MODULE_ATTRIBUTE = re.compile(r"module '([\w.]+)' has no attribute '(\w+)'")
 
 
 def remedy(error: BaseException) -> str | None:
@@ -23,6 +26,13 @@ def remedy(error: BaseException) -> str | None:
         return (
             "a package is installed in a version other than the one the script was written for:"
             " install that version and rerun"
+        )
+    missing = _NO_MODULE_ATTRIBUTE.match(str(error))
+    if isinstance(error, AttributeError) and missing:
+        module, name = missing.groups()
+        return (
+            f"the installed {module} has no {name!r}: the code that asks for it was written for"
+            f" another version of {module.partition('.')[0]}: install that version and rerun"
         )
     if any(kind.__name__ in _NETWORK_ERRORS for kind in type(error).__mro__):
         return (

@@ -61,6 +61,14 @@ def test_an_environment_failure_names_its_remedy(verify_code, code, error):
     assert result.error == error.replace("{torch}", torch.__file__)
 
 
+def test_an_attribute_error_of_the_scripts_own_object_gets_no_advice(verify_code):
+    result = verify_code("import torch\nlayer = torch.nn.Linear(2, 3)\nlayer.classifier.weight\n")
+    assert result.error == (
+        "line 3: AttributeError: 'Linear' object has no attribute 'classifier'; the models built"
+        " before it are shown as they stood"
+    )
+
+
 def test_the_scripts_own_error_gets_no_advice(verify_code):
     result = verify_code("import torch\nlayer = torch.nn.Linear(2, int('two'))\n")
     assert result.error == "line 2: ValueError: invalid literal for int() with base 10: 'two'"
@@ -72,10 +80,15 @@ def test_an_error_raised_inside_a_library_names_the_module_that_called_it(verify
     result = verify_code("import helpers\n")
     assert result.error == (
         "line 1 (in helpers/__init__.py:2): AttributeError: module 'torch' has no attribute"
-        " 'float128'"
+        " 'float128'; the installed torch has no 'float128': the code that asks for it was written"
+        " for another version of torch: install that version and rerun"
     )
 
 
 def test_an_error_raised_in_the_script_itself_names_no_library(verify_code):
     result = verify_code("import torch\nKIND = torch.float128\n")
-    assert result.error == "line 2: AttributeError: module 'torch' has no attribute 'float128'"
+    assert result.error == (
+        "line 2: AttributeError: module 'torch' has no attribute 'float128'; the installed torch"
+        " has no 'float128': the code that asks for it was written for another version of torch:"
+        " install that version and rerun"
+    )
