@@ -114,8 +114,10 @@ def has_mixed_and_or(code: str) -> bool:
 
 
 # Regex pieces for rules' `candidate_pattern`: what Python allows between an attribute and the
-# `=` or `(` after it (whitespace, line continuations, closing parentheses, comments).
-GAP = r"(?:[\s)\\]|#[^\n]*)*"
+# `=` or `(` after it (whitespace, line continuations, closing parentheses, comments). A comment
+# runs to the end of its line, in one way only: a run of `#` split between comments would make
+# a failing match exponential in its length.
+GAP = r"(?:[\s)\\]|#[^\n]*(?![^\n]))*"
 
 
 def attribute_assigned(name: str) -> str:

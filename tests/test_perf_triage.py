@@ -4,6 +4,8 @@ triage, and the code shapes accept whatever their rule can report, however it is
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import libcst as cst
 import pytest
@@ -18,6 +20,7 @@ from ftlint.catalog import CATALOG, CONFIG_RULES, RULES, SELECTABLE
 from ftlint.check import Command
 from ftlint.engine import analyze
 from ftlint.triage import (
+    GAP,
     SHAPES,
     FileText,
     RuleTriage,
@@ -51,7 +54,9 @@ def test_catalog_index_round_trips_and_matches_the_catalog():
     index = CatalogIndex.from_catalog()
     assert index == CatalogIndex(
         SELECTABLE,
-        tuple(sorted(rule.code for rule in RULES + CONFIG_RULES if rule.code != "FT011")),  # FT011: off
+        tuple(
+            sorted(rule.code for rule in RULES + CONFIG_RULES if rule.code != "FT011")
+        ),  # FT011: off
         (*(f"FT10{n}" for n in range(1, 9)), *(f"FT11{n}" for n in range(1, 7))),
         tuple(RuleTriage.of(rule) for rule in RULES)
         + tuple(RuleTriage.of_config(rule) for rule in CONFIG_RULES),
@@ -205,3 +210,30 @@ def test_misspelt_keyword_shape_verdicts_and_their_twins():
     exact = misspelt.replace("tie_word_embedding ", "tie_word_embeddings ")
     assert shape(FileText(misspelt)) and [d.code for d in lint_text(misspelt, ft016)] == ["FT016"]
     assert not shape(FileText(exact)) and lint_text(exact, ft016) == []
+
+
+GAP_CASES = [
+    ".requires_grad # why\n  ) \\\n = False",
+    ".requires_grad ##### banner #####\n = False",
+    ".requires_grad # = False only in a comment\n",
+    ".requires_grad == False",
+]
+
+
+def test_a_gap_reads_comments_to_their_line_end_whatever_they_hold():
+    attribute = re.compile(rf"\.requires_grad{GAP}=(?!=)")
+    assert [bool(attribute.search(text)) for text in GAP_CASES] == [True, True, False, False]
+
+
+# A comment of 64 `#` after the attribute and no `=`: read in 2**64 ways when a comment could end
+# anywhere, so the search never ends; a child process with a deadline keeps the suite alive.
+HASH_BANNER = """
+import re, sys
+from ftlint.triage import GAP
+sys.exit(bool(re.search(rf"\\.requires_grad{GAP}=(?!=)", ".requires_grad " + "#" * 64 + "\\nx")))
+"""
+
+
+def test_a_gap_fails_without_backtracking_through_a_banner_comment():
+    done = subprocess.run([sys.executable, "-c", HASH_BANNER], timeout=60, check=False)
+    assert done.returncode == 0
