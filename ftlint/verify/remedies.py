@@ -44,7 +44,7 @@ def remedy(error: BaseException) -> str | None:
             f"{error.filename} does not exist here: provide it, or point the script at an existing"
             " one (its arguments after `--`, or `--set NAME=VALUE` for a variable)"
         )
-    if isinstance(error, AssertionError):
+    if isinstance(error, AssertionError) and not str(error):  # a message says it better
         return (
             "the script's own check failed at that line (often an installed version or an"
             " argument): meet its condition and rerun"
