@@ -237,3 +237,64 @@ sys.exit(bool(re.search(rf"\\.requires_grad{GAP}=(?!=)", ".requires_grad " + "#"
 def test_a_gap_fails_without_backtracking_through_a_banner_comment():
     done = subprocess.run([sys.executable, "-c", HASH_BANNER], timeout=60, check=False)
     assert done.returncode == 0
+
+
+# `requires_grad` set on detached copies, written every way Python allows, each a FT006 finding.
+DETACHED_LAYOUTS = [
+    "model.fc.weight.data.requires_grad = False\n",
+    "model.fc.weight . data . requires_grad = False\n",
+    "(model.fc.weight\n    .data).requires_grad = False\n",
+    "w = (model.fc.weight.  # the tensor\n    data)\nw.requires_grad = False\n",
+    "layer.weight.detach().requires_grad_(False)\n",
+    "(layer.weight.detach()  # a copy\n ).requires_grad_(False)\n",
+    "layer.weight.clone()[0].requires_grad_(False)\n",
+    "layer.weight.detach() \\\n    .requires_grad_(False)\n",
+    "for t in model.state_dict().values():\n    t.requires_grad = False\n",
+]
+# Their twins: the parameters themselves (`.database` is not `.data`).
+PARAMETER_LAYOUTS = [
+    "model.fc.weight.requires_grad = False\n",
+    "w = model.fc.weight\nw.database = 1\nw.requires_grad = False\n",
+    "for p in model.parameters():\n    p.requires_grad_(False)\n",
+]
+
+
+@pytest.mark.parametrize("text", DETACHED_LAYOUTS)
+def test_detached_copy_shape_admits_every_layout_ft006_reports(text):
+    analysis = analyze(python_source(text), [CATALOG["FT006"]])
+    assert isinstance(analysis, FileAnalysis)
+    assert [finding.code for finding in analysis.findings] == ["FT006"]
+    assert SHAPES["detached-copy"](FileText(text)), text
+
+
+@pytest.mark.parametrize("text", PARAMETER_LAYOUTS)
+def test_detached_copy_shape_clears_parameters(text):
+    assert lint_text(text, [CATALOG["FT006"]]) == []
+    assert not SHAPES["detached-copy"](FileText(text)), text
+
+
+_TOKEN_PIECES = st.sampled_from(
+    ["requires_grad", "req", "uires", "_grad", "red_grad", "grad_requ", "Requires", "freez",
+     "e", ".", "(", " ", "\n", "parameters(", "modules", "é", "state_dict"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TOKEN_PIECES, max_size=12).map("".join))
+def test_token_scan_with_gates_finds_what_plain_scans_find(text):
+    triages = [triage for triage in CatalogIndex.from_catalog().rules if not triage.config]
+    raw = text.encode()
+    plain = [
+        triage
+        for triage in triages
+        if any(not token.isascii() or token.encode() in raw for token in triage.tokens)
+    ]
+    assert TokenScan(triages).passing(raw, triages) == plain
+
+
+def test_token_scan_gate_over_a_family_keeps_each_token_exact():
+    family = RuleTriage("X1", ("requires_grad", "requres", "reqires", "rquires"))
+    other = RuleTriage("X2", ("freez",))
+    scan = TokenScan([family, other])
+    assert scan.passing(b"p.rquires_grad = False", [family, other]) == [family]
+    assert scan.passing(b"p.require = False; freeze(m)", [family, other]) == [other]

@@ -4,12 +4,15 @@ report in a file, the rule, run on libcst's tree, finds nothing there."""
 from __future__ import annotations
 
 import ast
+import operator
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import python_source
 
+import ftlint
 from ftlint.analysis.file import FileAnalysis
 from ftlint.catalog import CATALOG, RULES
 from ftlint.engine import analyze
@@ -49,10 +52,18 @@ _BODIES = st.sampled_from(
     ["{r}.requires_grad = {v}", "{r}.requires_grad_({v})", "{r}.requires_grad_()",
      "{r}.requires_grd = {v}", "if 'blocks.1' in name: {r}.requires_grad = {v}",
      "if name.startswith(f'layer.{{i}}'): {r}.requires_grad = {v}",
-     "if 'bn' in name: {r}.requires_grad = {v}"]
+     "if 'bn' in name: {r}.requires_grad = {v}",
+     "if 'bn' in name or flag and 'fc' in name: {r}.requires_grad = {v}",
+     "if 'bn' in name or flag and 'fc' in name: continue\n        {r}.requires_grad = {v}",
+     "{r}.requires_grad_(k or flag and i)", "freeze_({r}, not flag or k and i)",
+     "kept = [p for n, p in model.named_parameters() if 'a' in n or flag and i]",
+     "kept = list(filter(lambda p: p.requires_grad or flag and i, model.parameters()))",
+     "{r}.requires_grad = {v} if 'bn' in name or flag and i else {v}"]
 )  # fmt: skip
-_VALUES = st.sampled_from(["False", "True", "flag"])
-_RETURNS = st.sampled_from(["nn.Linear(2, 2)", "layer.weight.data", "model.state_dict()", "p"])
+_VALUES = st.sampled_from(["False", "True", "flag", "build()", "not flag or k and flag"])
+_RETURNS = st.sampled_from(
+    ["nn.Linear(2, 2)", "layer.weight.data", "model.state_dict()", "p", "k or flag and p"]
+)
 
 
 @st.composite
@@ -89,8 +100,21 @@ def test_a_rule_the_prefilter_rules_out_finds_nothing(text: str) -> None:
 
 def test_the_rules_with_a_prefilter() -> None:
     assert [rule.code for rule in PREFILTERED] == [
-        "FT003", "FT004", "FT006", "FT007", "FT008", "FT012", "FT013", "FT017"
+        "FT001", "FT002", "FT003", "FT004", "FT006", "FT007", "FT008", "FT012", "FT013",
+        "FT017", "FT215",
     ]  # fmt: skip
+
+
+def test_the_prefilters_see_every_node_in_walk_order() -> None:
+    seen = 0
+    for path in sorted(Path(ftlint.__file__).parent.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        tree = ast.parse(text)
+        nodes = PythonTree(tree, text).nodes
+        assert len(nodes) == len(list(ast.walk(tree))), path
+        assert all(map(operator.is_, nodes, ast.walk(tree))), path
+        seen += len(nodes)
+    assert seen > 100_000
 
 
 LOOP_VARIABLE = """
@@ -180,9 +204,47 @@ Trainer(model=model, args=args).train()
 """
 
 
+FT001_TEST = """
+for name, p in model.named_parameters():
+    if not train_backbone or "layer2" not in name and "layer3" not in name:
+        p.requires_grad_(False)
+"""
+FT001_HELPER = """
+trainable = lambda name: "head" in name or train_all and "layer4" in name
+for name, p in model.named_parameters():
+    p.requires_grad = trainable(name)
+"""
+FT002_CALLBACK = """
+from lightning.pytorch.callbacks import BackboneFinetuning
+callback = BackboneFinetuning(unfreeze_backbone_at_epoch=5, train_bn=False)
+"""
+FT215_LAZY = """
+from detectron2.config import LazyCall as L
+from detectron2.modeling.backbone import ResNet
+backbone = L(ResNet)(stem=None, stages=None, freeze_at=-1)
+"""
+
+
 @pytest.mark.parametrize(
     ("code", "reported", "cleared"),
     [
+        # The mix decides nothing once the branch freezes nothing.
+        ("FT001", FT001_TEST, FT001_TEST.replace("p.requires_grad_(False)", "print(p)")),
+        ("FT001", FT001_HELPER, FT001_HELPER.replace("or train_all and", "or")),
+        # Lightning's class named only in a comment and a string.
+        (
+            "FT002",
+            FT002_CALLBACK,
+            FT002_CALLBACK.replace("import BackboneFinetuning", "import BF  # BackboneFinetuning")
+            .replace("BackboneFinetuning(", "BF(")
+            .replace("callback =", "'BackboneFinetuning'\ncallback ="),
+        ),
+        ("FT215", FT215_LAZY, FT215_LAZY.replace("L(ResNet)", "L(ResNetish)")),
+        (
+            "FT215",
+            FT215_LAZY.replace("L(ResNet)", "L(backbone=ResNet)"),
+            FT215_LAZY.replace("freeze_at=", "freeze="),
+        ),
         ("FT003", FT003_TYPO, FT003_TYPO.replace("require_grad", "requires_grad")),
         ("FT012", FT012_STRING, FT012_STRING.replace("from peft", "from .peft")),
         ("FT017", FT017_OVERRIDDEN, FT017_OVERRIDDEN.replace("=True", "=False")),

@@ -3,6 +3,7 @@ what iterates over a model's parameters, modules or names."""
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import TypeGuard
 
@@ -18,6 +19,10 @@ _FREEZE_HELPER = re.compile(
     r"(?i)^(?!(print|count|get|log|num|show|report|check|is|has)_)"
     r".*((^|_)(un)?freez|requires_grad|trainable)"
 )
+# The part of `_FREEZE_HELPER` that only ever widens: CPython normalises identifiers (NFKC) and
+# libcst does not, so the ast prefilters may test a name only with conditions that no
+# normalisation of a matching name can fail.
+FREEZE_WORD = re.compile(r"(?i)((^|_)(un)?freez|requires_grad|trainable)")
 # Methods whose results are parameters, modules or their names.
 PARAMETER_ITERATORS = frozenset(
     {
@@ -51,6 +56,14 @@ def is_freeze_call(call: cst.Call) -> bool:
     if isinstance(call.func, cst.Attribute) and name in FREEZE_METHODS:
         return True
     return bool(_FREEZE_HELPER.search(name))
+
+
+def may_freeze(call: ast.Call) -> bool:
+    """On CPython's tree: a superset of the calls ``is_freeze_call`` accepts."""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr in FREEZE_METHODS or bool(FREEZE_WORD.search(func.attr))
+    return isinstance(func, ast.Name) and bool(FREEZE_WORD.search(func.id))
 
 
 def is_requires_grad_target(node: cst.BaseExpression) -> TypeGuard[cst.Attribute]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -14,6 +15,7 @@ from ftlint.frameworks.lightning import (
     BASE_FINETUNING,
     ignored_train_bn_message,
 )
+from ftlint.prefilter import PythonTree
 from ftlint.rules.base import Rule
 
 # `BackboneFinetuning.__init__`'s parameters before `train_bn`, for positional calls.
@@ -131,6 +133,21 @@ class IgnoredTrainBn(Rule):
     summary = "Lightning finetuning callback ignores `train_bn` while the backbone is frozen"
     fix = Applicability.UNSAFE
     required_tokens = ("Finetuning",)
+
+    @classmethod
+    def may_report(cls, tree: PythonTree) -> bool:
+        """Lightning's finetuning classes are known by name, imported or dotted: some name,
+        attribute or import of the file holds `Finetuning` (not only a string or comment)."""
+        return any(
+            "Finetuning" in name
+            for node in tree.nodes
+            for name in (
+                (node.id,) if isinstance(node, ast.Name)
+                else (node.attr,) if isinstance(node, ast.Attribute)
+                else (node.name,) if isinstance(node, ast.alias)
+                else ()
+            )
+        )  # fmt: skip
 
     VALID = [
         Valid(

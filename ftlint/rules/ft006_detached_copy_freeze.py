@@ -144,6 +144,7 @@ class DetachedCopyFreeze(RequiresGradSettings, Rule):
     candidate_pattern = (
         attribute_assigned("requires_grad") + "|" + attribute_called("requires_grad_")
     )
+    candidate_shape = "detached-copy"
     collects_calls = True
 
     VALID = [
