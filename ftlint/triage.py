@@ -243,7 +243,7 @@ class TokenScan:
         }
         by_first: dict[str, list[str]] = {}
         for token in sorted(tokens, key=len, reverse=True):
-            if token.isascii():
+            if token and token.isascii():  # the empty token is in every file
                 by_first.setdefault(token[0], []).append(token)
         self._gates: dict[str, re.Pattern[bytes]] = {}
         for group in by_first.values():

@@ -295,6 +295,10 @@ def test_token_scan_with_gates_finds_what_plain_scans_find(text):
 def test_token_scan_gate_over_a_family_keeps_each_token_exact():
     family = RuleTriage("X1", ("requires_grad", "requres", "reqires", "rquires"))
     other = RuleTriage("X2", ("freez",))
-    scan = TokenScan([family, other])
+    everywhere = RuleTriage("X3", ("",))
+    scan = TokenScan([family, other, everywhere])
     assert scan.passing(b"p.rquires_grad = False", [family, other]) == [family]
-    assert scan.passing(b"p.require = False; freeze(m)", [family, other]) == [other]
+    assert scan.passing(b"p.require = False; freeze(m)", [family, other, everywhere]) == [
+        other,
+        everywhere,
+    ]
