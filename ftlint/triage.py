@@ -24,6 +24,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ftlint.analysis.freeze_settings import may_misspell_setting
+from ftlint.analysis.optimizers import may_build_optimizer
 
 if TYPE_CHECKING:
     from ftlint.configfiles.rule import ConfigRule
@@ -175,6 +176,7 @@ SHAPES: dict[str, Callable[[FileText], bool]] = {
     "mixed-and-or": lambda view: has_mixed_and_or(view.code),
     "misspelt-freeze-keyword": lambda view: may_misspell_setting(view.text),
     "detached-copy": lambda view: may_set_on_copy(view.text),
+    "optimizer-built": lambda view: may_build_optimizer(view.text),
 }
 
 

@@ -302,3 +302,32 @@ def test_token_scan_gate_over_a_family_keeps_each_token_exact():
         other,
         everywhere,
     ]
+
+
+_OPTIMIZER_PIECES = st.sampled_from(
+    ["optimizer", "OPTIMIZER", "Optim", "izer", "optımizer", "ſgd", "SGD", "ASGD", "NAdam",
+     "Adam", "Lamb", "LAMB", "Trainer", "Callback", "W8bit", "(", " ", "\\\n", "x", "é"]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_OPTIMIZER_PIECES, max_size=8).map("".join))
+def test_optimizer_shape_is_its_regex_whatever_the_case(text):
+    from ftlint.analysis.optimizers import _BUILT
+
+    assert SHAPES["optimizer-built"](FileText(text)) is (_BUILT.search(text) is not None)
+
+
+@pytest.mark.parametrize(
+    ("text", "admitted"),
+    [
+        ("opt = torch.optim.AdamW(params)\n", True),
+        ("opt = build_OPTIMIZER (params)\n", True),
+        ("opt = make_optımizer(params)\n", True),  # a dotless i: `(?i)` matches it, lower() not
+        ("class C(TrainerCallback): pass\n", True),
+        ("opt = torch.optim.AdamW\n", False),
+        ("optimizers = []\n", False),
+    ],
+)
+def test_optimizer_shape_verdicts(text, admitted):
+    assert SHAPES["optimizer-built"](FileText(text)) is admitted

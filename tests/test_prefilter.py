@@ -105,16 +105,20 @@ def test_the_rules_with_a_prefilter() -> None:
     ]  # fmt: skip
 
 
-def test_the_prefilters_see_every_node_in_walk_order() -> None:
+NAMELESS = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop)
+
+
+def test_the_prefilters_see_every_node_that_names_something_in_walk_order() -> None:
     seen = 0
     for path in sorted(Path(ftlint.__file__).parent.rglob("*.py")):
         text = path.read_text(encoding="utf-8")
         tree = ast.parse(text)
         nodes = PythonTree(tree, text).nodes
-        assert len(nodes) == len(list(ast.walk(tree))), path
-        assert all(map(operator.is_, nodes, ast.walk(tree))), path
+        walked = [node for node in ast.walk(tree) if not isinstance(node, NAMELESS)]
+        assert len(nodes) == len(walked), path
+        assert all(map(operator.is_, nodes, walked)), path
         seen += len(nodes)
-    assert seen > 100_000
+    assert seen > 50_000
 
 
 LOOP_VARIABLE = """

@@ -17,6 +17,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider, ProviderT
 
 from ftlint.analysis.imports import ImportMap
+from ftlint.analysis.positions import StatementPositions
 from ftlint.diagnostics import Diagnostic, Edit, Finding
 from ftlint.sources import SourceFile
 from ftlint.suppression import comments_by_row, is_suppressed
@@ -39,9 +40,14 @@ class FileAnalysis:
 
     def metadata(self, provider: ProviderT) -> Mapping[cst.CSTNode, object]:
         """One provider's metadata for the whole module, resolved on first use only: most files
-        rules visit hold no finding, and positions cost twice the parse."""
+        rules visit hold no finding. Positions, which cost twice the parse for the whole
+        module, are computed for the statements asked about."""
         if provider not in self._metadata:
-            self._metadata[provider] = self._wrapper.resolve(provider)
+            self._metadata[provider] = (
+                StatementPositions(self.module)
+                if provider is PositionProvider
+                else self._wrapper.resolve(provider)
+            )
         return self._metadata[provider]
 
     @property

@@ -9,6 +9,7 @@ import libcst as cst
 from ftlint.analysis.bindings import BindingTracker
 from ftlint.analysis.imports import dotted_name
 from ftlint.analysis.nodes import find_all, is_attribute, is_name, one_line
+from ftlint.analysis.optimizers import OPTIMIZER_CLASS
 from ftlint.analysis.parts import ModelLoops, Part, is_within
 from ftlint.analysis.tensors import (
     RequiresGradSetting,
@@ -21,11 +22,6 @@ from ftlint.rules.base import Rule
 if TYPE_CHECKING:
     from ftlint.analysis.file import FileAnalysis
 
-# torch.optim's optimizers and their usual relatives (`AdamW8bit`, `Lion`, `LAMB`).
-_OPTIMIZER_CLASS = re.compile(
-    r"^(Adadelta|Adafactor|Adagrad|Adam|ASGD|LBFGS|NAdam|RAdam|RMSprop|Rprop|SGD|SparseAdam|"
-    r"Lion|LAMB|Lamb|LARS)"
-)
 # Calls that build or rebuild optimizers from whatever they are given: `create_optimizer(...)`,
 # `self.trainer.strategy.setup_optimizers(trainer)`.
 _OPTIMIZER_FACTORY = re.compile(r"(?i)optimizer")
@@ -221,12 +217,7 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
     name = "unfreeze-after-optimizer"
     summary = "Parameters unfrozen after the optimizer was built without them are never updated"
     required_tokens = ("requires_grad = True", "requires_grad=True", "requires_grad_(")
-    # And an optimizer built: a call whose name `_OPTIMIZER_CLASS` or `_OPTIMIZER_FACTORY` matches,
-    # or a transformers callback (the `Trainer` builds the optimizer).
-    candidate_pattern = (
-        rf"(?:{_OPTIMIZER_CLASS.pattern.removeprefix('^')}|(?i:optimizer))\w*[\s\\]*\("
-        r"|TrainerCallback"
-    )
+    candidate_shape = "optimizer-built"
 
     VALID = [
         Valid(
@@ -541,7 +532,7 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
         if not isinstance(node, cst.Call):
             return None
         name = (dotted_name(node.func) or "").rpartition(".")[2]
-        if _OPTIMIZER_CLASS.match(name):
+        if OPTIMIZER_CLASS.match(name):
             positional = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
             keywords = {arg.keyword.value: arg.value for arg in node.args if arg.keyword}
             given = keywords.get("params", positional[0] if positional else None)

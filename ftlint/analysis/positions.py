@@ -1,0 +1,104 @@
+"""Where nodes are, exactly as libcst's ``PositionProvider`` says, computed one top-level
+statement at a time.
+
+libcst finds positions by generating the code of the whole module while it counts lines and
+columns: about twice the cost of parsing it, paid by every file with a finding. A finding needs
+the positions of a few nodes of one top-level statement. That statement starts at column 0 with
+no indentation, on the line after the code of the header and the statements before it (counted
+once by a generation that tracks nothing, a sixth of the cost), so generating it alone with the
+same tracking from that line gives each of its nodes the range the module's generation gives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import libcst as cst
+from libcst._nodes.internal import CodegenState
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata.position_provider import NEWLINE_RE, PositionProvidingCodegenState
+
+from ftlint.walk import walk
+
+
+def _line_breaks(tokens: list[str]) -> int:
+    """Line breaks in ``tokens``, counted token by token as the position tracking counts them."""
+    return sum(len(NEWLINE_RE.findall(token)) for token in tokens)
+
+
+class StatementPositions(Mapping[cst.CSTNode, CodeRange]):
+    """``PositionProvider``'s ranges for ``module``'s nodes, each top-level statement's computed
+    when one of its nodes is first looked up. A node outside every statement (the module, its
+    header or footer lines, punctuation) gets the whole module's ranges, computed as libcst
+    does."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self._module = module
+        self._provider = PositionProvider()  # its `_computed` is where the tracking writes
+        self._owners: dict[int, int] = {}  # id(node) -> its statement, for the statements walked
+        self._walked = 0
+        self._generated: set[int] = set()
+        self._first_lines: list[int] | None = None
+        self._whole: Mapping[cst.CSTNode, CodeRange] | None = None
+
+    def __getitem__(self, node: cst.CSTNode) -> CodeRange:
+        found = self._provider._computed.get(node)
+        if found is not None:
+            return found
+        index = self._statement_of(node)
+        if index is None:
+            return self._everything()[node]
+        self._generate(index)
+        return self._provider._computed[node]
+
+    def __iter__(self) -> Iterator[cst.CSTNode]:
+        return iter(self._everything())
+
+    def __len__(self) -> int:
+        return len(self._everything())
+
+    def _statement_of(self, node: cst.CSTNode) -> int | None:
+        """The index in the module's body of the statement holding ``node``; statements are
+        walked in order, each once, until it is found."""
+        body = self._module.body
+        owners = self._owners
+        while id(node) not in owners and self._walked < len(body):
+            walk(
+                body[self._walked],
+                lambda found, index=self._walked: owners.setdefault(id(found), index),
+            )
+            self._walked += 1
+        return self._owners.get(id(node))
+
+    def _lines(self) -> list[int]:
+        """The line each top-level statement starts on."""
+        if self._first_lines is None:
+            module = self._module
+            state = CodegenState(module.default_indent, module.default_newline)
+            for line in module.header:
+                line._codegen(state)
+            first = 1 + _line_breaks(state.tokens)
+            self._first_lines = []
+            for statement in module.body:
+                self._first_lines.append(first)
+                start = len(state.tokens)
+                statement._codegen(state)
+                first += _line_breaks(state.tokens[start:])
+        return self._first_lines
+
+    def _generate(self, index: int) -> None:
+        if index in self._generated:
+            return
+        self._generated.add(index)
+        module = self._module
+        state = PositionProvidingCodegenState(
+            module.default_indent, module.default_newline, self._provider
+        )
+        state.line = self._lines()[index]
+        module.body[index]._codegen(state)
+
+    def _everything(self) -> Mapping[cst.CSTNode, CodeRange]:
+        if self._whole is None:
+            wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
+            self._whole = wrapper.resolve(PositionProvider)
+        return self._whole
