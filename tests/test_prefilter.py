@@ -60,6 +60,13 @@ _BODIES = st.sampled_from(
      "kept = list(filter(lambda p: p.requires_grad or flag and i, model.parameters()))",
      "{r}.requires_grad = {v} if 'bn' in name or flag and i else {v}"]
 )  # fmt: skip
+# Calls of `freeze` (whose parameters the receivers may be): modules, tensors, unpacking.
+_CALLS = st.sampled_from(
+    ["pass", "freeze(torchvision.models.resnet50(), nn.Linear(2, 2), 0, True)",
+     "freeze(build(), torchvision.models.resnet50().fc.weight, k=1, flag=False)",
+     "freeze(*parts)", "freeze(model=Net(nn.Linear(2, 2)), layer=x, k=1, flag=1)",
+     "freeze(m.weight.data, layer=net, **options)", "freeze(p, Net(p), 'k', flag)"]
+)  # fmt: skip
 _VALUES = st.sampled_from(["False", "True", "flag", "build()", "not flag or k and flag"])
 _RETURNS = st.sampled_from(
     ["nn.Linear(2, 2)", "layer.weight.data", "model.state_dict()", "p", "k or flag and p"]
@@ -86,6 +93,7 @@ def freeze_modules(draw: st.DrawFn) -> str:
         f"        {body}",
         f"    {draw(_RECEIVERS)}.requires_grad = {draw(_VALUES)}",
         f"    {draw(_BINDINGS)}",
+        draw(_CALLS),
     ]
     return "\n".join(lines) + "\n"
 
@@ -229,9 +237,27 @@ backbone = L(ResNet)(stem=None, stages=None, freeze_at=-1)
 """
 
 
+FT004_THROUGH_CALLS = """
+import torchvision
+def freeze_head(flag, m):
+    m.fc.requires_grad = flag
+def freeze_model(flag, model):
+    freeze_head(flag, m=model)
+freeze_model(False, torchvision.models.resnet50())
+"""
+
+
 @pytest.mark.parametrize(
     ("code", "reported", "cleared"),
     [
+        # Followed through two calls: a module, then a tensor (`fc.weight`), as the rule reads it.
+        (
+            "FT004",
+            FT004_THROUGH_CALLS,
+            FT004_THROUGH_CALLS.replace("m.fc.requires_grad", "m.requires_grad").replace(
+                "resnet50()", "resnet50().fc.weight"
+            ),
+        ),
         # The mix decides nothing once the branch freezes nothing.
         ("FT001", FT001_TEST, FT001_TEST.replace("p.requires_grad_(False)", "print(p)")),
         ("FT001", FT001_HELPER, FT001_HELPER.replace("or train_all and", "or")),

@@ -135,7 +135,7 @@ class Placement:
 
 
 # How many calls `BindingTracker.placements` follows out of a function.
-_CALL_DEPTH = 3
+CALL_DEPTH = 3
 
 # Decides an expression itself (names are already followed): (expression, its site) -> bool.
 DirectTest = Callable[[cst.BaseExpression, Site], bool]
@@ -295,13 +295,13 @@ class BindingTracker:
         function called in this file stands only for its arguments."""
         found: list[Placement] = []
         frontier = [Placement(node, site)]
-        for depth in range(_CALL_DEPTH + 1):
+        for depth in range(CALL_DEPTH + 1):
             lifted_all: list[Placement] = []
             for placement in frontier:
                 lifted = [
                     Placement(expression, where, placement.via or call)
                     for expression, where, call in self.at_callers(placement.node, placement.site)
-                    if depth < _CALL_DEPTH
+                    if depth < CALL_DEPTH
                 ]
                 if not lifted or not self._is_parameter(placement.node, placement.site):
                     found.append(placement)

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from ftlint.analysis.bindings import DICT_VALUES, Site, iterated_method, method_call
+from ftlint.analysis.bindings import CALL_DEPTH, DICT_VALUES, Site, iterated_method, method_call
 from ftlint.analysis.imports import dotted_name
 from ftlint.analysis.nodes import find_all, is_attribute, is_name
 from ftlint.analysis.tensors import RequiresGradSetting, RequiresGradSettings
@@ -118,12 +119,19 @@ def builds_model(qualified: str) -> bool:
 _MODULE_ELEMENT_ATTRIBUTES = frozenset({*_MODULE_ITERATORS, *DICT_VALUES, "_modules"})
 
 
+def _rebased(path: ast.expr, root: ast.expr) -> ast.expr:
+    """``path``, a dotted path, starting from ``root`` instead of its name."""
+    if isinstance(path, ast.Attribute):
+        return ast.Attribute(_rebased(path.value, root), path.attr, ast.Load())
+    return root
+
+
 class _ModuleEvidence:
     """A superset of what ``_is_module`` accepts, on CPython's tree (``may_report``): names,
     calls and attributes followed by identifier (``PythonTree.bindings``), every import of a
     name, and a name bound to nothing known taken for a module whenever the file could say so
-    anywhere (a method's ``self``, an annotation, a module-only method called on it, or a
-    parameter of a function this file calls)."""
+    anywhere (a method's ``self``, an annotation, a module-only method called on it), and a
+    parameter of a function this file calls followed to the arguments the calls pass."""
 
     def __init__(self, tree: PythonTree) -> None:
         self.tree = tree
@@ -135,11 +143,6 @@ class _ModuleEvidence:
             and isinstance(node.target, (ast.Name, ast.Attribute))
             and self._names_module(node.annotation)
         }
-        called = {
-            node.func.id
-            for node in tree.nodes
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-        }
         self.names = {  # names that `_module_itself` may take for a module when bound to nothing
             node.func.value.id
             for node in tree.nodes
@@ -148,7 +151,13 @@ class _ModuleEvidence:
             and isinstance(node.func.value, ast.Name)
             and node.func.attr in _MODULE_ONLY_METHODS
         }
-        self.lifted: set[str] = set()  # parameters a caller's argument may stand for
+        self.calls: dict[str, list[ast.Call]] = {}  # by the plain name they call
+        for node in tree.nodes:
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                self.calls.setdefault(node.func.id, []).append(node)
+        # The functions of this file that some call names, by each of their parameters: what a
+        # parameter stands for at their calls (`BindingTracker.placements`).
+        self.taking: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
         for node in tree.nodes:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 arguments = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
@@ -159,23 +168,55 @@ class _ModuleEvidence:
                     for arg in arguments
                     if arg.annotation is not None and self._names_module(arg.annotation)
                 }
-                if node.name in called:
-                    self.lifted |= {arg.arg for arg in arguments}
+                if node.name in self.calls:
+                    for arg in [*arguments, node.args.vararg, node.args.kwarg]:
+                        if arg is not None:
+                            self.taking.setdefault(arg.arg, []).append(node)
         self._verdicts: dict[int, bool] = {}  # by node; False while it is being judged
+        self._made: list[ast.expr] = []
 
     def _names_module(self, annotation: ast.expr) -> bool:
         return any(map(is_module_class, self.tree.qualified(annotation)))
 
-    def setting(self, receiver: ast.expr) -> bool:
-        """Whether the receiver of an assignment to ``requires_grad`` may be judged a module."""
+    def setting(self, receiver: ast.expr, depth: int = 0) -> bool:
+        """Whether the receiver of an assignment to ``requires_grad`` may be judged a module:
+        itself, or what it stands for where a function it is a parameter of is called
+        (``m.fc`` in ``def freeze(m)`` is ``resnet.fc`` for ``freeze(resnet)``), followed
+        through as many calls as the rule follows."""
         root = receiver
         while isinstance(root, ast.Attribute):
             root = root.value
         return (
             (isinstance(receiver, ast.Attribute) and receiver.attr in self.annotated)
-            or (isinstance(root, ast.Name) and root.id in self.lifted)
             or self.module(receiver)
+            or (
+                isinstance(root, ast.Name)
+                and depth < CALL_DEPTH
+                and any(
+                    placed is None or self.setting(placed, depth + 1)
+                    for placed in self._at_calls(receiver, root.id)
+                )
+            )
         )
+
+    def _at_calls(self, receiver: ast.expr, parameter: str) -> Iterator[ast.expr | None]:
+        """``receiver`` rebased on each argument a call passes to a function's ``parameter``
+        (None where a `*` or `**` argument hides which one it is)."""
+        for function in self.taking.get(parameter, []):
+            arguments = function.args
+            positional = [arg.arg for arg in (*arguments.posonlyargs, *arguments.args)]
+            for call in self.calls[function.name]:
+                if any(isinstance(arg, ast.Starred) for arg in call.args) or any(
+                    keyword.arg is None for keyword in call.keywords
+                ):
+                    yield None
+                    continue
+                given = [keyword.value for keyword in call.keywords if keyword.arg == parameter]
+                given += [arg for arg, name in zip(call.args, positional) if name == parameter]
+                for argument in given:
+                    placed = _rebased(receiver, argument)
+                    self._made.append(placed)  # alive while verdicts are kept by id
+                    yield placed
 
     def module(self, node: ast.expr) -> bool:
         if id(node) not in self._verdicts:
@@ -489,8 +530,10 @@ class ModuleRequiresGradAttribute(RequiresGradSettings, Rule):
         ]
         in_methods = find_all(
             owner.node,
-            lambda found: isinstance(found, cst.AnnAssign)
-            and is_attribute(found.target, name, value=instance),
+            lambda found: (
+                isinstance(found, cst.AnnAssign)
+                and is_attribute(found.target, name, value=instance)
+            ),
         )
         return any(
             isinstance(found, cst.AnnAssign) and self._names_module(found.annotation.annotation)
