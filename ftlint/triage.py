@@ -131,10 +131,14 @@ def attribute_called(name: str) -> str:
     return rf"\.[\s\\]*(?:{name})[\s\\]*\("
 
 
-# What `requires_grad` set on a detached copy needs in the text (FT006): a `.data` or a
-# `state_dict` somewhere (a name bound to one), or a receiver ending in a call or a subscript
-# (`.detach()`, `.clone()`, `w.data[:, :2]`).
-_NAMES_COPY = re.compile(r"\.(?:[\s\\]|#[^\n]*(?![^\n]))*data\b|state_dict")
+# What `requires_grad` set on a detached copy needs in the text (FT006): a receiver ending in
+# `.data`, a call or a subscript (`.detach()`, `.clone()`, `w.data[:, :2]`), or a name bound to a
+# copy: a `.data` read as a whole value (not `.data.normal_()`, `.data[0]`), or a
+# `.state_dict()` call.
+_IN_BRACKETS = r"(?:[\s\\]|#[^\n]*(?![^\n]))*"  # what may sit between `.` and a name
+_NAMES_COPY = re.compile(
+    rf"\.{_IN_BRACKETS}data\b(?![ \t]*[.(\[])|\.{_IN_BRACKETS}state_dict\b{GAP}\("
+)
 _REQUIRES_GRAD_ATTRIBUTE = re.compile(r"\.[\s\\]*requires_grad")
 _RECEIVER_GAP = frozenset(" \t\f\\")
 
@@ -148,7 +152,7 @@ def may_set_on_copy(text: str) -> bool:
         end = match.start() - 1
         while end >= 0 and text[end] in _RECEIVER_GAP:
             end -= 1
-        if end >= 0 and text[end] in ")]\r\n":
+        if end >= 0 and (text[end] in ")]\r\n" or text.endswith("data", 0, end + 1)):
             return True
     return False
 

@@ -250,12 +250,17 @@ DETACHED_LAYOUTS = [
     "layer.weight.clone()[0].requires_grad_(False)\n",
     "layer.weight.detach() \\\n    .requires_grad_(False)\n",
     "for t in model.state_dict().values():\n    t.requires_grad = False\n",
+    "sd = model.state_dict (  # all of it\n)\nt = sd.get('w')\nt.requires_grad = False\n",
+    "w = layer.weight.data  # a copy\nw.requires_grad_(False)\n",
+    "layer.weight.data .requires_grad = False\n",
 ]
 # Their twins: the parameters themselves (`.database` is not `.data`).
 PARAMETER_LAYOUTS = [
     "model.fc.weight.requires_grad = False\n",
     "w = model.fc.weight\nw.database = 1\nw.requires_grad = False\n",
     "for p in model.parameters():\n    p.requires_grad_(False)\n",
+    "def load(state_dict):\n    state_dict.pop('x')\nmodel.fc.weight.requires_grad = False\n",
+    "model.fc.weight.data.normal_()\nw = model.fc.weight.data[0]\nw.requires_grad = False\n",
 ]
 
 

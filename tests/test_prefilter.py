@@ -18,6 +18,7 @@ from ftlint.catalog import CATALOG, RULES
 from ftlint.engine import analyze
 from ftlint.prefilter import PythonTree
 from ftlint.rules.base import Rule
+from ftlint.triage import SHAPES, FileText
 
 PREFILTERED = [rule for rule in RULES if rule.may_report.__func__ is not Rule.may_report.__func__]
 
@@ -285,3 +286,11 @@ def test_new_prefilter_verdicts_and_their_twins(code: str, reported: str, cleare
     assert issubclass(rule, Rule)
     assert may_report(reported, rule) and [c for c, _ in findings(reported, rule)] == [code]
     assert not may_report(cleared, rule) and findings(cleared, rule) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(freeze_modules())
+def test_the_detached_copy_shape_admits_whatever_ft006_reports(text: str) -> None:
+    ft006 = CATALOG["FT006"]
+    assert issubclass(ft006, Rule)
+    assert SHAPES["detached-copy"](FileText(text)) or findings(text, ft006) == [], text
