@@ -35,13 +35,14 @@ class UnparsableFile(InputCheck):
     error (or where libcst stops, for syntax newer than the running Python knows).
 
     ## Why is this bad?
-    No rule ran on the file: whatever it freezes went unchecked. Files with no freeze code are
-    not parsed at all, so their syntax errors are left to Python and your other linters.
+    No rule ran on the file: whatever it freezes went unchecked. Files that the text alone
+    clears are not parsed at all, so their syntax errors are left to Python and your other
+    linters: files with no freeze code, and freeze code that no rule can flag whatever the rest
+    of the file says (`p.requires_grad = False` in `for p in model.parameters():`).
 
     ## Example
     ```python
-    for parameter in model.parameters():
-        parameter.requires_grad = False
+    model.backbone.requires_grad = False
     head = nn.Linear(2048, (10
     ```
 
@@ -63,11 +64,10 @@ class UnparsableFile(InputCheck):
     INVALID = (
         Invalid(
             """
-            for parameter in model.parameters():
-                parameter.requires_grad = False
+            model.backbone.requires_grad = False
             head = nn.Linear(2048, (10
             """,
-            line=3,
+            line=2,
             message_contains="cannot parse: '(' was never closed",
         ),
     )

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ftlint.analysis.freeze_settings import may_misspell_setting
 from ftlint.analysis.optimizers import may_build_optimizer
+from ftlint.analysis.receivers import GAP, may_set_on_copy, may_set_on_module
 
 if TYPE_CHECKING:
     from ftlint.configfiles.rule import ConfigRule
@@ -114,13 +115,6 @@ def has_mixed_and_or(code: str) -> bool:
     return False
 
 
-# Regex pieces for rules' `candidate_pattern`: what Python allows between an attribute and the
-# `=` or `(` after it (whitespace, line continuations, closing parentheses, comments). A comment
-# runs to the end of its line, in one way only: a run of `#` split between comments would make
-# a failing match exponential in its length.
-GAP = r"(?:[\s)\\]|#[^\n]*(?![^\n]))*"
-
-
 def attribute_assigned(name: str) -> str:
     """A regex for ``<target>.<name> = ...``, ``name`` being a regex for the attribute."""
     return rf"\.[\s\\]*(?:{name})\b{GAP}=(?!=)"
@@ -129,32 +123,6 @@ def attribute_assigned(name: str) -> str:
 def attribute_called(name: str) -> str:
     """A regex for ``<receiver>.<name>(...)``, ``name`` being a regex for the method."""
     return rf"\.[\s\\]*(?:{name})[\s\\]*\("
-
-
-# What `requires_grad` set on a detached copy needs in the text (FT006): a receiver ending in
-# `.data`, a call or a subscript (`.detach()`, `.clone()`, `w.data[:, :2]`), or a name bound to a
-# copy: a `.data` read as a whole value (not `.data.normal_()`, `.data[0]`), or a
-# `.state_dict()` call.
-_IN_BRACKETS = r"(?:[\s\\]|#[^\n]*(?![^\n]))*"  # what may sit between `.` and a name
-_NAMES_COPY = re.compile(
-    rf"\.{_IN_BRACKETS}data\b(?![ \t]*[.(\[])|\.{_IN_BRACKETS}state_dict\b{GAP}\("
-)
-_REQUIRES_GRAD_ATTRIBUTE = re.compile(r"\.[\s\\]*requires_grad")
-_RECEIVER_GAP = frozenset(" \t\f\\")
-
-
-def may_set_on_copy(text: str) -> bool:
-    """Whether ``text`` may set ``requires_grad`` on a detached copy (FT006's shape). A receiver
-    that spans lines is kept whatever it ends with (a comment may sit before the line break)."""
-    if _NAMES_COPY.search(text):
-        return True
-    for match in _REQUIRES_GRAD_ATTRIBUTE.finditer(text):
-        end = match.start() - 1
-        while end >= 0 and text[end] in _RECEIVER_GAP:
-            end -= 1
-        if end >= 0 and (text[end] in ")]\r\n" or text.endswith("data", 0, end + 1)):
-            return True
-    return False
 
 
 # What an OpenMMLab config that inherits settings holds: its findings can come from its bases.
@@ -180,6 +148,7 @@ SHAPES: dict[str, Callable[[FileText], bool]] = {
     "mixed-and-or": lambda view: has_mixed_and_or(view.code),
     "misspelt-freeze-keyword": lambda view: may_misspell_setting(view.text),
     "detached-copy": lambda view: may_set_on_copy(view.text),
+    "module-receiver": lambda view: may_set_on_module(view.text),
     "optimizer-built": lambda view: may_build_optimizer(view.text),
 }
 

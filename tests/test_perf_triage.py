@@ -229,7 +229,7 @@ def test_a_gap_reads_comments_to_their_line_end_whatever_they_hold():
 # anywhere, so the search never ends; a child process with a deadline keeps the suite alive.
 HASH_BANNER = """
 import re, sys
-from ftlint.triage import GAP
+from ftlint.analysis.receivers import GAP
 sys.exit(bool(re.search(rf"\\.requires_grad{GAP}=(?!=)", ".requires_grad " + "#" * 64 + "\\nx")))
 """
 

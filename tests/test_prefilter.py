@@ -294,3 +294,46 @@ def test_the_detached_copy_shape_admits_whatever_ft006_reports(text: str) -> Non
     ft006 = CATALOG["FT006"]
     assert issubclass(ft006, Rule)
     assert SHAPES["detached-copy"](FileText(text)) or findings(text, ft006) == [], text
+
+
+@settings(max_examples=300, deadline=None)
+@given(freeze_modules())
+def test_the_module_receiver_shape_admits_whatever_ft004_reports(text: str) -> None:
+    ft004 = CATALOG["FT004"]
+    assert issubclass(ft004, Rule)
+    assert SHAPES["module-receiver"](FileText(text)) or findings(text, ft004) == [], text
+
+
+LOOP_VARIABLES = """
+class Encoder(nn.Module):
+    def freeze(self):
+        # the weights
+        for name, param in self.named_parameters():
+            param.requires_grad = False
+"""
+
+
+@pytest.mark.parametrize(
+    "cleared",
+    [LOOP_VARIABLES, LOOP_VARIABLES.replace("param.requires_grad", "param . requires_grad")],
+)
+@pytest.mark.parametrize(
+    "admitted",
+    [
+        # A module iterator, a module-only method, a parameter, another binding, a misspelling
+        # on `self`, a name spelt with a character CPython normalises, an unread receiver.
+        ("self.named_parameters()", "self.named_modules()"),
+        ("= False", "= False\n            param.eval()"),
+        ("def freeze(self):", "def freeze(self, param=None):"),
+        ("# the weights", "param = self.head"),
+        ("self.named_parameters():", "self.blocks[1:\n        ].modules():"),
+        ("self.named_parameters():", "self.named_parameters():  # all"),
+        ("= False", "= False\n        self.require_grad = 1"),
+        ("class Encoder", "ﬁ = 1\nclass Encoder"),
+        ("            param", "            (param)"),
+    ],
+)
+def test_the_module_receiver_shape_verdicts(cleared: str, admitted: tuple[str, str]) -> None:
+    shape = SHAPES["module-receiver"]
+    assert not shape(FileText(cleared))
+    assert shape(FileText(cleared.replace(*admitted))), admitted

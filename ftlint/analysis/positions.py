@@ -42,14 +42,15 @@ class StatementPositions(Mapping[cst.CSTNode, CodeRange]):
         self._whole: Mapping[cst.CSTNode, CodeRange] | None = None
 
     def __getitem__(self, node: cst.CSTNode) -> CodeRange:
-        found = self._provider._computed.get(node)
+        computed: dict[cst.CSTNode, CodeRange] = self._provider._computed  # type: ignore[assignment]  # the tracking stores CodeRange only
+        found = computed.get(node)
         if found is not None:
             return found
         index = self._statement_of(node)
         if index is None:
             return self._everything()[node]
         self._generate(index)
-        return self._provider._computed[node]
+        return computed[node]
 
     def __iter__(self) -> Iterator[cst.CSTNode]:
         return iter(self._everything())
@@ -61,12 +62,13 @@ class StatementPositions(Mapping[cst.CSTNode, CodeRange]):
         """The index in the module's body of the statement holding ``node``; statements are
         walked in order, each once, until it is found."""
         body = self._module.body
-        owners = self._owners
-        while id(node) not in owners and self._walked < len(body):
-            walk(
-                body[self._walked],
-                lambda found, index=self._walked: owners.setdefault(id(found), index),
-            )
+        while id(node) not in self._owners and self._walked < len(body):
+            index = self._walked
+
+            def own(found: cst.CSTNode, index: int = index) -> None:
+                self._owners.setdefault(id(found), index)
+
+            walk(body[index], own)
             self._walked += 1
         return self._owners.get(id(node))
 

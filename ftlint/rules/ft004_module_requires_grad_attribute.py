@@ -16,7 +16,7 @@ from ftlint.diagnostics import Applicability
 from ftlint.prefilter import PythonTree, attributes_in
 from ftlint.prefilter import dotted_name as ast_dotted_name
 from ftlint.rules.base import Rule
-from ftlint.rules.ft003_requires_grad_typo import TYPO_STEMS, is_requires_grad_typo
+from ftlint.analysis.misspellings import TYPO_STEMS, is_requires_grad_typo
 from ftlint.triage import attribute_assigned
 
 if TYPE_CHECKING:
@@ -330,6 +330,7 @@ class ModuleRequiresGradAttribute(RequiresGradSettings, Rule):
     candidate_pattern = attribute_assigned(
         rf"requires_grad|\w*(?:{'|'.join(map(re.escape, TYPO_STEMS))})\w*"
     )
+    candidate_shape = "module-receiver"
 
     def __init__(self, file: FileAnalysis) -> None:
         super().__init__(file)

@@ -5,11 +5,11 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from ftlint.analysis.nodes import is_attribute
+from ftlint.analysis.receivers import GAP
 from ftlint.analysis.tensors import consequence, literal_bool
 from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
 from ftlint.rules.base import Rule
-from ftlint.triage import GAP
 
 if TYPE_CHECKING:
     from ftlint.analysis.file import FileAnalysis

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from support import FIXTURES, check_json, lint_text, rows, where
 
-from ftlint.rules.ft003_requires_grad_typo import RequiresGradTypo, is_requires_grad_typo
+from ftlint.analysis.misspellings import is_requires_grad_typo
+from ftlint.rules.ft003_requires_grad_typo import RequiresGradTypo
 
 FIXTURE = "ft003_requires_grad_typo.py"
 

@@ -1,0 +1,133 @@
+"""What the text says about the receivers of `requires_grad` settings, for the shapes of FT004
+and FT006 (``ftlint.triage``): standard library only.
+
+Both shapes clear a file only when the text settles it: an assignment they cannot read, a name
+used in a way they do not follow, or an identifier CPython would normalise (NFKC, where libcst
+keeps the text) keeps the file.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ftlint.analysis.misspellings import REQUIRES_GRAD, is_requires_grad_typo
+
+# What Python allows between an attribute and the `=` or `(` after it (whitespace, line
+# continuations, closing parentheses, comments), a piece of rules' `candidate_pattern`. A comment
+# runs to the end of its line, in one way only: a run of `#` split between comments would make
+# a failing match exponential in its length.
+GAP = r"(?:[\s)\\]|#[^\n]*(?![^\n]))*"
+
+
+# What `requires_grad` set on a detached copy needs in the text (FT006): a receiver ending in
+# `.data`, a call or a subscript (`.detach()`, `.clone()`, `w.data[:, :2]`), or a name bound to a
+# copy: a `.data` read as a whole value (not `.data.normal_()`, `.data[0]`), or a
+# `.state_dict()` call.
+_IN_BRACKETS = r"(?:[\s\\]|#[^\n]*(?![^\n]))*"  # what may sit between `.` and a name
+_NAMES_COPY = re.compile(
+    rf"\.{_IN_BRACKETS}data\b(?![ \t]*[.(\[])|\.{_IN_BRACKETS}state_dict\b{GAP}\("
+)
+_REQUIRES_GRAD_ATTRIBUTE = re.compile(r"\.[\s\\]*requires_grad")
+_RECEIVER_GAP = frozenset(" \t\f\\")
+
+
+def may_set_on_copy(text: str) -> bool:
+    """Whether ``text`` may set ``requires_grad`` on a detached copy (FT006's shape). A receiver
+    that spans lines is kept whatever it ends with (a comment may sit before the line break)."""
+    if _NAMES_COPY.search(text):
+        return True
+    for match in _REQUIRES_GRAD_ATTRIBUTE.finditer(text):
+        end = match.start() - 1
+        while end >= 0 and text[end] in _RECEIVER_GAP:
+            end -= 1
+        if end >= 0 and (text[end] in ")]\r\n" or text.endswith("data", 0, end + 1)):
+            return True
+    return False
+
+
+# FT004: a module's `requires_grad` set by assignment. Assignments to an attribute that holds
+# `grad` (the prefilter's `grad_statements`), with what may sit between `.` and the name.
+_GRAD_SETTING = re.compile(rf"\.{_IN_BRACKETS}(\w*(?i:grad)\w*){GAP}=(?!=)")
+_RECEIVER_NAME = re.compile(r"(?<![\w.])[A-Za-z_]\w*[ \t]*\Z")
+_FOR_HEADER = re.compile(
+    r"(?m)^[ \t]*(?:async[ \t]+)?for[ \t]+([\w \t,()\[\]]+?)[ \t]+in[ \t]+([^\n]*)$"
+)
+# Words in a loop's iterable that make its variable a module (`_MODULE_ELEMENT_ATTRIBUTES`).
+_MODULE_ELEMENTS = re.compile(
+    r"\b(?:modules|children|named_modules|named_children|values|items|_modules)\b"
+)
+# Methods only modules have: a name they are called on may hold one (`_MODULE_ONLY_METHODS`).
+_MODULE_ONLY_METHODS = frozenset(
+    {"eval", "train", "named_parameters", "parameters", "named_modules", "modules", "children",
+     "named_children"}
+)  # fmt: skip
+_ATTRIBUTE_READ = re.compile(r"[ \t]*\.[ \t]*([A-Za-z_]\w*)")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _normalised_identifiers(text: str) -> bool:
+    """Whether ``text`` holds a non-ASCII character that may be part of an identifier."""
+    return any(("a" + char).isidentifier() for char in set(_NON_ASCII.findall(text)))
+
+
+def _whole_header(iterable: str) -> bool:
+    """Whether a `for` header's line ends the header with ``iterable``: it ends with `:` and
+    holds no string or comment, so that balanced brackets mean that no bracket is still open
+    (`for p in blocks[1:` goes on)."""
+    return (
+        iterable.endswith(":")
+        and not any(char in iterable for char in "'\"#")
+        and all(iterable.count(open_) == iterable.count(close) for open_, close in _PAIRS)
+    )
+
+
+_PAIRS = (("(", ")"), ("[", "]"), ("{", "}"))
+
+
+def _only_a_parameter_loop_variable(text: str, name: str) -> bool:
+    """Whether every use of ``name`` in ``text`` is as the variable of a `for` whose header is
+    one plain line over no modules (`for name in model.parameters():`) or as the owner of an attribute other than a
+    module-only method (`name.requires_grad`, `name.data`): then the FT004 prefilter takes it
+    for a parameter, whatever the scopes. Strings and comments count as uses."""
+    word = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+    as_loop_variable = set()
+    for header in _FOR_HEADER.finditer(text):
+        targets = [found.start() for found in word.finditer(text, *header.span(1))]
+        if not targets:
+            continue
+        iterable = header.group(2).rstrip()
+        if not _whole_header(iterable) or _MODULE_ELEMENTS.search(iterable):
+            return False
+        as_loop_variable.update(targets)
+    for found in word.finditer(text):
+        if found.start() in as_loop_variable:
+            continue
+        before = found.start() - 1
+        while before >= 0 and text[before] in " \t":
+            before -= 1
+        if before >= 0 and text[before] == ".":
+            continue  # an attribute of that name, not the name
+        attribute = _ATTRIBUTE_READ.match(text, found.end())
+        if attribute is None or attribute.group(1) in _MODULE_ONLY_METHODS:
+            return False
+    return True
+
+
+def may_set_on_module(text: str) -> bool:
+    """Whether ``text`` may assign `requires_grad` (or a misspelling) on a module (FT004's
+    shape): not when every receiver is a plain name used only as a loop variable over
+    parameters, the one case settled without parsing (`param.requires_grad = False` in
+    `for param in self.parameters():`, in most of transformers' models)."""
+    if _normalised_identifiers(text):
+        return True
+    names = set()
+    for setting in _GRAD_SETTING.finditer(text):
+        attribute = setting.group(1)
+        if attribute != REQUIRES_GRAD and not is_requires_grad_typo(attribute):
+            continue
+        # A window, not the whole text before: a receiver longer than it is kept.
+        receiver = _RECEIVER_NAME.search(text, max(0, setting.start() - 200), setting.start())
+        if receiver is None:
+            return True
+        names.add(receiver.group().rstrip())
+    return not all(_only_a_parameter_loop_variable(text, name) for name in names)
