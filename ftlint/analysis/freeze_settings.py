@@ -45,13 +45,16 @@ def _thirds(name: str) -> tuple[str, str, str]:
 # whole (an edit breaks at most one piece): a substring test rules out most names before the
 # quadratic edit distance.
 _PIECES = {name: _thirds(name) for name in FREEZE_SETTINGS}
+_ANY_PIECE = re.compile(
+    "|".join(re.escape(piece) for pieces in _PIECES.values() for piece in pieces)
+)
 
 
 @cache
 def meant_setting(keyword: str) -> str | None:
     """The freeze setting ``keyword`` misspells (one or two characters off, a singular for a
     plural), or None."""
-    if keyword in FREEZE_SETTINGS:
+    if keyword in FREEZE_SETTINGS or _ANY_PIECE.search(keyword) is None:
         return None
     distances = {
         name: edit_distance(keyword, name)
