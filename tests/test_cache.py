@@ -179,3 +179,40 @@ def test_only_a_file_naming_base_skips_the_cache(tmp_path, line, cached):
     [directory] = [d for d in (tmp_path / "cache").iterdir() if d.is_dir()]
     stored = [e for e in directory.iterdir() if e.name != "rules.json"]
     assert len(stored) == int(cached), stored
+
+
+def test_a_run_over_many_files_reads_every_hit_whether_warm_partly_or_mostly_edited(tmp_path):
+    # Enough files for worker processes: a warm run looks files up in the main process, a run
+    # that mostly misses hands the rest to the pool; either way every hit is read and every
+    # edited file linted again.
+    env = {"FTLINT_CACHE_DIR": str(tmp_path / "cache")}
+    project = tmp_path / "project"
+    project.mkdir()
+    files = [project / f"train_{index:03}.py" for index in range(80)]
+    for index, path in enumerate(files):  # each its own content, so its own entry
+        path.write_bytes(FINDING.read_bytes() + f"# {index}\n".encode())
+    args = ("check", "--output-format", "json", "--jobs", "2", str(project))
+
+    def messages_by_file() -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for diagnostic in json.loads(run_ftlint(*args, env=env).stdout):
+            found.setdefault(Path(diagnostic["filename"]).name, set()).add(diagnostic["message"])
+        return found
+
+    fresh = messages_by_file()
+    assert sorted(fresh) == [path.name for path in files]
+    [directory] = [d for d in (tmp_path / "cache").iterdir() if d.is_dir()]
+    entries = [entry for entry in directory.iterdir() if entry.name != "rules.json"]
+    assert len(entries) == len(files)
+    for entry in entries:
+        stored = json.loads(entry.read_bytes())
+        entry.write_text(json.dumps([{**d, "message": "from the cache"} for d in stored]))
+    cached = {"from the cache"}
+    assert messages_by_file() == dict.fromkeys(fresh, cached)
+    for edited in (3, 70):
+        for path in files[:edited]:
+            path.write_bytes(path.read_bytes() + b"# edited\n")
+        assert messages_by_file() == {
+            path.name: fresh[path.name] if index < edited else cached
+            for index, path in enumerate(files)
+        }
