@@ -288,20 +288,17 @@ def test_new_prefilter_verdicts_and_their_twins(code: str, reported: str, cleare
     assert not may_report(cleared, rule) and findings(cleared, rule) == []
 
 
+@pytest.mark.parametrize(
+    ("code", "shape"), [("FT006", "detached-copy"), ("FT004", "module-receiver")]
+)
 @settings(max_examples=300, deadline=None)
-@given(freeze_modules())
-def test_the_detached_copy_shape_admits_whatever_ft006_reports(text: str) -> None:
-    ft006 = CATALOG["FT006"]
-    assert issubclass(ft006, Rule)
-    assert SHAPES["detached-copy"](FileText(text)) or findings(text, ft006) == [], text
-
-
-@settings(max_examples=300, deadline=None)
-@given(freeze_modules())
-def test_the_module_receiver_shape_admits_whatever_ft004_reports(text: str) -> None:
-    ft004 = CATALOG["FT004"]
-    assert issubclass(ft004, Rule)
-    assert SHAPES["module-receiver"](FileText(text)) or findings(text, ft004) == [], text
+@given(text=freeze_modules())
+def test_a_receiver_shape_admits_whatever_its_rule_reports(
+    code: str, shape: str, text: str
+) -> None:
+    rule = CATALOG[code]
+    assert issubclass(rule, Rule) and rule.candidate_shape == shape
+    assert SHAPES[shape](FileText(text)) or findings(text, rule) == [], text
 
 
 LOOP_VARIABLES = """
