@@ -336,3 +336,17 @@ def test_optimizer_shape_is_its_regex_whatever_the_case(text):
 )
 def test_optimizer_shape_verdicts(text, admitted):
     assert SHAPES["optimizer-built"](FileText(text)) is admitted
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text("reqgd_.(", min_size=1, max_size=6), min_size=1, max_size=8),
+    st.text("reqgd_.( x", max_size=30),
+)
+def test_a_trie_pattern_matches_exactly_its_words(words, text):
+    from ftlint.triage import trie_pattern
+
+    trie = re.compile(trie_pattern(words))
+    assert all(trie.fullmatch(word) for word in words)
+    assert bool(trie.fullmatch(text)) is (text in words)
+    assert bool(trie.search(text)) is any(word in text for word in words)
