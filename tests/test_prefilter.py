@@ -334,3 +334,11 @@ def test_the_module_receiver_shape_verdicts(cleared: str, admitted: tuple[str, s
     shape = SHAPES["module-receiver"]
     assert not shape(FileText(cleared))
     assert shape(FileText(cleared.replace(*admitted))), admitted
+
+
+def test_the_module_elements_cover_the_rules_iterators() -> None:
+    from ftlint.analysis.bindings import DICT_VALUES
+    from ftlint.analysis.receivers import MODULE_ELEMENT_ATTRIBUTES
+    from ftlint.rules.ft004_module_requires_grad_attribute import _MODULE_ITERATORS
+
+    assert MODULE_ELEMENT_ATTRIBUTES == {*_MODULE_ITERATORS, *DICT_VALUES, "_modules"}

@@ -15,14 +15,14 @@ from ftlint.analysis.nodes import find_all, is_attribute, is_call
 FREEZE_METHODS = frozenset({"requires_grad_", "eval", "train"})
 # Helper names people give freeze functions: freeze(), unfreeze_backbone(), set_requires_grad(),
 # make_trainable(); not the ones that only read the state (print_trainable_parameters()).
-_FREEZE_HELPER = re.compile(
-    r"(?i)^(?!(print|count|get|log|num|show|report|check|is|has)_)"
-    r".*((^|_)(un)?freez|requires_grad|trainable)"
-)
-# The part of `_FREEZE_HELPER` that only ever widens: CPython normalises identifiers (NFKC) and
-# libcst does not, so the ast prefilters may test a name only with conditions that no
-# normalisation of a matching name can fail.
+# Its word alone is what the ast prefilters test: CPython normalises identifiers (NFKC) and
+# libcst does not, so they may test a name only with conditions no normalisation of a matching
+# name can fail, which the excluded prefixes could.
 FREEZE_WORD = re.compile(r"(?i)((^|_)(un)?freez|requires_grad|trainable)")
+_FREEZE_HELPER = re.compile(
+    r"(?i)^(?!(print|count|get|log|num|show|report|check|is|has)_).*"
+    + FREEZE_WORD.pattern.removeprefix("(?i)")
+)
 # Methods whose results are parameters, modules or their names.
 PARAMETER_ITERATORS = frozenset(
     {

@@ -52,12 +52,15 @@ _RECEIVER_NAME = re.compile(r"(?<![\w.])[A-Za-z_]\w*[ \t]*\Z")
 _FOR_HEADER = re.compile(
     r"(?m)^[ \t]*(?:async[ \t]+)?for[ \t]+([\w \t,()\[\]]+?)[ \t]+in[ \t]+([^\n]*)$"
 )
-# Words in a loop's iterable that make its variable a module (`_MODULE_ELEMENT_ATTRIBUTES`).
-_MODULE_ELEMENTS = re.compile(
-    r"\b(?:modules|children|named_modules|named_children|values|items|_modules)\b"
+# Attributes of a loop's iterable that make its variable a module: module iterators, a dict's
+# `values`/`items`, `_modules` (FT004 and its prefilter read them too).
+MODULE_ELEMENT_ATTRIBUTES = frozenset(
+    {"modules", "children", "named_modules", "named_children", "values", "items", "_modules"}
 )
-# Methods only modules have: a name they are called on may hold one (`_MODULE_ONLY_METHODS`).
-_MODULE_ONLY_METHODS = frozenset(
+_MODULE_ELEMENTS = re.compile(rf"\b(?:{'|'.join(sorted(MODULE_ELEMENT_ATTRIBUTES))})\b")
+# Methods only modules have: a name they are called on holds a module (`model.eval()`); tensors
+# and optimizers have none of them.
+MODULE_ONLY_METHODS = frozenset(
     {"eval", "train", "named_parameters", "parameters", "named_modules", "modules", "children",
      "named_children"}
 )  # fmt: skip
@@ -86,9 +89,10 @@ _PAIRS = (("(", ")"), ("[", "]"), ("{", "}"))
 
 def _only_a_parameter_loop_variable(text: str, name: str) -> bool:
     """Whether every use of ``name`` in ``text`` is as the variable of a `for` whose header is
-    one plain line over no modules (`for name in model.parameters():`) or as the owner of an attribute other than a
-    module-only method (`name.requires_grad`, `name.data`): then the FT004 prefilter takes it
-    for a parameter, whatever the scopes. Strings and comments count as uses."""
+    one plain line over no modules (`for name in model.parameters():`) or as the owner of an
+    attribute other than a module-only method (`name.requires_grad`, `name.data`): then the
+    FT004 prefilter takes it for a parameter, whatever the scopes. Strings and comments count
+    as uses."""
     word = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
     as_loop_variable = set()
     for header in _FOR_HEADER.finditer(text):
@@ -108,7 +112,7 @@ def _only_a_parameter_loop_variable(text: str, name: str) -> bool:
         if before >= 0 and text[before] == ".":
             continue  # an attribute of that name, not the name
         attribute = _ATTRIBUTE_READ.match(text, found.end())
-        if attribute is None or attribute.group(1) in _MODULE_ONLY_METHODS:
+        if attribute is None or attribute.group(1) in MODULE_ONLY_METHODS:
             return False
     return True
 

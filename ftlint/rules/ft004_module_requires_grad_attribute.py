@@ -9,14 +9,15 @@ import libcst as cst
 
 from ftlint.analysis.bindings import CALL_DEPTH, DICT_VALUES, Site, iterated_method, method_call
 from ftlint.analysis.imports import dotted_name
+from ftlint.analysis.misspellings import TYPO_STEMS, is_requires_grad_typo
 from ftlint.analysis.nodes import find_all, is_attribute, is_name
+from ftlint.analysis.receivers import MODULE_ELEMENT_ATTRIBUTES, MODULE_ONLY_METHODS
 from ftlint.analysis.tensors import RequiresGradSetting, RequiresGradSettings
 from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
 from ftlint.prefilter import PythonTree, attributes_in
 from ftlint.prefilter import dotted_name as ast_dotted_name
 from ftlint.rules.base import Rule
-from ftlint.analysis.misspellings import TYPO_STEMS, is_requires_grad_typo
 from ftlint.triage import attribute_assigned
 
 if TYPE_CHECKING:
@@ -83,12 +84,6 @@ _MODULE_CONTAINERS = frozenset(
     {"torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"}
 )
 _CONTAINER_ATTRIBUTES = frozenset({"features", "blocks", "layers", "layer", "h", "stages"})
-# Methods only modules have: a name they are called on holds a module
-# (`model.load_state_dict(state)`, `model.eval()`); tensors and optimizers have none of them.
-_MODULE_ONLY_METHODS = frozenset(
-    {"eval", "train", "named_parameters", "parameters", "named_modules", "modules", "children",
-     "named_children"}
-)  # fmt: skip
 # `AutoModelForCausalLM.from_pretrained(...)`, `UNet2DConditionModel.from_config(...)`; not
 # tokenizers, processors or configs.
 _PRETRAINED_MODEL = re.compile(
@@ -113,10 +108,6 @@ def builds_model(qualified: str) -> bool:
             "weight" in name.lower() or name.endswith("Outputs") or name in _TORCHVISION_NON_MODELS
         )
     return is_module_class(qualified)
-
-
-# Attributes the iterable of a loop holds when its variable may be a module (`_module_element`).
-_MODULE_ELEMENT_ATTRIBUTES = frozenset({*_MODULE_ITERATORS, *DICT_VALUES, "_modules"})
 
 
 def _rebased(path: ast.expr, root: ast.expr) -> ast.expr:
@@ -149,7 +140,7 @@ class _ModuleEvidence:
             if isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
             and isinstance(node.func.value, ast.Name)
-            and node.func.attr in _MODULE_ONLY_METHODS
+            and node.func.attr in MODULE_ONLY_METHODS
         }
         self.calls: dict[str, list[ast.Call]] = {}  # by the plain name they call
         for node in tree.nodes:
@@ -223,7 +214,7 @@ class _ModuleEvidence:
             self._verdicts[id(node)] = False
             values, iterables = self.tree.bindings.expressions(node)
             self._verdicts[id(node)] = any(
-                attribute in _MODULE_ELEMENT_ATTRIBUTES
+                attribute in MODULE_ELEMENT_ATTRIBUTES
                 for iterable in iterables
                 for attribute in attributes_in(iterable)
             ) or any(map(self._itself, values))
@@ -596,7 +587,7 @@ class ModuleRequiresGradAttribute(RequiresGradSettings, Rule):
                 lambda node: (
                     isinstance(node, cst.Call)
                     and is_attribute(node.func, value=name)
-                    and node.func.attr.value in _MODULE_ONLY_METHODS
+                    and node.func.attr.value in MODULE_ONLY_METHODS
                 ),
             )
         )
