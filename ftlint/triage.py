@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from ftlint.analysis.collisions import may_test_colliding_name
 from ftlint.analysis.freeze_settings import may_misspell_setting
 from ftlint.analysis.optimizers import may_build_optimizer
 from ftlint.analysis.receivers import GAP, may_set_on_copy, may_set_on_module
@@ -150,6 +151,7 @@ SHAPES: dict[str, Callable[[FileText], bool]] = {
     "detached-copy": lambda view: may_set_on_copy(view.text),
     "module-receiver": lambda view: may_set_on_module(view.text),
     "optimizer-built": lambda view: may_build_optimizer(view.text),
+    "colliding-name": lambda view: may_test_colliding_name(view.text),
 }
 
 

@@ -1,11 +1,18 @@
 from __future__ import annotations
 
 import ast
-import re
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from ftlint.analysis.collisions import (
+    COLLIDING_END,
+    INDEX_PREFIX_END,
+    SUBSTRING_METHODS,
+    UNANCHORED_SEARCHES,
+    literal_collides,
+    names_many,
+)
 from ftlint.analysis.nodes import is_call, one_line
 from ftlint.analysis.parts import (
     MODEL_ITERATORS,
@@ -22,20 +29,6 @@ from ftlint.rules.base import Rule
 
 if TYPE_CHECKING:
     from ftlint.analysis.file import FileAnalysis
-
-# A name ending in a ModuleList index from 1 to 9: `blocks.1` is a prefix of `blocks.10`-`.19`
-# (index 0 is safe: no index starts with 0, and two-digit indices need 100 blocks to collide).
-# Blocks numbered with `_` (torchvision's ViT: `encoder_layer_0` ... `encoder_layer_11`) count
-# when the name says they are layers or blocks: `conv_1`, `bn_1` are hand-named pairs.
-_SHORT_INDEX_END = re.compile(r"\.[1-9]$|(?i:layers?|blocks?)_[1-9]$")
-_PATTERN_SHORT_INDEX_END = re.compile(r"\\?\.[1-9]$|(?i:layers?|blocks?)_[1-9]$")
-# The text before an f-string's index: `f"encoder.layer.{i}"`, `f"encoder_layer_{i}"`.
-_INDEX_PREFIX_END = re.compile(r"\.$|(?i:layers?|blocks?)_$")
-# Containers that never reach ten children: resolution stages (4 or 5 in every CNN and
-# hierarchical ViT), ResNet's `downsample` (a conv and its BatchNorm).
-_FEW_CHILDREN = frozenset({"stage", "stages", "downsample"})
-_SUBSTRING_METHODS = frozenset({"find", "index", "count", "startswith", "rfind", "rindex"})
-_UNANCHORED_SEARCHES = frozenset({"re.search", "re.match", "re.findall", "re.finditer"})
 
 StringNode = cst.SimpleString | cst.FormattedString
 _CONSEQUENCES: dict[Kind, str] = {
@@ -68,7 +61,7 @@ def _ends_with_range_index(node: cst.FormattedString, ranges: set[str]) -> bool:
     *_, text, index = node.parts
     return (
         isinstance(text, cst.FormattedStringText)
-        and _INDEX_PREFIX_END.search(text.value) is not None
+        and INDEX_PREFIX_END.search(text.value) is not None
         and isinstance(index, cst.FormattedStringExpression)
         and index.format_spec is None
         and index.conversion is None
@@ -77,31 +70,18 @@ def _ends_with_range_index(node: cst.FormattedString, ranges: set[str]) -> bool:
     )
 
 
-def _literal_collides(value: str, regex: bool) -> bool:
-    """``value`` (a name, or with ``regex`` a pattern) ends in a short index of a container that
-    may hold ten children or more."""
-    pattern = _PATTERN_SHORT_INDEX_END if regex else _SHORT_INDEX_END
-    return pattern.search(value) is not None and _names_many(value[:-1])
-
-
-def _names_many(head: str) -> bool:
-    """The container named before the index, in ``head``, may hold ten children or more."""
-    container = head.replace("\\.", ".").rstrip(".").rpartition(".")[2]
-    return container not in _FEW_CHILDREN
-
-
 def _may_collide(node: ast.AST, ranges: set[str]) -> bool:
     """A literal ``_collides`` may accept: a string (an implicit concatenation is one here) as a
     name or as a pattern, or an f-string ending in ``.{i}`` for a variable ``i`` some loop takes
     from ``range()`` (its container is not judged: CPython's text has its escapes resolved)."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return _literal_collides(node.value, False) or _literal_collides(node.value, True)
+        return literal_collides(node.value, False) or literal_collides(node.value, True)
     if isinstance(node, ast.JoinedStr) and len(node.values) >= 2:
         *_, text, index = node.values
         return (
             isinstance(text, ast.Constant)
             and isinstance(text.value, str)
-            and _INDEX_PREFIX_END.search(text.value) is not None
+            and INDEX_PREFIX_END.search(text.value) is not None
             and isinstance(index, ast.FormattedValue)
             and isinstance(index.value, ast.Name)
             and index.value.id in ranges
@@ -178,10 +158,8 @@ class NameSubstringCollision(Rule):
     required_tokens = ("named_parameters", "named_modules", "named_children", "state_dict")
     # A string that ends in `.1`-`.9` (or an f-string in `.{i}`), tested with `in`, passed to a
     # call, or in a list or tuple.
-    candidate_pattern = (
-        r"""(?:[._][1-9]|[._]\{[^{}\n]*\})['"]{1,3}"""  # the end of the string
-        r"""(?:\s|\\|#[^\n]*)*(?:in\b|not\b|[,)\]}])"""  # what comes after it
-    )
+    candidate_pattern = COLLIDING_END
+    candidate_shape = "colliding-name"
 
     VALID = [
         Valid(
@@ -239,6 +217,27 @@ class NameSubstringCollision(Rule):
         ),
     ]
     INVALID = [
+        # The last element of a tuple written without parentheses ends the `for` header.
+        Invalid(
+            """
+            for name, param in model.named_parameters():
+                for block in 'stage', 'blocks.2':
+                    if block in name:
+                        param.requires_grad = False
+            """,
+            line=2,
+            message_contains="with `block = 'blocks.2'` may also match `blocks.20`",
+        ),
+        # An escape spells the separator: the name is still `blocks.1`.
+        Invalid(
+            """
+            for name, param in model.named_parameters():
+                if name.startswith('blocks\\x2e1'):
+                    param.requires_grad = False
+            """,
+            line=2,
+            message_contains="may also match `blocks.10`",
+        ),
         Invalid(
             """
             for name, param in model.named_parameters():
@@ -441,12 +440,12 @@ class NameSubstringCollision(Rule):
         func = node.func
         if not node.args:
             return
-        if isinstance(func, cst.Attribute) and func.attr.value in _SUBSTRING_METHODS:
+        if isinstance(func, cst.Attribute) and func.attr.value in SUBSTRING_METHODS:
             loop = self._name_loop(func.value)
             if loop is not None:
                 for string in _string_nodes(node.args[0].value):
                     self._check(string, node, loop, regex=False)
-        elif len(node.args) >= 2 and self.file.imports.qualify(func) in _UNANCHORED_SEARCHES:
+        elif len(node.args) >= 2 and self.file.imports.qualify(func) in UNANCHORED_SEARCHES:
             loop = self._name_loop(node.args[1].value)
             if loop is not None:
                 for string in _string_nodes(node.args[0].value):
@@ -455,12 +454,12 @@ class NameSubstringCollision(Rule):
     def _collides(self, string: StringNode, regex: bool) -> bool:
         if isinstance(string, cst.SimpleString):
             value = string.evaluated_value
-            return isinstance(value, str) and _literal_collides(value, regex)
+            return isinstance(value, str) and literal_collides(value, regex)
         if regex or not _ends_with_range_index(string, set(filter(None, self._ranges))):
             return False
         text = string.parts[-2]
         assert isinstance(text, cst.FormattedStringText)  # _ends_with_range_index checked it
-        return _names_many(text.value)
+        return names_many(text.value)
 
     def _check(
         self,
