@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from functools import cached_property
 
 # A name ending in a ModuleList index from 1 to 9: `blocks.1` is a prefix of `blocks.10`-`.19`
 # (index 0 is safe: no index starts with 0, and two-digit indices need 100 blocks to collide).
@@ -35,23 +36,25 @@ _SEARCHING = SUBSTRING_METHODS | {name.partition(".")[2] for name in UNANCHORED_
 # The end of every literal FT007 reports: `.1`-`.9` (or an f-string's `.{i}`), its closing quote,
 # then what may come after it where the rule reads it: `in`/`not in`, the end of an argument or
 # of a display's element, of a tuple's after `for ... in` (`:`) or `=` (the statement's end).
-# A plain literal's value may spell the separator or the digit with an escape (`blocks\x2e1`), or
-# break its line between them (a backslash before the line break).
-_ESCAPE = r"\\(?:x[0-9a-fA-F]{2}|[0-7]{1,3}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{[^}\n]*\})"
-_INDEX_END = rf"(?:(?:[._]|{_ESCAPE})(?:\\\r?\n)*(?:[1-9]|{_ESCAPE})|[._]\{{[^{{}}\n]*\}})"
+# Found from the character before the quote, a digit or `}` (a class the regex engine scans for
+# four times as fast as `[._]`), then the index read backwards on the reversed text.
 _FOLLOWED = r"(?:\s|\\|#[^\n]*)*(?:in\b|not\b|[,)\]}:;]|\Z)|[ \t\f]*(?:#[^\n]*)?[\r\n]"
-COLLIDING_END = rf"""{_INDEX_END}['"]{{1,3}}(?:{_FOLLOWED})"""
-# The same, matching only the index and the quotes: literals whose ends are close stay apart.
-_LITERAL_END = re.compile(rf"""{_INDEX_END}(['"]{{1,3}})(?={_FOLLOWED})""")
+_CLOSING = re.compile(rf"""[0-9}}](['"]{{1,3}})(?={_FOLLOWED})""")
+# `[._]` then `[1-9]`, reversed; a plain literal's value may spell either with an escape
+# (`blocks\x2e1`, `\N{DIGIT ONE}`) or break its line between them (a backslash before the break).
+_ESCAPE_REVERSED = r"(?:[0-9a-fA-F]{2}x|[0-7]{1,3}|[0-9a-fA-F]{4}u|[0-9a-fA-F]{8}U|\}[^}\n]*\{N)\\"
+_INDEX_REVERSED = re.compile(
+    rf"(?:[1-9]|{_ESCAPE_REVERSED})(?:\n\r?\\)*(?:[._]|{_ESCAPE_REVERSED})|\}}[^{{}}\n]*\{{[._]"
+)
 _TESTED_WITH_IN = re.compile(r"(?:[\s)\\]|#[^\n]*)*(?:in|not)\b")
 # An f-string's last replacement field when it can be a plain name (`{i}`, `{ (i) }`, `{i=}`):
 # no attribute, call, conversion or format spec, which the rule never reads as an index.
 _NAME_FIELD = re.compile(r"\{[\s()]*([^\W\d]\w*)[\s()]*(?:=\s*)?\}\Z")
-_WORD_END = re.compile(r"\w+\Z")
 _STRING_PREFIXES = frozenset({"", "r", "u", "b", "br", "rb"})
 _FORMAT_PREFIXES = frozenset({"f", "fr", "rf"})
-# `from re import search as find_it`: then any call may be `re.search`.
-_RENAMED_SEARCH = re.compile(r"\b(?:search|match|findall|finditer)\s+as\b")
+# `from re import search as find_it`: then any call may be `re.search` (an `as` anywhere after
+# `from re import` counts, conservatively).
+_RENAMED_SEARCH = re.compile(r"from[\s\\]+re[\s\\]+import\b[^;]*?\bas\b")
 _LINE_SPACE = " \t\f"
 
 
@@ -68,10 +71,12 @@ def names_many(head: str) -> bool:
     return container not in _FEW_CHILDREN
 
 
-def _ranged(name: str, text: str) -> bool:
-    """Whether some loop in ``text`` may take ``name`` from ``range(...)``."""
-    gap = r"(?:[\s()\\]|#[^\n]*)*"
-    return re.search(rf"(?<!\w){re.escape(name)}(?!\w){gap}in\b{gap}range\b", text) is not None
+def _word_before(text: str, end: int) -> str:
+    """The run of identifier characters (``\\w``) that ends at ``end``."""
+    start = end
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    return text[start:end]
 
 
 def _previous(text: str, position: int) -> int:
@@ -82,56 +87,81 @@ def _previous(text: str, position: int) -> int:
     return position - 1 if position > 0 and text[position - 1] not in "\r\n" else -1
 
 
-def _read_as_element(text: str, start: int) -> bool:
-    """Whether the literal starting at ``start`` may be an element of a display or the first
-    argument of a call the rule reads (``name.startswith(...)``, ``re.search(...)``)."""
-    before = _previous(text, start)
-    if before < 0 or text[before] in "[{,":
-        return True
-    if text[before] == "=":  # an assignment or a keyword argument, not a comparison
-        return before == 0 or text[before - 1] not in "=<>!+-*/%&|^@:"
-    if text[before] != "(":
-        word = _WORD_END.search(text, 0, before + 1)
-        return word is not None and word.group() == "in"  # `for b in "blocks.1", ...:`
-    callee = _previous(text, before)
-    if callee < 0 or text[callee] in ")]":
-        return True
-    word = _WORD_END.search(text, 0, callee + 1)
-    if word is None or keyword.iskeyword(word.group()):
-        return True  # a parenthesised display or expression, not a call
-    return word.group() in _SEARCHING or _RENAMED_SEARCH.search(text) is not None
+class _Literals:
+    """The literal ends of one file's text, judged one by one; what a verdict needs from the
+    whole text is computed once."""
 
+    def __init__(self, text: str) -> None:
+        self.text = text
 
-def _may_collide(text: str, quote: int) -> bool:
-    """Whether the one-quote literal closed at ``quote`` may be one FT007 reports; True when
-    the text does not settle it."""
-    line = text.rfind("\n", 0, quote) + 1
-    opening = text.rfind(text[quote], line, quote)
-    # A backslash before the opening quote escapes it: the literal starts further back.
-    if opening < 0 or "\\" in text[max(opening - 1, 0) : quote]:
-        return True
-    body = text[opening + 1 : quote]
-    # What the tokenizer reads before the quote: a string prefix, or a name of its own (`in`).
-    word = _WORD_END.search(text, line, opening)
-    prefix = word.group().lower() if word is not None else ""
-    tested = _TESTED_WITH_IN.match(text, quote + 1) is not None
-    if prefix in _FORMAT_PREFIXES:  # f-strings count only tested with `in` (`f"h.{i}" in n`)
-        field = _NAME_FIELD.search(body)
-        head = body[: field.start()] if field is not None else ""
-        return (
-            tested
-            and field is not None
-            and INDEX_PREFIX_END.search(head) is not None
-            and names_many(head)
-            and _ranged(field.group(1), text)
-        )
-    start = opening - len(prefix) if prefix in _STRING_PREFIXES else opening
-    return literal_collides(body, False) and (tested or _read_as_element(text, start))
+    @cached_property
+    def _reversed(self) -> str:
+        return self.text[::-1]
+
+    @cached_property
+    def _renames_search(self) -> bool:
+        return _RENAMED_SEARCH.search(self.text) is not None
+
+    def _ranged(self, name: str) -> bool:
+        """Whether some loop may take ``name`` from ``range(...)``."""
+        gap = r"(?:[\s()\\]|#[^\n]*)*"
+        pattern = rf"(?<!\w){re.escape(name)}(?!\w){gap}in\b{gap}range\b"
+        return re.search(pattern, self.text) is not None
+
+    def may_report(self, quote: int, quotes: int) -> bool:
+        """Whether the literal closed by ``quotes`` quote characters at ``quote`` may be one
+        FT007 reports; True when the text does not settle it."""
+        index = _INDEX_REVERSED.match(self._reversed, len(self.text) - quote)
+        return index is not None and (quotes > 1 or self._may_collide(quote))
+
+    def _may_collide(self, quote: int) -> bool:
+        text = self.text
+        line = text.rfind("\n", 0, quote) + 1
+        opening = text.rfind(text[quote], line, quote)
+        # A backslash before the opening quote escapes it: the literal starts further back.
+        if opening < 0 or "\\" in text[max(opening - 1, 0) : quote]:
+            return True
+        body = text[opening + 1 : quote]
+        # What the tokenizer reads before the quote: a string prefix, or a name of its own (`in`).
+        prefix = _word_before(text, opening).lower()
+        tested = _TESTED_WITH_IN.match(text, quote + 1) is not None
+        if prefix in _FORMAT_PREFIXES:  # f-strings count only tested with `in` (`f"h.{i}" in n`)
+            field = _NAME_FIELD.search(body)
+            head = body[: field.start()] if field is not None else ""
+            return (
+                tested
+                and field is not None
+                and INDEX_PREFIX_END.search(head) is not None
+                and names_many(head)
+                and self._ranged(field.group(1))
+            )
+        start = opening - len(prefix) if prefix in _STRING_PREFIXES else opening
+        return literal_collides(body, False) and (tested or self._read_as_element(start))
+
+    def _read_as_element(self, start: int) -> bool:
+        """Whether the literal starting at ``start`` may be an element of a display or the
+        first argument of a call the rule reads (``name.startswith(...)``, ``re.search(...)``)."""
+        text = self.text
+        before = _previous(text, start)
+        if before < 0 or text[before] in "[{,":
+            return True
+        if text[before] == "=":  # an assignment or a keyword argument, not a comparison
+            return before == 0 or text[before - 1] not in "=<>!+-*/%&|^@:"
+        if text[before] != "(":
+            return _word_before(text, before + 1) == "in"  # `for b in "blocks.1", ...:`
+        callee = _previous(text, before)
+        if callee < 0 or text[callee] in ")]":
+            return True
+        word = _word_before(text, callee + 1)
+        if not word or keyword.iskeyword(word):
+            return True  # a parenthesised display or expression, not a call
+        return word in _SEARCHING or self._renames_search
 
 
 def may_test_colliding_name(text: str) -> bool:
     """Whether ``text`` may hold a literal FT007 reports (its shape)."""
+    literals = _Literals(text)
     return any(
-        len(match.group(1)) > 1 or _may_collide(text, match.start(1))
-        for match in _LITERAL_END.finditer(text)
+        literals.may_report(match.start(1), len(match.group(1)))
+        for match in _CLOSING.finditer(text)
     )

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from ftlint.analysis.collisions import (
-    COLLIDING_END,
     INDEX_PREFIX_END,
     SUBSTRING_METHODS,
     UNANCHORED_SEARCHES,
@@ -158,7 +157,6 @@ class NameSubstringCollision(Rule):
     required_tokens = ("named_parameters", "named_modules", "named_children", "state_dict")
     # A string that ends in `.1`-`.9` (or an f-string in `.{i}`), tested with `in`, passed to a
     # call, or in a list or tuple.
-    candidate_pattern = COLLIDING_END
     candidate_shape = "colliding-name"
 
     VALID = [
