@@ -21,7 +21,7 @@ from ftlint.input_checks import REPORT, InternalError, UnparsableFile, internal_
 from ftlint.prefilter import TOO_NESTED, PythonTree, python_parse
 from ftlint.rules.base import Rule
 from ftlint.sources import SourceFile
-from ftlint.triage import BOOLEAN_OPERATOR, RuleTriage, admitted
+from ftlint.triage import RuleTriage, admitted, boolean_operators
 
 
 class _Dispatcher(cst.CSTVisitor):
@@ -129,7 +129,7 @@ def _libcst_depth(tree: ast.AST) -> tuple[int, int]:
 
 def _too_deep(source: SourceFile, tree: ast.Module) -> Diagnostic | None:
     """FT902 naming the limit when libcst would nest ``tree`` deeper than :data:`MAX_DEPTH`."""
-    if len(BOOLEAN_OPERATOR.findall(source.text)) < _CHAIN_WALK_FROM:
+    if len(boolean_operators(source.text)) < _CHAIN_WALK_FROM:
         return None
     depth, row = _libcst_depth(tree)
     if depth <= MAX_DEPTH:

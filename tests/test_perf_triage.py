@@ -310,7 +310,7 @@ def test_token_scan_gate_over_a_family_keeps_each_token_exact():
 
 
 _OPTIMIZER_PIECES = st.sampled_from(
-    ["optimizer", "OPTIMIZER", "Optim", "izer", "optımizer", "ſgd", "SGD", "ASGD", "NAdam",
+    ["optimizer", "OPTIMIZER", "Optim", "izer", "optımizer", "OPTİMIZER", "ſgd", "SGD", "ASGD", "NAdam",
      "Adam", "Lamb", "LAMB", "Trainer", "Callback", "W8bit", "(", " ", "\\\n", "x", "é"]
 )  # fmt: skip
 
@@ -323,12 +323,32 @@ def test_optimizer_shape_is_its_regex_whatever_the_case(text):
     assert SHAPES["optimizer-built"](FileText(text)) is (_BUILT.search(text) is not None)
 
 
+def test_lowercasing_keeps_what_the_optimizer_shape_reads():
+    # Over every character: `(?i:optimizer)` matches no other character than a letter's cases
+    # and the two Turkish i; lowercasing keeps one character (but the dotted İ), and keeps word
+    # characters, spaces, backslashes and brackets what they are.
+    letter, word, kept = re.compile("(?i:[optimzer])"), re.compile(r"\w"), re.compile(r"[\s\\(]")
+    folded, lengthened, changed = set(), set(), set()
+    for code in range(sys.maxunicode + 1):
+        char, lower = chr(code), chr(code).lower()
+        if letter.fullmatch(char) and lower not in "optimzer":
+            folded.add(char)
+        if len(lower) != 1:
+            lengthened.add(char)
+        elif (word.fullmatch(char) and not word.fullmatch(lower)) or (
+            bool(kept.fullmatch(char)) is not bool(kept.fullmatch(lower))
+        ):
+            changed.add(char)
+    assert (folded, lengthened, changed) == ({"\u0130", "\u0131"}, {"\u0130"}, set())
+
+
 @pytest.mark.parametrize(
     ("text", "admitted"),
     [
         ("opt = torch.optim.AdamW(params)\n", True),
         ("opt = build_OPTIMIZER (params)\n", True),
         ("opt = make_optımizer(params)\n", True),  # a dotless i: `(?i)` matches it, lower() not
+        ("opt = MAKE_OPTİMIZER(params)\n", True),  # a dotted İ: lower() makes it two characters
         ("class C(TrainerCallback): pass\n", True),
         ("opt = torch.optim.AdamW\n", False),
         ("optimizers = []\n", False),
@@ -350,3 +370,17 @@ def test_a_trie_pattern_matches_exactly_its_words(words, text):
     assert all(trie.fullmatch(word) for word in words)
     assert bool(trie.fullmatch(text)) is (text in words)
     assert bool(trie.search(text)) is any(word in text for word in words)
+
+
+# `and`/`or` as keywords, as one regex says it (the look-behind: no letter or `_` before them).
+KEYWORDS = re.compile(r"(?:a(?<![^\W\d]a)nd|o(?<![^\W\d]o)r)\b")
+
+
+@settings(max_examples=500, deadline=None)
+# Letters, `_`, an ASCII and an Arabic-Indic digit (decimal: a keyword may follow them), a Roman
+# numeral (a word character that is no digit) and separators.
+@given(st.text("andor_xé1٣ⅷ (\n", max_size=40))
+def test_boolean_operators_are_the_keywords_one_regex_finds(code):
+    from ftlint.triage import boolean_operators
+
+    assert boolean_operators(code) == [(m.start(), m.group()) for m in KEYWORDS.finditer(code)]

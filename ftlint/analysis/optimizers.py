@@ -19,14 +19,28 @@ _HELD = tuple(
 ) + ("TrainerCallback",)
 
 
+_CALLED = r"\w*[\s\\]*\("
+# `_BUILT` in pieces that each start with a literal (the regex engine skips to it): a call whose
+# lowercased name starts with `optimizer`, and one per held name.
+_OPTIMIZER_CALLED = re.compile(f"optimizer{_CALLED}")
+_HELD_CALLED = {name: re.compile(f"{name}{_CALLED}") for name in _HELD if name != "TrainerCallback"}
+# Besides a letter's two cases, `(?i:optimizer)` matches the Turkish dotted and dotless i, which
+# `lower()` does not make an `i` (the dotted one becomes two characters).
+_TURKISH_I = ("\u0130", "\u0131")
+
+
 def may_build_optimizer(text: str) -> bool:
-    """Whether ``text`` may build an optimizer (FT010's shape). The regex alone tries every `o`
-    of the text; substring tests rule most files out first (on ASCII text only, where
-    `(?i:optimizer)` is exactly `optimizer` in the lowercased text)."""
-    if (
-        text.isascii()
-        and "optimizer" not in text.lower()
-        and not any(map(text.__contains__, _HELD))
-    ):
-        return False
-    return _BUILT.search(text) is not None
+    """Whether ``text`` may build an optimizer (FT010's shape): whether ``_BUILT`` matches,
+    searched in pieces. `(?i:optimizer)` matches where the lowercased text (Turkish i made
+    `i` first, so that every character keeps its place) holds `optimizer`, and lowercasing
+    keeps every word character one, and spaces, backslashes and brackets as they are."""
+    if "TrainerCallback" in text:
+        return True
+    lowered = text
+    if not text.isascii():
+        for turkish in _TURKISH_I:
+            lowered = lowered.replace(turkish, "i")
+    lowered = lowered.lower()
+    if "optimizer" in lowered and _OPTIMIZER_CALLED.search(lowered):
+        return True
+    return any(name in text and called.search(text) for name, called in _HELD_CALLED.items())

@@ -49,9 +49,10 @@ def may_set_on_copy(text: str) -> bool:
 # `grad` (the prefilter's `grad_statements`), with what may sit between `.` and the name.
 _GRAD_SETTING = re.compile(rf"\.{_IN_BRACKETS}(\w*(?i:grad)\w*){GAP}=(?!=)")
 _RECEIVER_NAME = re.compile(r"(?<![\w.])[A-Za-z_]\w*[ \t]*\Z")
-_FOR_HEADER = re.compile(
-    r"(?m)^[ \t]*(?:async[ \t]+)?for[ \t]+([\w \t,()\[\]]+?)[ \t]+in[ \t]+([^\n]*)$"
-)
+# A `for` header on one line, found from its keyword (a literal the regex engine skips to; the
+# line's start is checked apart, `_for_headers`).
+_FOR_HEADER = re.compile(r"for[ \t]+([\w \t,()\[\]]+?)[ \t]+in[ \t]+([^\n]*)$", re.MULTILINE)
+_HEADER_INDENT = re.compile(r"[ \t]*(?:async[ \t]+)?\Z")
 # Attributes of a loop's iterable that make its variable a module: module iterators, a dict's
 # `values`/`items`, `_modules` (FT004 and its prefilter read them too).
 MODULE_ELEMENT_ATTRIBUTES = frozenset(
@@ -87,15 +88,26 @@ def _whole_header(iterable: str) -> bool:
 _PAIRS = (("(", ")"), ("[", "]"), ("{", "}"))
 
 
-def _only_a_parameter_loop_variable(text: str, name: str) -> bool:
-    """Whether every use of ``name`` in ``text`` is as the variable of a `for` whose header is
-    one plain line over no modules (`for name in model.parameters():`) or as the owner of an
-    attribute other than a module-only method (`name.requires_grad`, `name.data`): then the
-    FT004 prefilter takes it for a parameter, whatever the scopes. Strings and comments count
-    as uses."""
-    word = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+def _for_headers(text: str) -> list[re.Match[str]]:
+    """The `for` headers that start their line (`async for` included)."""
+    return [
+        header
+        for header in _FOR_HEADER.finditer(text)
+        if _HEADER_INDENT.match(text, text.rfind("\n", 0, header.start()) + 1, header.start())
+    ]
+
+
+def _only_a_parameter_loop_variable(text: str, name: str, headers: list[re.Match[str]]) -> bool:
+    """Whether every use of ``name`` in ``text`` is as the variable of a `for` (among
+    ``headers``) whose header is one plain line over no modules (`for name in
+    model.parameters():`) or as the owner of an attribute other than a module-only method
+    (`name.requires_grad`, `name.data`): then the FT004 prefilter takes it for a parameter,
+    whatever the scopes. Strings and comments count as uses."""
+    # The name first: a literal the regex engine skips to, then the look-behind.
+    escaped = re.escape(name)
+    word = re.compile(rf"{escaped}(?<!\w{escaped})(?!\w)")
     as_loop_variable = set()
-    for header in _FOR_HEADER.finditer(text):
+    for header in headers:
         targets = [found.start() for found in word.finditer(text, *header.span(1))]
         if not targets:
             continue
@@ -134,4 +146,5 @@ def may_set_on_module(text: str) -> bool:
         if receiver is None:
             return True
         names.add(receiver.group().rstrip())
-    return not all(_only_a_parameter_loop_variable(text, name) for name in names)
+    headers = _for_headers(text) if names else []
+    return not all(_only_a_parameter_loop_variable(text, name, headers) for name in names)
