@@ -10,30 +10,28 @@ _OPTIMIZER_NAMES = (
     "Rprop", "SGD", "SparseAdam", "Lion", "LAMB", "Lamb", "LARS",
 )  # fmt: skip
 OPTIMIZER_CLASS = re.compile(rf"^({'|'.join(_OPTIMIZER_NAMES)})")
-# A call whose name `OPTIMIZER_CLASS` or `optimizer` (any case) starts, or a transformers
-# callback (the `Trainer` builds the optimizer).
-_BUILT = re.compile(rf"(?:{'|'.join(_OPTIMIZER_NAMES)}|(?i:optimizer))\w*[\s\\]*\(|TrainerCallback")
-# What every match of `_BUILT` holds: the names that hold no other name (`Adam` for `NAdam`).
-_HELD = tuple(
-    name for name in _OPTIMIZER_NAMES if not any(o != name and o in name for o in _OPTIMIZER_NAMES)
-) + ("TrainerCallback",)
-
-
+# What builds an optimizer: a call whose name `OPTIMIZER_CLASS` or `optimizer` (any case)
+# starts, or a transformers callback (the `Trainer` builds the optimizer). Searched in pieces that
+# each start with a literal (the regex engine skips to it): a call whose lowercased name starts
+# with `optimizer`, and one per name that holds no other (`Adam` for `NAdam`), which every
+# optimizer's call holds.
 _CALLED = r"\w*[\s\\]*\("
-# `_BUILT` in pieces that each start with a literal (the regex engine skips to it): a call whose
-# lowercased name starts with `optimizer`, and one per held name.
 _OPTIMIZER_CALLED = re.compile(f"optimizer{_CALLED}")
-_HELD_CALLED = {name: re.compile(f"{name}{_CALLED}") for name in _HELD if name != "TrainerCallback"}
+_HELD_CALLED = {
+    name: re.compile(f"{name}{_CALLED}")
+    for name in _OPTIMIZER_NAMES
+    if not any(other != name and other in name for other in _OPTIMIZER_NAMES)
+}
 # Besides a letter's two cases, `(?i:optimizer)` matches the Turkish dotted and dotless i, which
 # `lower()` does not make an `i` (the dotted one becomes two characters).
 _TURKISH_I = ("\u0130", "\u0131")
 
 
 def may_build_optimizer(text: str) -> bool:
-    """Whether ``text`` may build an optimizer (FT010's shape): whether ``_BUILT`` matches,
-    searched in pieces. `(?i:optimizer)` matches where the lowercased text (Turkish i made
-    `i` first, so that every character keeps its place) holds `optimizer`, and lowercasing
-    keeps every word character one, and spaces, backslashes and brackets as they are."""
+    """Whether ``text`` may build an optimizer (FT010's shape). `(?i:optimizer)` matches where
+    the lowercased text (Turkish i made `i` first, so that every character keeps its place)
+    holds `optimizer`, and lowercasing keeps every word character one, and spaces,
+    backslashes and brackets as they are."""
     if "TrainerCallback" in text:
         return True
     lowered = text
