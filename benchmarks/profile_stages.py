@@ -19,7 +19,8 @@ from ftlint.catalog import RULES
 from ftlint.engine import analyze
 from ftlint.prefilter import PythonTree, python_parse
 from ftlint.sources import read_bytes, read_source
-from ftlint.triage import RuleTriage, TokenScan, admitted
+from ftlint.tokenscan import TokenScan
+from ftlint.triage import RuleTriage, admitted
 
 DEFAULT = [rule for rule in RULES if rule.default]
 TRIAGES = [RuleTriage.of(rule) for rule in DEFAULT]

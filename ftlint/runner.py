@@ -22,7 +22,8 @@ from ftlint.diagnostics import Diagnostic, Location
 from ftlint.discovery import discover
 from ftlint.input_checks import REPORT, InternalError, UnreadableFile
 from ftlint.sources import SourceError, SourceFile, read_bytes, read_source, wide_bom
-from ftlint.triage import INHERITS, RuleTriage, TokenScan, admitted
+from ftlint.tokenscan import TokenScan
+from ftlint.triage import INHERITS, RuleTriage, admitted
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -420,7 +421,7 @@ def check_paths(
         triages,
         None if rules is None else tuple(rules),
         None if exhaustive else cache,
-        TokenScan(triages),
+        TokenScan(triage for triage in triages if triage.code in enabled),
         settings.max_file_size,
         exhaustive,
     )

@@ -20,12 +20,12 @@ from ftlint.cache import CatalogIndex
 from ftlint.catalog import CATALOG, CONFIG_RULES, RULES, SELECTABLE
 from ftlint.check import Command
 from ftlint.engine import analyze
+from ftlint.tokenscan import TokenScan
 from ftlint.triage import (
     GAP,
     SHAPES,
     FileText,
     RuleTriage,
-    TokenScan,
     code_without_strings,
     has_mixed_and_or,
 )
@@ -76,14 +76,6 @@ def test_shape_rejects_files_without_a_bare_mix():
         '"""\nfreeze a or b and c\n"""\n',
     ):
         assert not has_mixed_and_or(code_without_strings(text)), text
-
-
-def test_token_scan_skips_tokens_that_contain_a_missing_one():
-    short, long_ = RuleTriage("X1", ("grad",)), RuleTriage("X2", ("requires_grad", "freez"))
-    scan = TokenScan([short, long_])
-    assert scan.passing(b"no_grad()", [short, long_]) == [short]
-    assert scan.passing(b"p.requires_grad = False", [short, long_]) == [short, long_]
-    assert scan.passing(b"freeze(m)", [short, long_]) == [long_]
 
 
 # Expressions written every way Python allows: brackets, line breaks and comments inside them,
@@ -279,37 +271,6 @@ def test_detached_copy_shape_clears_parameters(text):
     assert not SHAPES["detached-copy"](FileText(text)), text
 
 
-_TOKEN_PIECES = st.sampled_from(
-    ["requires_grad", "req", "uires", "_grad", "red_grad", "grad_requ", "Requires", "freez",
-     "e", ".", "(", " ", "\n", "parameters(", "modules", "é", "state_dict"]
-)  # fmt: skip
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(_TOKEN_PIECES, max_size=12).map("".join))
-def test_token_scan_with_gates_finds_what_plain_scans_find(text):
-    triages = [triage for triage in CatalogIndex.from_catalog().rules if not triage.config]
-    raw = text.encode()
-    plain = [
-        triage
-        for triage in triages
-        if any(not token.isascii() or token.encode() in raw for token in triage.tokens)
-    ]
-    assert TokenScan(triages).passing(raw, triages) == plain
-
-
-def test_token_scan_gate_over_a_family_keeps_each_token_exact():
-    family = RuleTriage("X1", ("requires_grad", "requres", "reqires", "rquires"))
-    other = RuleTriage("X2", ("freez",))
-    everywhere = RuleTriage("X3", ("",))
-    scan = TokenScan([family, other, everywhere])
-    assert scan.passing(b"p.rquires_grad = False", [family, other]) == [family]
-    assert scan.passing(b"p.require = False; freeze(m)", [family, other, everywhere]) == [
-        other,
-        everywhere,
-    ]
-
-
 _OPTIMIZER_PIECES = st.sampled_from(
     ["optimizer", "OPTIMIZER", "Optim", "izer", "optımizer", "OPTİMIZER", "ſgd", "SGD", "ASGD", "NAdam",
      "Adam", "Lamb", "LAMB", "Trainer", "Callback", "W8bit", "(", " ", "\\\n", "x", "é"]
@@ -362,20 +323,6 @@ def test_lowercasing_keeps_what_the_optimizer_shape_reads():
 )
 def test_optimizer_shape_verdicts(text, admitted):
     assert SHAPES["optimizer-built"](FileText(text)) is admitted
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    st.lists(st.text("reqgd_.(", min_size=1, max_size=6), min_size=1, max_size=8),
-    st.text("reqgd_.( x", max_size=30),
-)
-def test_a_trie_pattern_matches_exactly_its_words(words, text):
-    from ftlint.triage import trie_pattern
-
-    trie = re.compile(trie_pattern(words))
-    assert all(trie.fullmatch(word) for word in words)
-    assert bool(trie.fullmatch(text)) is (text in words)
-    assert bool(trie.search(text)) is any(word in text for word in words)
 
 
 # `and`/`or` as keywords, as one regex says it (the look-behind: no letter or `_` before them).
