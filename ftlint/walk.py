@@ -117,7 +117,9 @@ def walk(
     node_type = cst.CSTNode
     sequences = (tuple, list)
 
-    def visit(node: cst.CSTNode) -> None:
+    # `visit` gets itself as an argument: a nested function that names itself is a reference
+    # cycle, holding the hooks (a file's whole analysis) until the cyclic collector runs.
+    def visit(node: cst.CSTNode, visit: Callable[..., None]) -> None:
         enter(node)
         entry = orders.get(type(node))
         order, other = entry if entry is not None else _learn(node)
@@ -129,16 +131,16 @@ def walk(
             value = getattr(node, name)
             if isinstance(value, node_type):
                 if type(value) not in skip:
-                    visit(value)
+                    visit(value, visit)
             elif isinstance(value, sequences):
                 for child in value:
                     if isinstance(child, node_type) and type(child) not in skip:
-                        visit(child)
+                        visit(child, visit)
         if leave is not None:
             leave(node)
 
     if type(root) not in skip:
-        visit(root)
+        visit(root, visit)
 
 
 def find_all(root: object, predicate: Callable[[cst.CSTNode], bool]) -> list[cst.CSTNode]:

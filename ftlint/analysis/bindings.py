@@ -378,7 +378,10 @@ class BindingTracker:
     ) -> None:
         site = self.site()
 
-        def bind(node: cst.BaseExpression, path: tuple[int, ...]) -> None:
+        # `bind` gets itself as an argument: a nested function that names itself is a cycle.
+        def bind(
+            node: cst.BaseExpression, path: tuple[int, ...], bind: Callable[..., None]
+        ) -> None:
             if isinstance(node, cst.Name):
                 self.scope.bindings.setdefault(node.value, []).append(
                     Binding(value, site, path, iterated, defines, parameter, annotation)
@@ -388,7 +391,7 @@ class BindingTracker:
                     if isinstance(element, cst.StarredElement):
                         bind_unknown(element.value)
                     else:
-                        bind(element.value, (*path, index))
+                        bind(element.value, (*path, index), bind)
             elif isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
                 owner = self.owner_class(node.value.value, site)
                 if owner is not None:
@@ -400,7 +403,7 @@ class BindingTracker:
             if isinstance(node, cst.Name):
                 self.scope.bindings.setdefault(node.value, []).append(Binding(None, site))
 
-        bind(target, ())
+        bind(target, (), bind)
 
     def _push(self, node: cst.FunctionDef | cst.ClassDef, self_name: str | None = None) -> None:
         scope = Scope(parent=self.scope, node=node, self_name=self_name)

@@ -94,10 +94,7 @@ class ModelLoops:
     ``p.requires_grad = False`` is a parameter of ``model.backbone``.
     """
 
-    def __init__(self, resolve: Callable[[cst.BaseExpression], str | None] = dotted_name) -> None:
-        # How a part that is no loop variable is written: its dotted path, or a rule's own
-        # reading of it (with aliases such as `head = model.fc` followed).
-        self._resolve = resolve
+    def __init__(self) -> None:
         # Each enclosing loop: what it binds when it iterates a model, and its variables.
         self._stack: list[tuple[ModelLoop | None, frozenset[str]]] = []
 
@@ -159,17 +156,24 @@ class ModelLoops:
                 return True, loop
         return False, None
 
-    def part_of(self, node: cst.BaseExpression) -> Part | None:
+    def part_of(
+        self,
+        node: cst.BaseExpression,
+        resolve: Callable[[cst.BaseExpression], str | None] = dotted_name,
+    ) -> Part | None:
         """The model part ``node`` denotes, seeing through loop variables: ``p`` of
         ``for p in model.fc.parameters()`` is in ``model.fc``; ``m.weight`` of
-        ``for m in model.modules()`` in some module of ``model``."""
+        ``for m in model.modules()`` in some module of ``model``. A part that is no loop
+        variable is read by ``resolve``: its dotted path, or a rule's own reading of it (with
+        aliases such as `head = model.fc` followed). Passed at each call, not kept: a rule's
+        bound method kept here would tie the rule, and its file's tree, into a cycle."""
         path = dotted_name(node)
         if path is None:
             return None
         root = path.partition(".")[0]
         is_loop_variable, loop = self._binding_loop(root)
         if not is_loop_variable:
-            resolved = self._resolve(node)
+            resolved = resolve(node)
             return None if resolved is None else Part(resolved)
         if loop is None or root != loop.value or loop.part is None:
             return None  # a name, a state-dict tensor, or an element of something else

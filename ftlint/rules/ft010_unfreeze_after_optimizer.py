@@ -415,7 +415,7 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
 
     def __init__(self, file: FileAnalysis) -> None:
         super().__init__(file)
-        self._loops = ModelLoops(self._unaliased)
+        self._loops = ModelLoops()
         self._flows: list[_Flow] = [_Flow("<module>")]
         self._owners: list[_Owner] = [_Owner()]
         self._order = 0
@@ -509,7 +509,7 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
             "parameters",
             "named_parameters",
         ):
-            part = self._loops.part_of(func.value)
+            part = self._loops.part_of(func.value, self._unaliased)
             if part is not None and part.exact:
                 found.parts.append(part.path)
             else:
@@ -578,7 +578,7 @@ class UnfreezeAfterOptimizer(BindingTracker, Rule):
         if setting.requested is not True:
             return
         flow = self._flows[-1]
-        part = self._loops.part_of(setting.receiver)
+        part = self._loops.part_of(setting.receiver, self._unaliased)
         flow.unfreezes.append(
             _Unfreeze(setting.statement, part, self._next(), frozenset(flow.loops))
         )
