@@ -16,7 +16,7 @@ from pathlib import Path
 import libcst as cst
 
 from ftlint.catalog import RULES
-from ftlint.engine import analyze
+from ftlint.engine import analyze, collector_paused
 from ftlint.prefilter import PythonTree, python_parse
 from ftlint.sources import read_bytes, read_source
 from ftlint.tokenscan import TokenScan
@@ -56,15 +56,16 @@ for path in sorted(Path(sys.argv[1]).rglob("*.py")):
     if source is None or not rules:
         continue
     counts["text triage admits"] += 1
-    python = python_parse(source.text)
-    started = timed("CPython parse", started)
-    if not isinstance(python, SyntaxError) and python is not None:
-        tree = PythonTree(python, source.text)
-        rules = [rule for rule in rules if rule.may_report(tree)]
-    started = timed("may_report", started)
-    if rules:
-        counts["libcst parses"] += 1
-        analyze(source, rules, python)
-        timed("libcst parse + traversal + rules", started)
+    with collector_paused():  # as `run_rules` does
+        python = python_parse(source.text)
+        started = timed("CPython parse", started)
+        if not isinstance(python, SyntaxError) and python is not None:
+            tree = PythonTree(python, source.text)
+            rules = [rule for rule in rules if rule.may_report(tree)]
+        started = timed("may_report", started)
+        if rules:
+            counts["libcst parses"] += 1
+            analyze(source, rules, python)
+            timed("libcst parse + traversal + rules", started)
 print(dict(counts))
 print({stage: round(value, 2) for stage, value in seconds.items()})

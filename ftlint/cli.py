@@ -128,7 +128,8 @@ def main() -> None:
     "--max-file-size",
     metavar="SIZE",
     help="Report larger files (FT901) instead of analysing them, e.g. 4MB; default 1MB, or "
-    "`max-file-size` in the settings. Analysis needs about 0.55 GB of memory per MB.",
+    "`max-file-size` in the settings. Dense code counts 5.5 bytes a token; analysis needs up "
+    "to about 0.9 GB of memory per MB.",
 )
 def check(
     paths: tuple[Path, ...],

@@ -33,8 +33,8 @@ _KEYS = {
     "per-file-ignores",
     "max-file-size",
 }
-# Files larger than this are reported (FT901) and not analysed: libcst needs about 0.55 GB of
-# memory per MB of source it parses, and the goal is 1 GB at most whatever the input.
+# Files larger than this are reported (FT901) and not analysed, dense code counting by its
+# tokens (``ftlint.runner.BYTES_PER_TOKEN``): the goal is 1 GB of memory at most whatever the input.
 DEFAULT_MAX_FILE_SIZE = 1024 * 1024
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024 * 1024, "mb": 1024 * 1024}
 

@@ -260,7 +260,7 @@ def lint_source(source: SourceFile, rules: Sequence[type[Rule]]) -> list[Diagnos
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """No cyclic garbage collection inside: a parse allocates a node per token, each allocation
     counts towards a collection, and each collection walks every node still alive, the whole
     tree being built (half the time of CPython's parse of transformers' modeling files, a fifth
@@ -285,7 +285,7 @@ def run_rules(
     nothing when none may."""
     if not rules:
         return []
-    with _collector_paused():
+    with collector_paused():
         return _run_rules(source, rules, prefilter=prefilter)
 
 

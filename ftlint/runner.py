@@ -112,11 +112,41 @@ def about_file(code: str, message: str, shown: str) -> Diagnostic:
     return Diagnostic(code, message, shown, Location(1, 1), Location(1, 1))
 
 
-def _too_large(task: _Task, size: int, limit: int) -> _Outcome:
+# What analysing a file costs in memory follows its tokens more than its bytes: libcst needs
+# ~2 KB per token of ordinary code (~5 bytes each) and up to ~4.5 KB for one-token lines (`a` on
+# each line), so a byte limit alone lets 1 MB of dense code take 4 GB. A file therefore counts
+# as its bytes or, when more, as this many bytes per token: max-file-size bounds the memory of
+# any code, ~0.9 GB at the default.
+BYTES_PER_TOKEN = 5.5
+# Names, numbers, operators and line breaks, as the tokenizer splits them (a string or a
+# comment counts once per word: more, never fewer, tokens than there are).
+_TOKEN = re.compile(r"\w+|[^\w\s]|\n")
+MEMORY_NOTE = "analysis needs up to about 0.9 GB of memory per MB"
+
+
+def _rounded(size: float) -> str:
+    return f"{size / 1024**2:.2f} MB" if size >= 1024**2 else f"{size / 1024:.0f} KB"
+
+
+def _too_large(task: _Task, source: SourceFile, limit: int) -> _Outcome | None:
+    """FT901 for ``source`` when it counts as more than ``limit`` bytes, else None."""
+    size = len(source.raw)
+    if size > limit:
+        counted = format_size(size)
+    elif len(source.text) * BYTES_PER_TOKEN > limit:
+        tokens = len(_TOKEN.findall(source.text))
+        if tokens * BYTES_PER_TOKEN <= limit:
+            return None
+        counted = (
+            f"{tokens:,} tokens in {_rounded(size)}, which count as "
+            f"{_rounded(tokens * BYTES_PER_TOKEN)} ({BYTES_PER_TOKEN} bytes a token, for dense code)"
+        )
+    else:
+        return None
     message = (
-        f"file too large to analyse: {format_size(size)}, over max-file-size ({format_size(limit)})"
+        f"file too large to analyse: {counted}, over max-file-size ({format_size(limit)})"
         "; not checked. Raise `max-file-size` in [tool.ftlint] or pass --max-file-size "
-        "(analysis needs about 0.55 GB of memory per MB)"
+        f"({MEMORY_NOTE})"
     )
     return _Outcome([about_file(UnreadableFile.code, message, task.shown)])
 
@@ -234,10 +264,11 @@ class _Checker:
                 codes = set(admitted(source.text, triages))
             # In the catalog's order, the order the rules run and report in.
             admitted_triages = [triage for triage in triages if triage.code in codes]
-            # Only parsing costs memory in proportion to the file (libcst: ~0.55 GB per MB), so
-            # only a file that passes triage can be too large.
-            if codes and len(source.raw) > self.max_file_size:
-                return _too_large(task, len(source.raw), self.max_file_size)
+            # Only parsing costs memory in proportion to the file, so only a file that passes
+            # triage can be too large.
+            too_large = _too_large(task, source, self.max_file_size) if codes else None
+            if too_large is not None:
+                return too_large
             if codes and is_config(task.path):
                 from ftlint.configfiles.engine import lint_config  # PyYAML: past triage only
 

@@ -41,14 +41,44 @@ def test_too_large_file_gets_one_diagnostic_and_the_run_goes_on(tmp_path: Path) 
     ]
     assert "over max-file-size (1 MB)" in found[0]["message"]
     assert result.returncode == 2
-    raised = run_ftlint(
-        "check", "--no-cache", "--output-format", "json", "--max-file-size", "2MB", str(big)
+    raised = run_ftlint(  # 800,008 tokens: 4.4 MB at 5.5 bytes a token
+        "check", "--no-cache", "--output-format", "json", "--max-file-size", "5MB", str(big)
     )
     assert json.loads(raised.stdout) == []
     lowered = run_ftlint(
         "check", "--no-cache", "--output-format", "json", "--max-file-size", "40", str(small)
     )
     assert [d["code"] for d in json.loads(lowered.stdout)] == ["FT901"]
+
+
+# One-token lines: the densest code, ~4.5 KB of memory per token (`a` on each line).
+_DENSE_LINE = "a\n"
+_FREEZE = "model.backbone.requires_grad = False\n"  # 8 tokens with its line break
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (95_000, []),  # 190,008 tokens: 1,045,044 bytes counted, under 1 MB
+        (
+            100_000,
+            [
+                (
+                    "file too large to analyse: 200,008 tokens in 195 KB, which count as 1.05 MB"
+                    " (5.5 bytes a token, for dense code), over max-file-size (1 MB); not"
+                    " checked. Raise `max-file-size` in [tool.ftlint] or pass --max-file-size"
+                    " (analysis needs up to about 0.9 GB of memory per MB)"
+                )
+            ],
+        ),
+    ],
+)
+def test_dense_code_counts_its_tokens(tmp_path: Path, lines: int, expected: list[str]) -> None:
+    dense = tmp_path / "dense.py"
+    dense.write_text(_DENSE_LINE * lines + _FREEZE)
+    result = run_ftlint("check", "--no-cache", "--output-format", "json", str(dense))
+    assert [d["message"] for d in json.loads(result.stdout)] == expected
+    assert result.returncode == (2 if expected else 0)
 
 
 def test_max_file_size_setting(tmp_path: Path) -> None:
