@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ast
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -133,7 +133,9 @@ class PythonTree:
         """Every statement, in source order; a tenth of the nodes, walked without the others."""
         found: list[Placed] = []
 
-        def visit(node: ast.AST, scope: Scope | None) -> None:
+        # `visit` gets itself as an argument: a nested function that names itself is a cycle,
+        # which would hold the statements until the cyclic collector runs (``run_rules`` pauses it).
+        def visit(node: ast.AST, scope: Scope | None, visit: Callable[..., None]) -> None:
             if isinstance(node, ast.stmt):
                 found.append(Placed(node, scope))
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -142,10 +144,10 @@ class PythonTree:
                 if isinstance(value, list):
                     for child in value:
                         if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
-                            visit(child, scope)
+                            visit(child, scope, visit)
 
         for statement in self.tree.body:
-            visit(statement, None)
+            visit(statement, None, visit)
         return found
 
     @cached_property

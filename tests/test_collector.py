@@ -13,7 +13,7 @@ from support import python_source
 import ftlint.engine
 from ftlint.catalog import RULES
 from ftlint.engine import analyze, run_rules
-from ftlint.prefilter import python_parse
+from ftlint.prefilter import PythonTree, python_parse
 from ftlint.rules.base import Rule
 
 EXAMPLES = [
@@ -47,6 +47,16 @@ def _freed_when_dropped(source: str, rules: list[type[Rule]], *, tie: bool = Fal
 @pytest.mark.parametrize(("rule", "source"), EXAMPLES)
 def test_an_analysis_is_freed_without_the_collector(rule, source):
     assert _freed_when_dropped(source, [rule])
+
+
+@pytest.mark.usefixtures("collector_off")
+@pytest.mark.parametrize(("rule", "source"), EXAMPLES)
+def test_a_prefilter_tree_is_freed_without_the_collector(rule, source):
+    tree = PythonTree(python_parse(source), source)
+    rule.may_report(tree)
+    freed = [weakref.ref(tree), weakref.ref(tree.tree), *map(weakref.ref, tree.statements[:1])]
+    del tree
+    assert [ref() for ref in freed] == [None] * len(freed)
 
 
 @pytest.mark.usefixtures("collector_off")
