@@ -1,3 +1,3 @@
-from ftlint.cli import main
+from ftlint.cli import run
 
-main()
+run()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -92,6 +94,29 @@ class _Guarded(click.Group):
 @click.version_option(__version__, prog_name="ftlint")
 def main() -> None:
     """ftlint: catch freeze code that silently trains the wrong parameters."""
+
+
+def run() -> None:
+    """The `ftlint` command (console script, `python -m ftlint`): :func:`main`; after `check`,
+    an exit that skips the interpreter's teardown, which frees every object one by one (~0.05 s
+    after a large run; mypy ends the same way). Its output is flushed first and every file it
+    writes is closed by then. Other commands end as usual: `verify` may leave cleanup to the
+    end of the process."""
+    if sys.argv[1:2] != ["check"]:
+        main()
+        return
+    try:
+        main()
+    except SystemExit as exit:
+        if not isinstance(exit.code, int):
+            raise
+        code = exit.code
+    else:
+        code = EXIT_CLEAN
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(code)
 
 
 @main.command()

@@ -4,6 +4,10 @@ a traceback (Python's exit 1). Faults are injected where ftlint would fail."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 from click.testing import CliRunner
 from support import AMBIGUOUS_FREEZE, FIXTURES
@@ -61,3 +65,30 @@ def test_an_internal_error_fixing_one_file_fixes_the_others_and_exits_2(tmp_path
     assert (tmp_path / "b.py").read_text() == AMBIGUOUS_FREEZE.replace(
         "'fc' not in name and 'bn' not in name", "('fc' not in name and 'bn' not in name)"
     )
+
+
+_TYPO = "for p in model.parameters():\n    p.require_grad = False\n"  # FT003, 2 lines
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [sys.executable, "-m", "ftlint"],
+        [
+            sys.executable,
+            "-c",
+            "import sys; from ftlint.cli import run; sys.argv[0] = 'ftlint'; run()",
+        ],
+    ],
+    ids=["python -m ftlint", "console script"],
+)
+@pytest.mark.parametrize(("lines", "code"), [(4_000, 1), (0, 0)])
+def test_check_ends_at_once_with_its_whole_output(tmp_path, command, lines, code):
+    # `check` ends without the interpreter's teardown: its output must still arrive whole, more
+    # than a pipe holds (~1 MB of JSON here), with its exit code and nothing on stderr.
+    (tmp_path / "typos.py").write_text(_TYPO * (lines // 2) + "x = 1\n")
+    args = ["check", "--no-cache", "--output-format", "json", str(tmp_path)]
+    result = subprocess.run([*command, *args], capture_output=True, text=True, timeout=300)
+    found = json.loads(result.stdout)
+    assert (result.returncode, len(found), result.stderr) == (code, lines // 2, "")
+    assert {finding["code"] for finding in found} == ({"FT003"} if lines else set())
