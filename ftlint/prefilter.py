@@ -30,6 +30,21 @@ _PYTHON_ROOM = 1_000
 
 # Fields whose node is a leaf that names nothing: `PythonTree.nodes` leaves them out.
 _NAMELESS_LEAVES = frozenset({"ctx", "op"})
+# Fields that hold a name, a flag or a constant, never a node, in every node type that has them.
+_SCALAR_FIELDS = frozenset(
+    {"id", "attr", "name", "asname", "arg", "module", "level", "kind", "type_comment",
+     "conversion", "is_async", "simple", "n", "s"}
+)  # fmt: skip
+# Per node type: the fields `PythonTree.nodes` reads (a constant's value is no node either).
+_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {ast.Constant: ()}
+
+
+def _child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
+    if kind not in _CHILD_FIELDS:
+        _CHILD_FIELDS[kind] = tuple(
+            name for name in kind._fields if name not in _SCALAR_FIELDS | _NAMELESS_LEAVES
+        )
+    return _CHILD_FIELDS[kind]
 
 Scope = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
@@ -119,12 +134,14 @@ class PythonTree:
         ``ctx``, the operator of a ``BoolOp``/``BinOp``/``UnaryOp``: a third of all nodes), at
         three times its speed (no generator per node)."""
         nodes: list[ast.AST] = [self.tree]
+        fields = _CHILD_FIELDS
         for node in nodes:  # grows while it is read: breadth first, as ast.walk
-            for name in node._fields:
+            names = fields.get(node.__class__)
+            for name in _child_fields(node.__class__) if names is None else names:
                 value = getattr(node, name, None)
                 if value.__class__ is list:
                     nodes.extend([child for child in value if isinstance(child, ast.AST)])
-                elif isinstance(value, ast.AST) and name not in _NAMELESS_LEAVES:
+                elif isinstance(value, ast.AST):
                     nodes.append(value)
         return nodes
 
