@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar
 
 # CPython refuses some code for its nesting alone; libcst's native parser has no such guard and
 # overflows its stack on it, which kills the process instead of raising.
@@ -47,6 +48,7 @@ def _child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
     return _CHILD_FIELDS[kind]
 
 Scope = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+_Node = TypeVar("_Node", bound=ast.AST)
 
 
 def python_parse(text: str) -> ast.Module | SyntaxError | None:
@@ -144,6 +146,18 @@ class PythonTree:
                 elif isinstance(value, ast.AST):
                     nodes.append(value)
         return nodes
+
+    @cached_property
+    def _by_kind(self) -> dict[type[ast.AST], list[ast.AST]]:
+        grouped: dict[type[ast.AST], list[ast.AST]] = {}
+        for node in self.nodes:
+            grouped.setdefault(node.__class__, []).append(node)
+        return grouped
+
+    def of_kind(self, kind: type[_Node]) -> list[_Node]:
+        """The nodes of type ``kind`` among :attr:`nodes`, in their order: grouped once for
+        every rule, not filtered by each (CPython's parser makes no subclass of a node type)."""
+        return self._by_kind.get(kind, [])  # type: ignore[return-value]  # grouped by that type
 
     @cached_property
     def statements(self) -> list[Placed]:

@@ -161,10 +161,14 @@ def test_the_prefilters_see_every_node_that_names_something_in_walk_order(where)
     seen = 0
     for text in sources:
         tree = ast.parse(text)
-        nodes = PythonTree(tree, text).nodes
+        python = PythonTree(tree, text)
+        nodes = python.nodes
         walked = [node for node in ast.walk(tree) if not isinstance(node, NAMELESS)]
         assert len(nodes) == len(walked), text[:200]
         assert all(map(operator.is_, nodes, walked)), text[:200]
+        kinds = set(map(type, walked)) | {ast.Interactive}  # never inside a module
+        grouped = {kind: [node for node in walked if isinstance(node, kind)] for kind in kinds}
+        assert {kind: python.of_kind(kind) for kind in kinds} == grouped
         seen += len(nodes)
     assert seen > (50_000 if where == "package" else 150)
 

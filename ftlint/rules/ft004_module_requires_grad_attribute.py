@@ -126,43 +126,47 @@ class _ModuleEvidence:
 
     def __init__(self, tree: PythonTree) -> None:
         self.tree = tree
-        self.classes = {node.name for node in tree.nodes if isinstance(node, ast.ClassDef)}
+        self.classes = {node.name for node in tree.of_kind(ast.ClassDef)}
         self.annotated = {
             node.target.attr if isinstance(node.target, ast.Attribute) else node.target.id
-            for node in tree.nodes
-            if isinstance(node, ast.AnnAssign)
-            and isinstance(node.target, (ast.Name, ast.Attribute))
+            for node in tree.of_kind(ast.AnnAssign)
+            if isinstance(node.target, (ast.Name, ast.Attribute))
             and self._names_module(node.annotation)
         }
+        calls = tree.of_kind(ast.Call)
         self.names = {  # names that `_module_itself` may take for a module when bound to nothing
             node.func.value.id
-            for node in tree.nodes
-            if isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
+            for node in calls
+            if isinstance(node.func, ast.Attribute)
             and isinstance(node.func.value, ast.Name)
             and node.func.attr in MODULE_ONLY_METHODS
         }
         self.calls: dict[str, list[ast.Call]] = {}  # by the plain name they call
-        for node in tree.nodes:
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                self.calls.setdefault(node.func.id, []).append(node)
+        for call in calls:
+            if isinstance(call.func, ast.Name):
+                self.calls.setdefault(call.func.id, []).append(call)
         # The functions of this file that some call names, by each of their parameters: what a
         # parameter stands for at their calls (`BindingTracker.placements`).
         self.taking: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
-        for node in tree.nodes:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                arguments = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
-                if arguments:
-                    self.names.add(arguments[0].arg)  # `self` of a method
-                self.names |= {
-                    arg.arg
-                    for arg in arguments
-                    if arg.annotation is not None and self._names_module(arg.annotation)
-                }
-                if node.name in self.calls:
-                    for arg in [*arguments, node.args.vararg, node.args.kwarg]:
-                        if arg is not None:
-                            self.taking.setdefault(arg.arg, []).append(node)
+        functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = [
+            *tree.of_kind(ast.FunctionDef),
+            *tree.of_kind(ast.AsyncFunctionDef),
+        ]
+        for function in functions:
+            arguments = [
+                *function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs
+            ]  # fmt: skip
+            if arguments:
+                self.names.add(arguments[0].arg)  # `self` of a method
+            self.names |= {
+                arg.arg
+                for arg in arguments
+                if arg.annotation is not None and self._names_module(arg.annotation)
+            }
+            if function.name in self.calls:
+                for arg in [*arguments, function.args.vararg, function.args.kwarg]:
+                    if arg is not None:
+                        self.taking.setdefault(arg.arg, []).append(function)
         self._verdicts: dict[int, bool] = {}  # by node; False while it is being judged
         self._made: list[ast.expr] = []
 

@@ -156,7 +156,7 @@ class CheckpointingKwargsOverridden(ScopedRule):
             for target in targets
         ):
             return False
-        calls = [node for node in tree.nodes if isinstance(node, ast.Call)]
+        calls = tree.of_kind(ast.Call)
         enables = any(
             isinstance(call.func, ast.Attribute)
             and (not call.func.attr.isascii() or call.func.attr in CHECKPOINTING_ENABLE)
