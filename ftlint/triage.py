@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ftlint.analysis.collisions import may_test_colliding_name
 from ftlint.analysis.freeze_settings import may_misspell_setting
+from ftlint.analysis.imported import may_import
 from ftlint.analysis.optimizers import may_build_optimizer
 from ftlint.analysis.receivers import GAP, may_set_on_copy, may_set_on_module
 
@@ -165,7 +166,10 @@ class FileText:
 
 SHAPES: dict[str, Callable[[FileText], bool]] = {
     "mixed-and-or": lambda view: has_mixed_and_or(view.code),
-    "misspelt-freeze-keyword": lambda view: may_misspell_setting(view.text),
+    # FT016 reads keywords of transformers' configs, known by an absolute import.
+    "misspelt-freeze-keyword": lambda view: (
+        may_import(view.text, "transformers") and may_misspell_setting(view.text)
+    ),
     "detached-copy": lambda view: may_set_on_copy(view.text),
     "module-receiver": lambda view: may_set_on_module(view.text),
     "optimizer-built": lambda view: may_build_optimizer(view.text),
