@@ -255,6 +255,11 @@ class _ModuleEvidence:
         )
 
 
+# What a class's own `requires_grad` needs in the text: the name alone, not an attribute (a
+# `def requires_grad`, a `requires_grad = ...` in a class body). Without it, no class is walked.
+_OWN_REQUIRES_GRAD = re.compile(r"(?<![\w.])requires_grad\b")
+
+
 def _defines_requires_grad(classdef: cst.ClassDef) -> bool:
     """The class has its own ``requires_grad`` (a property, a method or a class attribute)."""
     return bool(
@@ -491,7 +496,9 @@ class ModuleRequiresGradAttribute(RequiresGradSettings, Rule):
         return any(map(evidence.setting, receivers.values()))
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        if any(_defines_requires_grad(classdef) for classdef in self.classes.values()):
+        if _OWN_REQUIRES_GRAD.search(self.file.source.text) and any(
+            _defines_requires_grad(classdef) for classdef in self.classes.values()
+        ):
             return  # some module of this file honours `requires_grad` itself
         settings = [(setting, site, "requires_grad") for setting, site in self.settings]
         for setting, site, written in [*settings, *self._misspelt]:
