@@ -129,11 +129,13 @@ def _rounded(size: float) -> str:
 
 
 def _too_large(task: _Task, source: SourceFile, limit: int) -> _Outcome | None:
-    """FT901 for ``source`` when it counts as more than ``limit`` bytes, else None."""
+    """FT901 for ``source`` when it counts as more than ``limit`` bytes, else None. Only Python
+    counts its tokens: libcst's trees are what dense code makes large, and a YAML/JSON file
+    (never parsed by libcst) past the limit is data, skipped before it is read."""
     size = len(source.raw)
     if size > limit:
         counted = format_size(size)
-    elif len(source.text) * BYTES_PER_TOKEN > limit:
+    elif not is_config(task.path) and len(source.text) * BYTES_PER_TOKEN > limit:
         tokens = len(_TOKEN.findall(source.text))
         if tokens * BYTES_PER_TOKEN <= limit:
             return None

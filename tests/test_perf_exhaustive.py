@@ -81,6 +81,21 @@ def test_dense_code_counts_its_tokens(tmp_path: Path, lines: int, expected: list
     assert result.returncode == (2 if expected else 0)
 
 
+@pytest.mark.parametrize("exhaustive", ["0", "1"])
+def test_a_dense_configuration_is_no_python(tmp_path: Path, exhaustive: str) -> None:
+    # 200,003 tokens of JSON (a data file: `[0,0,...]`) count their bytes only; the same numbers
+    # as Python, beside a freeze line, count their tokens.
+    numbers = "[" + "0," * 100_000 + "0]\n"
+    (tmp_path / "labels.json").write_text(numbers)
+    (tmp_path / "labels.py").write_text(f"x = {numbers}{_FREEZE}")
+    result = run_ftlint(
+        "check", "--no-cache", "--output-format", "json", str(tmp_path),
+        env={"FTLINT_EXHAUSTIVE": exhaustive},
+    )  # fmt: skip
+    found = [(Path(d["filename"]).name, d["code"]) for d in json.loads(result.stdout)]
+    assert (found, result.returncode) == ([("labels.py", "FT901")], 2)
+
+
 def test_max_file_size_setting(tmp_path: Path) -> None:
     config = tmp_path / "pyproject.toml"
     config.write_text('[tool.ftlint]\nmax-file-size = "2MB"\n')
