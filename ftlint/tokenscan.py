@@ -5,10 +5,10 @@ the bytes too, and the scan runs before (and mostly instead of) decoding them. A
 costs ~0.25 ns per byte (~12 ms on transformers' 53 MB), a pass per token; the regex engine finds
 a pattern that starts with one literal byte at the same speed, and `memchr` is not reachable from
 Python for more than one byte. So tokens are searched by their anchor: one regex per rare
-character, over every token that holds it (`q` finds the 17 spellings of `requires_grad` in one
-pass); at each occurrence of the anchor, the rest of each token is matched after it and a
-look-behind checks what precedes it. A file holding none of a group's tokens costs one pass for
-the group; each token found costs another, partial, pass for the rest of the group.
+character, over every token that holds it (`q` finds the 19 tokens that spell `requires_grad`,
+rightly or not, in one pass); at each occurrence of the anchor, the rest of each token is
+matched after it and a look-behind checks what precedes it. A file holding none of a group's
+tokens costs one pass for the group; each token found, another, partial, pass for the rest.
 
 This module must not import libcst: it runs on every file.
 """
