@@ -27,7 +27,7 @@ from ftlint.reporting import (
     render_text,
     summary,
 )
-from ftlint.runner import check_paths, default_jobs
+from ftlint.runner import BYTES_PER_TOKEN, MEMORY_NOTE, check_paths, default_jobs
 from ftlint.selection import UnknownRuleError
 from ftlint.text import use_color
 from ftlint.verify.command import OUTPUT_FORMATS as VERIFY_FORMATS
@@ -153,8 +153,8 @@ def run() -> None:
     "--max-file-size",
     metavar="SIZE",
     help="Report larger files (FT901) instead of analysing them, e.g. 4MB; default 1MB, or "
-    "`max-file-size` in the settings. Dense code counts 5.5 bytes a token; analysis needs up "
-    "to about 0.9 GB of memory per MB.",
+    f"`max-file-size` in the settings. Dense code counts {BYTES_PER_TOKEN} bytes a token; "
+    f"{MEMORY_NOTE}.",
 )
 def check(
     paths: tuple[Path, ...],
