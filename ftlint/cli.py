@@ -105,14 +105,13 @@ def run() -> None:
     if sys.argv[1:2] != ["check"]:
         main()
         return
+    code = EXIT_CLEAN
     try:
-        main()
+        main()  # click ends with SystemExit, whatever happens
     except SystemExit as exit:
         if not isinstance(exit.code, int):
             raise
         code = exit.code
-    else:
-        code = EXIT_CLEAN
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
             stream.flush()

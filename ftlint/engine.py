@@ -277,6 +277,7 @@ def collector_paused() -> Iterator[None]:
         gc.enable()
 
 
+@collector_paused()
 def run_rules(
     source: SourceFile, rules: Sequence[type[Rule]], *, prefilter: bool = True
 ) -> list[Diagnostic]:
@@ -285,13 +286,6 @@ def run_rules(
     nothing when none may."""
     if not rules:
         return []
-    with collector_paused():
-        return _run_rules(source, rules, prefilter=prefilter)
-
-
-def _run_rules(
-    source: SourceFile, rules: Sequence[type[Rule]], *, prefilter: bool
-) -> list[Diagnostic]:
     python = python_parse(source.text)
     if prefilter and isinstance(python, ast.Module) and _too_deep(source, python) is None:
         tree = PythonTree(python, source.text)
