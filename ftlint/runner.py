@@ -424,7 +424,8 @@ def _in_pool(checker: _Checker, tasks: list[_Task], jobs: int) -> list[_Outcome]
                 # killed it. Check their files again, one process each.
                 done.append(None)
     lost = [task for chunk, outcomes in zip(chunks, done) if outcomes is None for task in chunk]
-    rechecked = iter(_isolated(checker, lost, jobs, context))
+    # Only when a worker died: isolating imports libcst here first (~0.09 s).
+    rechecked = iter(_isolated(checker, lost, jobs, context) if lost else ())
     return [
         outcome
         for chunk, outcomes in zip(chunks, done)

@@ -12,6 +12,8 @@ import sys
 import pytest
 from support import FIXTURES
 
+from ftlint.runner import POOL_MIN_FILES
+
 HEAVY = ["libcst", "torch"]
 
 
@@ -117,3 +119,19 @@ def test_verify_imports_torch_only_in_its_child(tmp_path):
         "    as written  2 trainable / 0 frozen tensors (6 / 0 elements)",
     ]
     assert json.loads(imported) == ["libcst"]  # the parent lints the file: libcst, never torch
+
+
+def test_checking_in_worker_processes_leaves_libcst_to_them(tmp_path):
+    """With enough files for the pool, the workers parse and the main process only gathers
+    their results: importing libcst there (~0.09 s) would add to the run's wall time."""
+    for index in range(POOL_MIN_FILES):
+        (tmp_path / f"freeze_{index}.py").write_text(
+            "for p in model.parameters():\n    p.requires_grad = not a or b and c\n"
+        )
+    statement = (
+        "from ftlint.cli import main\n"
+        f"try:\n    main(['check', '--no-cache', '--jobs', '2', {str(tmp_path)!r}])\n"
+        "except SystemExit as exit:\n    assert exit.code == 1, exit.code"
+    )
+    heavy_imports(statement, check_env(tmp_path))  # the first run stores the rule catalog
+    assert heavy_imports(statement, check_env(tmp_path)) == []
