@@ -10,8 +10,9 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ from ftlint.configfiles import CONFIG_SUFFIXES
 from ftlint.diagnostics import Diagnostic, Location
 from ftlint.discovery import discover
 from ftlint.input_checks import REPORT, InternalError, UnreadableFile
-from ftlint.sources import SourceError, SourceFile, read_bytes, read_source, wide_bom
+from ftlint.sources import SourceError, SourceFile, read_bytes, read_source, source_of, wide_bom
 from ftlint.tokenscan import TokenScan
 from ftlint.triage import INHERITS, RuleTriage, admitted
 
@@ -251,13 +252,13 @@ class _Checker:
     def _lint(
         self, task: _Task, triages: list[RuleTriage], key: str | None, raw: bytes
     ) -> _Outcome:
-        """Read the source, triage it finely, lint it; cache the result under ``key``, the key
-        of ``raw``, unless the file changed since ``raw`` was read."""
+        """Decode ``raw``, the file's bytes, triage it finely, lint it; cache the result under
+        ``key``, the key of ``raw``."""
         source = None
         diagnostics: list[Diagnostic] = []
         if triages:
             try:
-                source = read_source(task.path, task.shown)
+                source = source_of(task.path, task.shown, raw)
             except SourceError as error:
                 return _Outcome([about_file(UnreadableFile.code, str(error), task.shown)])
             if self.exhaustive:
@@ -287,7 +288,6 @@ class _Checker:
         if (
             self.cache is not None
             and key is not None
-            and (source is None or source.raw == raw)
             and all(d.code != InternalError.code for d in diagnostics)
         ):
             self.cache.store(key, diagnostics)
@@ -377,31 +377,43 @@ def _isolated(
     return [outcomes[index] for index in range(len(tasks))]
 
 
-def _check_all(checker: _Checker, tasks: list[_Task], jobs: int) -> Iterable[_Outcome]:
-    """Outcomes in the order of ``tasks``, whatever the number of processes."""
-    if jobs <= 1 or len(tasks) < POOL_MIN_FILES:
-        return map(checker.check, tasks)
+def _batches(tasks: Iterable[_Task], size: int) -> Iterator[list[_Task]]:
+    iterator = iter(tasks)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _check_all(checker: _Checker, tasks: Iterator[_Task], jobs: int) -> Iterable[_Outcome]:
+    """Outcomes in the order of ``tasks``, whatever the number of processes. ``tasks`` is read
+    as it comes: workers start on the first files while the rest are being discovered."""
+    first = list(islice(tasks, POOL_MIN_FILES))
+    if jobs <= 1 or len(first) < POOL_MIN_FILES:
+        return map(checker.check, chain(first, tasks))
     if checker.cache is None:
-        return _in_pool(checker, tasks, jobs)
+        return _in_pool(checker, chain(first, tasks), jobs)
     # A warm run is cache hits, cheaper here than the pool's start-up (transformers: 0.31 s
     # against 0.45 s): look files up in this process while they hit, and leave the rest to the
     # pool once a sample of them mostly misses (a cold run pays for one sample).
+    looked_up: list[_Task] = []
     outcomes: list[_Outcome | None] = []
-    for task in tasks:
+    for task in chain(first, tasks):
+        looked_up.append(task)
         outcomes.append(checker.known(task))
         if len(outcomes) == _SAMPLE_FILES and outcomes.count(None) > _SAMPLE_FILES // 4:
-            outcomes += [None] * (len(tasks) - len(outcomes))  # cold: the rest to the pool
-            break
-    missed = [task for task, outcome in zip(tasks, outcomes) if outcome is None]
+            break  # cold: the rest to the pool
+    missed = [task for task, outcome in zip(looked_up, outcomes) if outcome is None]
+    rest = list(islice(tasks, POOL_MIN_FILES))  # empty when every file was looked up
+    unknown = chain(missed, rest, tasks)
     checked = iter(
-        _in_pool(checker, missed, jobs)
-        if len(missed) >= POOL_MIN_FILES
-        else map(checker.check, missed)
+        _in_pool(checker, unknown, jobs)
+        if len(missed) + len(rest) >= POOL_MIN_FILES
+        else map(checker.check, unknown)
     )
-    return [outcome if outcome is not None else next(checked) for outcome in outcomes]
+    known = (outcome if outcome is not None else next(checked) for outcome in outcomes)
+    return chain(known, checked)
 
 
-def _in_pool(checker: _Checker, tasks: list[_Task], jobs: int) -> list[_Outcome]:
+def _in_pool(checker: _Checker, tasks: Iterable[_Task], jobs: int) -> list[_Outcome]:
     """Outcomes in the order of ``tasks``, checked by ``jobs`` worker processes."""
     import multiprocessing  # with concurrent.futures, 10 ms of imports a one-file run skips
     from concurrent.futures import ProcessPoolExecutor
@@ -410,12 +422,16 @@ def _in_pool(checker: _Checker, tasks: list[_Task], jobs: int) -> list[_Outcome]
     # Forked workers start in milliseconds with ftlint already imported; macOS and Windows
     # cannot fork safely, and spawn there.
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
-    chunks = [tasks[start : start + _CHUNK_FILES] for start in range(0, len(tasks), _CHUNK_FILES)]
+    batches = _batches(tasks, _CHUNK_FILES)
+    chunks = list(islice(batches, jobs))  # no more workers than chunks
     done: list[list[_Outcome] | None] = []
     with ProcessPoolExecutor(
-        min(jobs, len(chunks)), mp_context=context, initializer=_start_worker, initargs=(checker,)
+        len(chunks), mp_context=context, initializer=_start_worker, initargs=(checker,)
     ) as pool:
         futures = [pool.submit(_check_in_worker, chunk) for chunk in chunks]
+        for chunk in batches:  # the files still being discovered
+            chunks.append(chunk)
+            futures.append(pool.submit(_check_in_worker, chunk))
         for future in futures:
             try:
                 done.append(future.result())
@@ -431,6 +447,23 @@ def _in_pool(checker: _Checker, tasks: list[_Task], jobs: int) -> list[_Outcome]
         for chunk, outcomes in zip(chunks, done)
         for outcome in (outcomes if outcomes is not None else (next(rechecked) for _ in chunk))
     ]
+
+
+def _tasks(
+    paths: Sequence[Path],
+    settings: Settings,
+    enabled: set[str],
+    available: set[str],
+    result: CheckResult,
+) -> Iterator[_Task]:
+    """A task per file under ``paths``, as discovery finds it, counted in ``result.files``."""
+    cwd = os.getcwd()
+    # Files share their codes: a worker receives each set once per chunk, not once per file.
+    shared: dict[frozenset[str], frozenset[str]] = {}
+    for path in discover(paths, settings):
+        codes = frozenset(enabled - settings.ignored_for(path, available))
+        result.files += 1
+        yield _Task(path, display_path(path, cwd), shared.setdefault(codes, codes))
 
 
 def check_paths(
@@ -459,16 +492,8 @@ def check_paths(
         settings.max_file_size,
         exhaustive,
     )
-    cwd = os.getcwd()
-    tasks = [
-        _Task(
-            path,
-            display_path(path, cwd),
-            frozenset(enabled - settings.ignored_for(path, available)),
-        )
-        for path in discover(paths, settings)
-    ]
-    result = CheckResult(files=len(tasks))
+    result = CheckResult()
+    tasks = _tasks(paths, settings, enabled, available, result)
     for outcome in _check_all(checker, tasks, default_jobs() if jobs is None else jobs):
         result.diagnostics.extend(outcome.diagnostics)
         if outcome.source is not None:

@@ -146,7 +146,11 @@ def read_bytes(path: Path) -> bytes:
 
 
 def read_source(path: Path, display_path: str) -> SourceFile:
-    raw = read_bytes(path)
+    return source_of(path, display_path, read_bytes(path))
+
+
+def source_of(path: Path, display_path: str, raw: bytes) -> SourceFile:
+    """The source in ``raw``, the bytes of ``path``, decoded as its kind of file is."""
     if path.suffix == ".ipynb":
         return _read_notebook(path, display_path, raw)
     if path.suffix.lower() in CONFIG_SUFFIXES:

@@ -3,12 +3,15 @@ or a worker that fails is FT902, tested in tests/checks/test_ft902_internal_erro
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 
 import libcst as cst
 import pytest
 from support import TEST_PROCESS, check_fixtures
 
+from ftlint import runner
+from ftlint.config import Settings
 from ftlint.rules.base import Rule
 
 pytestmark = pytest.mark.usefixtures("pool_for_any_number_of_files")
@@ -40,3 +43,24 @@ def test_files_are_linted_in_worker_processes():
     result = check_fixtures(2, rules=[WorkerRule], enabled={"FT991"})
     processes = {int(d.message) for d in result.diagnostics}
     assert processes and TEST_PROCESS not in processes
+
+
+def test_workers_start_on_the_first_files_while_the_rest_are_discovered(tmp_path, monkeypatch):
+    """The pool forks once it has a chunk for each worker, and discovery goes on beside it."""
+    project = tmp_path / "project"  # beside the cache directory
+    project.mkdir()
+    for index in range(100):
+        (project / f"train_{index:03}.py").write_text("x = 1\n")
+    workers_seen = []  # worker processes alive as discovery yields each file
+    discover = runner.discover
+
+    def watched(*args, **kwargs):
+        for path in discover(*args, **kwargs):
+            workers_seen.append(len(multiprocessing.active_children()))
+            yield path
+
+    monkeypatch.setattr(runner, "discover", watched)
+    result = runner.check_paths([project], Settings(root=project), {"FT001"}, jobs=2)
+    assert result.files == 100
+    before_pool = 2 * runner._CHUNK_FILES
+    assert workers_seen == [0] * before_pool + [2] * (100 - before_pool)
