@@ -325,7 +325,7 @@ def analyze(
         return _parse_failure(source, error, python)
     except Exception as error:  # noqa: BLE001 - e.g. RecursionError on absurdly nested code
         return internal_error(source, "the parser", error)
-    analysis = FileAnalysis(source, module)
+    analysis = FileAnalysis(source, module, python if isinstance(python, ast.Module) else None)
     instances = []
     for rule in rules:
         try:

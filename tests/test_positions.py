@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import libcst as cst
@@ -12,7 +13,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from support import FIXTURES
 
 import ftlint
-from ftlint.analysis.positions import StatementPositions
+from ftlint.analysis.positions import StatementPositions, statement_lines
 from ftlint.walk import walk
 
 
@@ -23,14 +24,18 @@ def _nodes(module: cst.Module) -> list[cst.CSTNode]:
 
 
 def assert_libcst_positions(text: str) -> int:
-    """Every node's range, looked up last node first, is the one libcst gives."""
+    """Every node's range, looked up last node first, is the one libcst gives, whether the
+    statements' lines come from generating code or from CPython's tree."""
     module = cst.parse_module(text)
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    positions = StatementPositions(module)
     nodes = _nodes(module)
-    assert [positions[node] for node in reversed(nodes)] == [
-        expected[node] for node in reversed(nodes)
-    ]
+    for positions in (
+        StatementPositions(module),
+        StatementPositions(module, ast.parse(text), text),
+    ):
+        assert [positions[node] for node in reversed(nodes)] == [
+            expected[node] for node in reversed(nodes)
+        ]
     return len(nodes)
 
 
@@ -50,7 +55,8 @@ _STATEMENTS = st.sampled_from(
     ["x = 1", "a = 1; b = 2", "if a or b and c:\n\tp.requires_grad = False\nelse:\n\tpass",
      "@decorate\ndef f(\n    a,  # why\n):\n    return a", "class A(B):\n    '''doc\n    more'''",
      "y = (1 +\n     2)", "# a comment", "", "z = '''\nlines\n'''", "w = 1 \\\n    + 2",
-     "async def g():\n    await h()"]
+     "async def g():\n    await h()", "@(\n    decorate\n)\n# why\nclass C: pass",
+     "@ \\\n  decorate\n@other\nasync def h(): pass"]
 )  # fmt: skip
 
 
@@ -72,3 +78,21 @@ def test_a_node_outside_the_module_has_no_position_as_in_libcst() -> None:
         MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)[stranger]
     with pytest.raises(KeyError, match="Name"):
         StatementPositions(module)[stranger]
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("a = 1; b = 2\n\n# why\nif a:\n    pass\n    # indented\nc = 3\n", [1, 2, 7]),
+        ("# header\n\n@decorate\n\n@other\ndef f(): pass\n", [3]),  # after the header
+        ("x = 1\r# why\r\r@decorate\rclass C: pass\r", [1, 2]),
+        ("x = [\n    1,\n]\nasync def f():\n    pass\n", [1, 4]),
+        # CPython places a decorator after its `(` or `\`: the lines are left to libcst.
+        ("@(\n    decorate\n)\ndef f(): pass\n", None),
+        ("x = 1\n@\\\n  decorate\ndef f(): pass\n", None),
+    ],
+)
+def test_statement_lines_from_cpython(text: str, lines: list[int] | None) -> None:
+    module = cst.parse_module(text)
+    assert statement_lines(module, ast.parse(text).body, text) == lines
+    assert_libcst_positions(text)

@@ -9,6 +9,7 @@ analysis another check builds on.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Collection, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -29,9 +30,13 @@ if TYPE_CHECKING:
 class FileAnalysis:
     """What checks share about one parsed file, and where their findings go."""
 
-    def __init__(self, source: SourceFile, module: cst.Module) -> None:
+    def __init__(
+        self, source: SourceFile, module: cst.Module, python: ast.Module | None = None
+    ) -> None:
+        """``python``: CPython's tree of the source, when it parsed."""
         self.source = source
         self.module = module
+        self._python = python
         self.findings: list[Finding] = []
         # FT9xx: the file or ftlint failed. Never selected away nor suppressed.
         self.errors: list[Diagnostic] = []
@@ -44,7 +49,7 @@ class FileAnalysis:
         module, are computed for the statements asked about."""
         if provider not in self._metadata:
             self._metadata[provider] = (
-                StatementPositions(self.module)
+                StatementPositions(self.module, self._python, self.source.text)
                 if provider is PositionProvider
                 else self._wrapper.resolve(provider)
             )

@@ -7,17 +7,22 @@ the positions of a few nodes of one top-level statement. That statement starts a
 no indentation, on the line after the code of the header and the statements before it (counted
 once by a generation that tracks nothing, a sixth of the cost), so generating it alone with the
 same tracking from that line gives each of its nodes the range the module's generation gives.
+CPython's tree of the same text, when there is one, gives those lines without generating
+anything: a statement's first token is on its line, preceded by one line per empty line libcst
+gives it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import ast
+from collections.abc import Iterator, Mapping, Sequence
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from libcst.metadata.position_provider import NEWLINE_RE, PositionProvidingCodegenState
 
+from ftlint.sources import python_lines
 from ftlint.walk import walk
 
 
@@ -32,8 +37,13 @@ class StatementPositions(Mapping[cst.CSTNode, CodeRange]):
     header or footer lines, punctuation) gets the whole module's ranges, computed as libcst
     does."""
 
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(
+        self, module: cst.Module, python: ast.Module | None = None, text: str = ""
+    ) -> None:
+        """``python``: CPython's tree of ``text``, the module's text, if it parsed."""
         self._module = module
+        self._python = python
+        self._text = text
         self._provider = PositionProvider()  # its `_computed` is where the tracking writes
         self._owners: dict[int, int] = {}  # id(node) -> its statement, for the statements walked
         self._walked = 0
@@ -74,6 +84,8 @@ class StatementPositions(Mapping[cst.CSTNode, CodeRange]):
 
     def _lines(self) -> list[int]:
         """The line each top-level statement starts on."""
+        if self._first_lines is None and self._python is not None:
+            self._first_lines = statement_lines(self._module, self._python.body, self._text)
         if self._first_lines is None:
             module = self._module
             state = CodegenState(module.default_indent, module.default_newline)
@@ -104,3 +116,30 @@ class StatementPositions(Mapping[cst.CSTNode, CodeRange]):
             wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
             self._whole = wrapper.resolve(PositionProvider)
         return self._whole
+
+
+def statement_lines(module: cst.Module, python: Sequence[ast.stmt], text: str) -> list[int] | None:
+    """The line each of ``module``'s statements starts on, from ``python``, CPython's statements
+    of ``text``, the module's (libcst joins those of one line in one statement); None when a
+    decorator's `@` may be on an earlier line than CPython gives it, which places a decorator
+    where its expression starts (after a `(` or a `\\` on the `@` line)."""
+    lines: list[int] = []
+    statements = iter(python)
+    lines_of_text: list[str] | None = None
+    for statement in module.body:
+        first = next(statements)
+        line = first.lineno
+        if isinstance(statement, cst.SimpleStatementLine):
+            for _ in statement.body[1:]:
+                next(statements)
+        elif (
+            isinstance(first, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and first.decorator_list
+        ):
+            line = first.decorator_list[0].lineno
+            if lines_of_text is None:
+                lines_of_text = python_lines(text)
+            if not lines_of_text[line - 1].lstrip().startswith("@"):
+                return None
+        lines.append(line - len(statement.leading_lines))
+    return lines
