@@ -44,6 +44,9 @@ _SAMPLE_FILES = 64
 # notebooks, JSON where a token's characters may be escaped. Configurations are UTF-8, and their
 # keys are never escaped in practice.
 _SCANNED_SUFFIXES = frozenset({".py", ".pyi", *CONFIG_SUFFIXES})
+# Encodings whose bytes hold an ASCII token exactly where the text does (not so in Shift JIS,
+# whose second bytes may be ASCII).
+_UTF8 = frozenset({"utf-8", "utf-8-sig"})
 # The identifier `_base_` (a non-ASCII byte beside it counts as a boundary: kept, conservatively).
 _NAMES_BASES = re.compile(rb"(?<!\w)%s(?!\w)" % INHERITS.encode())
 
@@ -241,19 +244,26 @@ class _Checker:
                 return _Outcome(cached, self._source(task) if cached else None)
         if not lint:
             return None
-        if (
+        scanned = (
             task.path.suffix.lower() in _SCANNED_SUFFIXES
             and not self.exhaustive
             and wide_bom(raw) is None
-        ):
+        )
+        if scanned:
             triages = self.tokens.passing(raw, triages)
-        return self._lint(task, triages, key, raw)
+        return self._lint(task, triages, key, raw, scanned=scanned)
 
     def _lint(
-        self, task: _Task, triages: list[RuleTriage], key: str | None, raw: bytes
+        self,
+        task: _Task,
+        triages: list[RuleTriage],
+        key: str | None,
+        raw: bytes,
+        *,
+        scanned: bool,
     ) -> _Outcome:
-        """Decode ``raw``, the file's bytes, triage it finely, lint it; cache the result under
-        ``key``, the key of ``raw``."""
+        """Decode ``raw``, the file's bytes, triage it finely (``scanned``: ``triages`` passed
+        the token scan), lint it; cache the result under ``key``, the key of ``raw``."""
         source = None
         diagnostics: list[Diagnostic] = []
         if triages:
@@ -264,7 +274,8 @@ class _Checker:
             if self.exhaustive:
                 codes = {triage.code for triage in triages}
             else:
-                codes = set(admitted(source.text, triages))
+                found = scanned and source.encoding in _UTF8
+                codes = set(admitted(source.text, triages, tokens_found=found))
             # In the catalog's order, the order the rules run and report in.
             admitted_triages = [triage for triage in triages if triage.code in codes]
             # Only parsing costs memory in proportion to the file, so only a file that passes

@@ -112,13 +112,18 @@ class _Group:
         return ordered[int(match.lastgroup[1:])], match.start()
 
 
+def scannable(token: str) -> bool:
+    """Whether the scan settles ``token``: the empty token is in every file, and a non-ASCII one
+    may be encoded otherwise; both pass unscanned."""
+    return bool(token) and token.isascii()
+
+
 class TokenScan:
     """The token test of many rules (``RuleTriage.tokens``) on a Python file's bytes."""
 
     def __init__(self, triages: Iterable[RuleTriage]) -> None:
         tokens = {token for triage in triages for token in triage.tokens}
-        # The empty token is in every file; a non-ASCII one may be encoded otherwise: both pass.
-        scanned = {token for token in tokens if token and token.isascii()}
+        scanned = {token for token in tokens if scannable(token)}
         self._group_of: dict[str, _Group] = {}
         for anchor, group in anchor_groups(scanned).items():
             self._group_of.update(dict.fromkeys(group, _Group(anchor, group)))

@@ -28,6 +28,7 @@ from ftlint.analysis.freeze_settings import may_misspell_setting
 from ftlint.analysis.imported import may_import
 from ftlint.analysis.optimizers import may_build_optimizer
 from ftlint.analysis.receivers import GAP, may_set_on_copy, may_set_on_module
+from ftlint.tokenscan import scannable
 
 if TYPE_CHECKING:
     from ftlint.configfiles.rule import ConfigRule
@@ -208,9 +209,15 @@ class RuleTriage:
     def _regex(self) -> re.Pattern[str] | None:
         return None if self.pattern is None else re.compile(self.pattern)
 
-    def admits(self, text: FileText) -> bool:
+    @cached_property
+    def _scanned(self) -> bool:
+        return all(map(scannable, self.tokens))
+
+    def admits(self, text: FileText, *, tokens_found: bool = False) -> bool:
+        """``tokens_found``: the file passed :class:`TokenScan` for this rule, on bytes that
+        hold an ASCII token exactly where the text does (UTF-8)."""
         return (
-            any(token in text.text for token in self.tokens)
+            ((tokens_found and self._scanned) or any(token in text.text for token in self.tokens))
             and (self._regex is None or self._regex.search(text.text) is not None)
             and (self.shape is None or SHAPES[self.shape](text))
         )
@@ -220,7 +227,8 @@ class RuleTriage:
         return cls(**{**data, "tokens": tuple(data["tokens"])})
 
 
-def admitted(text: str, triages: Iterable[RuleTriage]) -> list[str]:
-    """Codes of the rules among ``triages`` that can report in ``text``."""
+def admitted(text: str, triages: Iterable[RuleTriage], *, tokens_found: bool = False) -> list[str]:
+    """Codes of the rules among ``triages`` that can report in ``text`` (``tokens_found``: as
+    :meth:`RuleTriage.admits`)."""
     view = FileText(text)
-    return [triage.code for triage in triages if triage.admits(view)]
+    return [triage.code for triage in triages if triage.admits(view, tokens_found=tokens_found)]

@@ -6,10 +6,15 @@ from __future__ import annotations
 import re
 import string
 
+import libcst as cst
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from ftlint.cache import CatalogIndex
+from ftlint.config import Settings
+from ftlint.rules.base import Rule
+from ftlint.runner import check_paths
 from ftlint.tokenscan import _CHARACTERS, _PER_100K, TokenScan, anchor_groups, anchored_pattern
 from ftlint.triage import RuleTriage
 
@@ -134,3 +139,32 @@ def test_a_token_scan_reads_a_family_and_others_apart():
     scan = TokenScan([family, other])
     assert scan.passing(b"p.rquires_grad = False", [family, other]) == [family]
     assert scan.passing(b"p.require = False; freeze(m)", [family, other]) == [other]
+
+
+class ConfigNamed(Rule):
+    """Reports every file its triage admits."""
+
+    code, name, summary = "FT992", "config-named", "Names files holding `Config`"
+    required_tokens = ("Config",)
+    VALID, INVALID = [], []
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.report(node, "admitted")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "value", "admitted"),
+    [
+        ("utf-8", "Config", True),
+        ("shift_jis", "Config", True),
+        # b"\x83Config": the bytes hold the token, the text does not (the scan's verdict stands
+        # for UTF-8 only).
+        ("shift_jis", "イonfig", False),
+    ],
+)
+def test_a_token_only_the_bytes_hold_admits_nothing(tmp_path, encoding, value, admitted):
+    path = tmp_path / "names.py"
+    path.write_bytes(f"# -*- coding: {encoding} -*-\nname = '{value}'\n".encode(encoding))
+    assert b"Config" in path.read_bytes()
+    result = check_paths([path], Settings(root=tmp_path), {"FT992"}, jobs=1, rules=[ConfigNamed])
+    assert [d.message for d in result.diagnostics] == (["admitted"] if admitted else [])
