@@ -30,6 +30,7 @@ _STATEMENTS = st.sampled_from(
         "import os.transformers",
         "from x import transformers",
         "import os",
+        'x = "import"; import transformers',
     ]
 )
 # Where a statement may start: a line, indented under a `def`, after a compound header's `:`,
@@ -53,9 +54,13 @@ def _binds_the_package(text: str) -> bool:
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.tuples(_STATEMENTS, _PLACES), min_size=1, max_size=3))
-def test_whenever_an_import_binds_the_package_the_text_test_admits(statements):
+@given(
+    st.lists(st.tuples(_STATEMENTS, _PLACES), min_size=1, max_size=3),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+)
+def test_whenever_an_import_binds_the_package_the_text_test_admits(statements, newline):
     text = "".join(place.format(statement) for statement, place in statements)
+    text = text.replace("\n", newline)
     if _binds_the_package(text):
         assert may_import(text, "transformers"), text
 
@@ -72,6 +77,11 @@ def test_whenever_an_import_binds_the_package_the_text_test_admits(statements):
         ("from .transformers import AutoConfig\n", False),
         ("x = 1; import transformers\n", True),
         ("x = 1 # import transformers\n", False),
+        ('if x == "import": import transformers\n', True),
+        ("import os, \\\r    transformers\r", True),
+        ("import os, \\\r\n    transformers\r\n", True),
+        ("import os; x = transformers\n", False),
+        ("x = reimport, transformers\n", False),
     ],
 )
 def test_text_test_verdicts(text, admitted):

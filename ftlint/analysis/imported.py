@@ -11,17 +11,16 @@ from functools import cache
 # statement's `:` or a `;`, then blanks.
 _STATEMENT_START = frozenset("\n\r:;")
 _BLANKS = " \t\f"
+# What may separate `from` and the package: blanks, line breaks and continuations.
+_FROM_GAP = frozenset(" \t\f\\\r\n")
+# What ends the stretch of text an `import` statement's names can span back from one of them.
+_IMPORT_ENDS = ";#"
 
 
 @cache
-def _imports(package: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """`from <package>[.module] import` and `import ..., <package>[.module] ...`, each found
-    from its keyword (a literal the regex engine skips to), line continuations included."""
-    name = re.escape(package)
-    return (
-        re.compile(rf"from[ \t\f\\\r\n]+{name}\b"),
-        re.compile(rf"import\b(?:[^\r\n;#]|\\\r?\n)*?(?<![\w.]){name}\b"),
-    )
+def _named(package: str) -> re.Pattern[str]:
+    """The package's name, a literal the regex engine skips to (cheaper than every `import`)."""
+    return re.compile(rf"{re.escape(package)}\b")
 
 
 def _starts_statement(text: str, keyword: int) -> bool:
@@ -31,13 +30,60 @@ def _starts_statement(text: str, keyword: int) -> bool:
     return before < 0 or text[before] in _STATEMENT_START
 
 
+def _is_keyword(text: str, start: int, keyword: str) -> bool:
+    """Whether ``keyword`` is at ``start`` of ``text``, beginning a statement, and ends a word."""
+    end = start + len(keyword)
+    return (
+        text.startswith(keyword, start)
+        and not (end < len(text) and (text[end].isalnum() or text[end] == "_"))
+        and _starts_statement(text, start)
+    )
+
+
+def _after_from(text: str, name: int) -> bool:
+    """Whether the package's name at ``name`` follows a statement's `from` and a gap."""
+    gap = name
+    while gap > 0 and text[gap - 1] in _FROM_GAP:
+        gap -= 1
+    return gap < name and text.endswith("from", 0, gap) and _starts_statement(text, gap - 4)
+
+
+def _import_stretch(text: str, name: int) -> int:
+    """Where the text before ``name`` that one `import` statement can span starts: back to a
+    `;`, a `#` or a line break, lines that a backslash continues included."""
+    end = name
+    while True:
+        line = max(text.rfind("\n", 0, end), text.rfind("\r", 0, end)) + 1
+        stop = max(text.rfind(char, line, end) for char in _IMPORT_ENDS)
+        if stop >= 0:
+            return stop + 1
+        line_break = line - 2 if text.endswith("\r\n", 0, line) else line - 1
+        if line_break <= 0 or text[line_break - 1] != "\\":
+            return line
+        end = line_break - 1
+
+
+def _after_import(text: str, name: int) -> bool:
+    """Whether the package's name at ``name`` is among the names of a statement's `import`."""
+    start = _import_stretch(text, name)
+    keyword = text.find("import", start, name)
+    while keyword >= 0:
+        if _is_keyword(text, keyword, "import"):
+            return True
+        keyword = text.find("import", keyword + 1, name)
+    return False
+
+
 def may_import(text: str, package: str) -> bool:
     """Whether ``text`` may hold an import statement that binds a name to ``package`` or to one
     of its modules: ``from package[.x] import ...`` or ``import ..., package[.x] [as y]``, at
     the start of a statement. Strings count: a docstring line that starts with such an import
-    keeps the file, a ``>>> from package import ...`` example does not."""
-    return any(
-        _starts_statement(text, found.start())
-        for statement in _imports(package)
-        for found in statement.finditer(text)
-    )
+    keeps the file, a ``>>> from package import ...`` example does not. Judged at each whole
+    occurrence of the package's name."""
+    for found in _named(package).finditer(text):
+        name = found.start()
+        if name and (text[name - 1].isalnum() or text[name - 1] in "_."):
+            continue  # part of another name, or an attribute
+        if _after_from(text, name) or _after_import(text, name):
+            return True
+    return False
