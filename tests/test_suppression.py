@@ -6,9 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import python_source
 
+from ftlint.analysis.file import FileAnalysis
 from ftlint.catalog import SELECTABLE
 from ftlint.config import Settings
+from ftlint.engine import analyze
+from ftlint.rules.ft001_ambiguous_freeze_condition import AmbiguousFreezeCondition
 from ftlint.verify.pipeline import verify_file
 
 AMBIGUOUS = """\
@@ -74,3 +78,29 @@ def test_noqa_is_read_from_comments_only(
     tmp_path: Path, comment: str, expected: list[tuple[str, int]]
 ) -> None:
     assert _verify(tmp_path, NAME_TEST.format(comment=comment), {"FT103"}) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "tokenized"),
+    [
+        (AMBIGUOUS.format(comment=""), ["FT001"], False),
+        ("x = 1  # noqa: FT001\n" + AMBIGUOUS.format(comment=""), ["FT001"], False),
+        (AMBIGUOUS.format(comment="  # noqa: FT001"), [], True),
+        # A noqa in a string on the row is text, not a comment: the tokenizer tells them apart.
+        (
+            (
+                "for name, p in model.named_parameters():\n"
+                '    p.requires_grad = not frozen or "0." in name and name != "# noqa"\n'
+            ),
+            ["FT001"],
+            True,
+        ),
+    ],
+)
+def test_the_file_is_tokenized_for_comments_only_for_a_finding_on_a_noqa_row(
+    text, shown, tokenized
+):
+    analysis = analyze(python_source(text), [AmbiguousFreezeCondition])
+    assert isinstance(analysis, FileAnalysis)
+    assert [d.code for d in analysis.diagnostics({"FT001"})] == shown
+    assert ("comments" in vars(analysis)) is tokenized

@@ -21,7 +21,7 @@ from ftlint.analysis.imports import ImportMap
 from ftlint.analysis.positions import StatementPositions
 from ftlint.diagnostics import Diagnostic, Edit, Finding
 from ftlint.sources import SourceFile
-from ftlint.suppression import comments_by_row, is_suppressed
+from ftlint.suppression import comments_by_row, is_suppressed, noqa_codes
 
 if TYPE_CHECKING:
     from ftlint.analysis.mmconfig import MMConfig
@@ -99,10 +99,19 @@ class FileAnalysis:
         shown = [
             self._diagnostic(finding)
             for finding in self.findings
-            if finding.code in selected
-            and not is_suppressed(finding.code, self.comments.get(finding.span.start.line, ""))
+            if finding.code in selected and not self._suppressed(finding)
         ]
         return sorted([*self.errors, *shown], key=lambda d: d.sort_key)
+
+    def _suppressed(self, finding: Finding) -> bool:
+        """Whether a ``# noqa`` comment on the finding's row silences it. A row whose text holds
+        none has no such comment: the file is tokenized for its comments only otherwise."""
+        row = finding.span.start.line
+        starts = self.source.line_starts()
+        text = self.source.text[starts[row - 1] : starts[row] if row < len(starts) else None]
+        return noqa_codes(text) is not None and is_suppressed(
+            finding.code, self.comments.get(row, "")
+        )
 
     def _diagnostic(self, finding: Finding) -> Diagnostic:
         span = finding.span
