@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from ftlint.triage import RuleTriage
+from ftlint.triage import RuleTriage, scannable
 
 # How often each printable ASCII character occurs in Python source, per 100,000 characters
 # (CPython 3.11's `Lib/`), rarest first. Other characters count as the commonest.
@@ -110,12 +109,6 @@ class _Group:
             return None
         assert match.lastgroup is not None  # every way through the regex ends in a group
         return ordered[int(match.lastgroup[1:])], match.start()
-
-
-def scannable(token: str) -> bool:
-    """Whether the scan settles ``token``: the empty token is in every file, and a non-ASCII one
-    may be encoded otherwise; both pass unscanned."""
-    return bool(token) and token.isascii()
 
 
 class TokenScan:

@@ -28,7 +28,6 @@ from ftlint.analysis.freeze_settings import may_misspell_setting
 from ftlint.analysis.imported import may_import
 from ftlint.analysis.optimizers import may_build_optimizer
 from ftlint.analysis.receivers import GAP, may_set_on_copy, may_set_on_module
-from ftlint.tokenscan import scannable
 
 if TYPE_CHECKING:
     from ftlint.configfiles.rule import ConfigRule
@@ -148,6 +147,12 @@ def attribute_called(name: str) -> str:
 
 # What an OpenMMLab config that inherits settings holds: its findings can come from its bases.
 INHERITS = "_base_"
+
+
+def scannable(token: str) -> bool:
+    """Whether :class:`ftlint.tokenscan.TokenScan` settles ``token``: the empty token is in
+    every file, and a non-ASCII one may be encoded otherwise; both pass unscanned."""
+    return bool(token) and token.isascii()
 
 
 def _origin(rule: type) -> str:
