@@ -18,7 +18,8 @@ import libcst as cst
 from ftlint.catalog import RULES
 from ftlint.engine import analyze, collector_paused
 from ftlint.prefilter import PythonTree, python_parse
-from ftlint.sources import read_bytes, read_source
+from ftlint.runner import UTF8
+from ftlint.sources import read_bytes, source_of
 from ftlint.tokenscan import TokenScan
 from ftlint.triage import RuleTriage, admitted
 
@@ -48,9 +49,11 @@ def timed_parse(text: str) -> cst.Module:
 cst.parse_module = timed_parse  # the engine calls it as `cst.parse_module`
 for path in sorted(Path(sys.argv[1]).rglob("*.py")):
     started = time.process_time()  # as the runner does: tokens on the bytes, then the text
-    passing = SCAN.passing(read_bytes(path), TRIAGES)
-    source = read_source(path, str(path)) if passing else None
-    codes = set(admitted(source.text, passing)) if source is not None else set()
+    raw = read_bytes(path)
+    passing = SCAN.passing(raw, TRIAGES)
+    source = source_of(path, str(path), raw) if passing else None
+    found = source is not None and source.encoding in UTF8
+    codes = set(admitted(source.text, passing, tokens_found=found)) if source is not None else set()
     rules = [rule for rule in DEFAULT if rule.code in codes]
     started = timed("read + text triage", started)
     if source is None or not rules:

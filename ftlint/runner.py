@@ -46,7 +46,7 @@ _SAMPLE_FILES = 64
 _SCANNED_SUFFIXES = frozenset({".py", ".pyi", *CONFIG_SUFFIXES})
 # Encodings whose bytes hold an ASCII token exactly where the text does (not so in Shift JIS,
 # whose second bytes may be ASCII).
-_UTF8 = frozenset({"utf-8", "utf-8-sig"})
+UTF8 = frozenset({"utf-8", "utf-8-sig"})
 # The identifier `_base_` (a non-ASCII byte beside it counts as a boundary: kept, conservatively).
 _NAMES_BASES = re.compile(rb"(?<!\w)%s(?!\w)" % INHERITS.encode())
 
@@ -274,7 +274,7 @@ class _Checker:
             if self.exhaustive:
                 codes = {triage.code for triage in triages}
             else:
-                found = scanned and source.encoding in _UTF8
+                found = scanned and source.encoding in UTF8
                 codes = set(admitted(source.text, triages, tokens_found=found))
             # In the catalog's order, the order the rules run and report in.
             admitted_triages = [triage for triage in triages if triage.code in codes]
