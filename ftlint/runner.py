@@ -427,7 +427,7 @@ def _check_all(checker: _Checker, tasks: Iterator[_Task], jobs: int) -> Iterable
 def _in_pool(checker: _Checker, tasks: Iterable[_Task], jobs: int) -> list[_Outcome]:
     """Outcomes in the order of ``tasks``, checked by ``jobs`` worker processes."""
     import multiprocessing  # with concurrent.futures, 10 ms of imports a one-file run skips
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     # Forked workers start in milliseconds with ftlint already imported; macOS and Windows
@@ -439,16 +439,22 @@ def _in_pool(checker: _Checker, tasks: Iterable[_Task], jobs: int) -> list[_Outc
     with ProcessPoolExecutor(
         len(chunks), mp_context=context, initializer=_start_worker, initargs=(checker,)
     ) as pool:
-        futures = [pool.submit(_check_in_worker, chunk) for chunk in chunks]
+        futures: list[Future[list[_Outcome]] | None] = [
+            pool.submit(_check_in_worker, chunk) for chunk in chunks
+        ]
         for chunk in batches:  # the files still being discovered
             chunks.append(chunk)
-            futures.append(pool.submit(_check_in_worker, chunk))
+            try:
+                futures.append(pool.submit(_check_in_worker, chunk))
+            except BrokenProcessPool:  # a worker died already: see below
+                futures.append(None)
         for future in futures:
             try:
-                done.append(future.result())
+                done.append(None if future is None else future.result())
             except BrokenProcessPool:
                 # A worker died: every chunk not finished yet fails with it, whichever file
-                # killed it. Check their files again, one process each.
+                # killed it, and the pool takes no more. Check their files again, one process
+                # each.
                 done.append(None)
     lost = [task for chunk, outcomes in zip(chunks, done) if outcomes is None for task in chunk]
     # Only when a worker died: isolating imports libcst here first (~0.09 s).

@@ -4,8 +4,10 @@ dies, is reported at each file it hit, naming the rule, while the run goes on (e
 from __future__ import annotations
 
 import faulthandler
+import multiprocessing
 import os
 import signal
+import time
 from pathlib import Path
 
 import libcst as cst
@@ -188,3 +190,31 @@ def test_a_file_past_libcst_limits_costs_no_other_file_and_exits_2(tmp_path):
         2,
         [(str(tmp_path / "deep.py"), "FT902"), (str(tmp_path / "good.py"), "FT001")],
     )
+
+
+def test_a_worker_crash_while_files_are_still_being_discovered(tmp_path, monkeypatch):
+    """The pool breaks while discovery still yields files: those are checked one process each,
+    like the chunks the crash took down."""
+    (tmp_path / CULPRIT.name).write_bytes(CULPRIT.read_bytes())  # sorted first
+    for index in range(6):
+        (tmp_path / f"train_{index}.py").write_text("x = 1\n")
+    monkeypatch.setattr(runner, "_CHUNK_FILES", 1)  # the pool starts on the first two files
+    discover = runner.discover
+
+    def discovered_after_the_crash(*args, **kwargs):
+        for index, path in enumerate(discover(*args, **kwargs)):
+            if index == 2:  # both workers are running: wait until the culprit's has died
+                deadline = time.monotonic() + 60
+                while len(multiprocessing.active_children()) == 2 and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                time.sleep(1)  # and until the pool has seen it
+            yield path
+
+    monkeypatch.setattr(runner, "discover", discovered_after_the_crash)
+    result = runner.check_paths(
+        [tmp_path], Settings(root=tmp_path), {"FT993"}, jobs=2, rules=[SegfaultingRule]
+    )
+    assert sorted((Path(d.filename).name, d.code) for d in result.diagnostics) == [
+        (CULPRIT.name, InternalError.code),
+        *((f"train_{index}.py", "FT993") for index in range(6)),
+    ]
