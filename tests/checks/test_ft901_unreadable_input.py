@@ -4,9 +4,12 @@ or a symlink loop; one finding each, exit 2, and the run goes on."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from support import AMBIGUOUS_FREEZE, by_file, check_json
+
+from ftlint.sources import read_bytes
 
 
 def test_undecodable_bytes(tmp_path):
@@ -72,3 +75,25 @@ def test_a_fifo_named_like_python_is_reported_not_read(tmp_path, given):
             ),
         ],
     )
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux's /proc")
+def test_a_file_that_fails_while_being_read(tmp_path):
+    # A regular file that opens but cannot be read: the process's memory at address 0.
+    (tmp_path / "good.py").write_text(AMBIGUOUS_FREEZE)
+    code, findings = check_json("/proc/self/mem", tmp_path / "good.py")
+    assert (code, [(f["filename"], f["code"], f["message"]) for f in findings]) == (
+        2,
+        [
+            ("/proc/self/mem", "FT901", "cannot read file: Input/output error"),
+            (str(tmp_path / "good.py"), "FT001", findings[1]["message"]),
+        ],
+    )
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux's /proc")
+def test_a_file_whose_size_says_zero_is_read_to_its_end():
+    status = Path("/proc/self/status")
+    assert status.stat().st_size == 0
+    text = read_bytes(status).decode()
+    assert text.startswith("Name:") and text.endswith("\n") and len(text) > 500
