@@ -132,7 +132,8 @@ def read_bytes(path: Path) -> bytes:
     that nothing can swap the file in between. Read with the system's calls alone: a Python file
     object costs six more per file (its own `fstat`s, `isatty`, `lseek`s)."""
     try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+        descriptor = os.open(path, flags)  # O_BINARY: Windows would translate line breaks
     except OSError as error:
         raise SourceError(f"cannot read file: {error.strerror or error}") from error
     try:
