@@ -8,7 +8,7 @@ import operator
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from support import python_source
 
@@ -385,3 +385,98 @@ def test_the_module_elements_cover_the_rules_iterators() -> None:
     from ftlint.rules.ft004_module_requires_grad_attribute import _MODULE_ITERATORS
 
     assert MODULE_ELEMENT_ATTRIBUTES == {*_MODULE_ITERATORS, *DICT_VALUES, "_modules"}
+
+
+@pytest.mark.parametrize(
+    ("text", "called"),
+    [
+        ("f(x)", True),
+        ("y = (f)(x)", True),
+        ("f \\\n  (x)", True),
+        ("g(f  # why\n  (x))", True),
+        ("def  f(x): pass", True),  # not settled: a `def` spaced otherwise is read as a call
+        ("ﬁ = 1\ndef f(x): pass", True),  # a name CPython normalises settles nothing
+        ("def f(x): pass", False),
+        ("async def f(x): pass", False),
+        ("x.f(1)", False),
+        ("ff(1) + f_(2)", False),
+        ("f = 1", False),
+    ],
+)
+def test_what_the_text_says_of_calls_of_a_name(text: str, called: bool) -> None:
+    from ftlint.analysis.receivers import TextNames
+
+    assert TextNames(text).may_call("f") is called
+
+
+@pytest.mark.parametrize(
+    ("text", "called"),
+    [
+        ("m.eval()", True),
+        ("(m).train(False)", True),
+        ("g(m  # why\n  .\\\n  parameters())", True),
+        ("m.evaluate()", False),
+        ("x.m.eval()", False),
+        ("mm.eval()", False),
+        ("m.to(0)", False),
+    ],
+)
+def test_what_the_text_says_of_methods_called_on_a_name(text: str, called: bool) -> None:
+    from ftlint.analysis.receivers import TextNames
+
+    assert TextNames(text).may_call_method("m", {"eval", "train", "parameters"}) is called
+
+
+_CALL_PIECES = st.sampled_from(
+    ["f", "m", "x", "(", ")", ".", " ", "\\\n", "  # c\n", "eval", "train", "def ", "=", "1",
+     ",", "\n"]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_CALL_PIECES, min_size=1, max_size=12).map("".join))
+def test_the_text_holds_every_call_the_tree_holds(text: str) -> None:
+    from ftlint.analysis.receivers import TextNames
+
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        tree = None
+    assume(tree is not None)
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    names = TextNames(text)
+    for call in calls:
+        if isinstance(call.func, ast.Name):
+            assert names.may_call(call.func.id), text
+        if isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
+            assert names.may_call_method(call.func.value.id, {call.func.attr}), text
+
+
+HIDDEN_STATES = """
+import torch.nn as nn
+class Encoder(nn.Module):
+    def forward(self, hidden_states):
+        hidden_states = self.conv(hidden_states)
+        if self.training:
+            hidden_states.requires_grad = True
+        return hidden_states
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "module", "walked"),
+    [
+        (HIDDEN_STATES, False, False),
+        # A module-only method called on the name, or a call of the function taking it: only
+        # the calls in the tree tell what they make of it.
+        (HIDDEN_STATES.replace("return hidden_states", "hidden_states.eval()"), True, True),
+        (HIDDEN_STATES + "forward(None, 1)\n", False, True),
+        (HIDDEN_STATES + "forward(None, nn.Linear(1, 1))\n", True, True),
+    ],
+)
+def test_the_module_receiver_prefilter_walks_the_calls_only_when_the_text_holds_one(
+    text: str, module: bool, walked: bool
+) -> None:
+    tree = PythonTree(ast.parse(text), text)
+    assert CATALOG["FT004"].may_report(tree) is module  # type: ignore[attr-defined]
+    assert ("nodes" in vars(tree)) is walked

@@ -9,6 +9,8 @@ keeps the text) keeps the file.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from functools import cached_property
 
 from ftlint.analysis.misspellings import REQUIRES_GRAD, is_requires_grad_typo
 
@@ -72,6 +74,44 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 def _normalised_identifiers(text: str) -> bool:
     """Whether ``text`` holds a non-ASCII character that may be part of an identifier."""
     return any(("a" + char).isidentifier() for char in set(_NON_ASCII.findall(text)))
+
+
+class TextNames:
+    """What the text says of calls by name, for prefilters that would otherwise walk every node
+    of the tree for its calls: a call the text cannot hold is in no tree. When a name may be
+    written otherwise (a non-ASCII identifier, which CPython normalises), nothing is settled."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._verdicts: dict[str, bool] = {}
+
+    @cached_property
+    def _settled(self) -> bool:
+        return not _normalised_identifiers(self.text)
+
+    def _may_hold(self, pattern: str) -> bool:
+        if pattern not in self._verdicts:
+            found = not self._settled or re.search(pattern, self.text) is not None
+            self._verdicts[pattern] = found
+        return self._verdicts[pattern]
+
+    def may_call(self, name: str) -> bool:
+        """Whether the text may call ``name`` itself (``name(...)``, not ``x.name(...)``); a
+        ``def name(`` header is no call. The name comes first in the regex: a literal the
+        regex engine skips to."""
+        escaped = re.escape(name)
+        return self._may_hold(
+            rf"{escaped}(?<![\w.]{escaped})(?<!def {escaped})(?<!def\t{escaped}){GAP}\("
+        )
+
+    def may_call_method(self, name: str, methods: Iterable[str]) -> bool:
+        """Whether the text may call one of ``methods`` on ``name`` itself (``name.eval()``,
+        ``(name).eval()``, not ``x.name.eval()``)."""
+        escaped = re.escape(name)
+        method = "|".join(map(re.escape, sorted(methods)))
+        return self._may_hold(
+            rf"{escaped}(?<![\w.]{escaped}){GAP}\.{_IN_BRACKETS}(?:{method})(?!\w)"
+        )
 
 
 def _whole_header(iterable: str) -> bool:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -11,7 +12,11 @@ from ftlint.analysis.bindings import CALL_DEPTH, DICT_VALUES, Site, iterated_met
 from ftlint.analysis.imports import dotted_name
 from ftlint.analysis.misspellings import TYPO_STEMS, is_requires_grad_typo
 from ftlint.analysis.nodes import find_all, is_attribute, is_name
-from ftlint.analysis.receivers import MODULE_ELEMENT_ATTRIBUTES, MODULE_ONLY_METHODS
+from ftlint.analysis.receivers import (
+    MODULE_ELEMENT_ATTRIBUTES,
+    MODULE_ONLY_METHODS,
+    TextNames,
+)
 from ftlint.analysis.tensors import RequiresGradSetting, RequiresGradSettings
 from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
@@ -110,6 +115,12 @@ def builds_model(qualified: str) -> bool:
     return is_module_class(qualified)
 
 
+def _arguments(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.arg]:
+    """Its named parameters, in order (not ``*args``, ``**kwargs``)."""
+    arguments = function.args
+    return [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+
+
 def _rebased(path: ast.expr, root: ast.expr) -> ast.expr:
     """``path``, a dotted path, starting from ``root`` instead of its name."""
     if isinstance(path, ast.Attribute):
@@ -122,40 +133,29 @@ class _ModuleEvidence:
     calls and attributes followed by identifier (``PythonTree.bindings``), every import of a
     name, and a name bound to nothing known taken for a module whenever the file could say so
     anywhere (a method's ``self``, an annotation, a module-only method called on it), and a
-    parameter of a function this file calls followed to the arguments the calls pass."""
+    parameter of a function this file calls followed to the arguments the calls pass.
+
+    What only calls tell is looked for in the text first, by name: walking every node for the
+    calls costs as much as the rest of the judgement, and most names are never called so."""
 
     def __init__(self, tree: PythonTree) -> None:
         self.tree = tree
-        self.classes = {node.name for node in tree.of_kind(ast.ClassDef)}
+        statements = [placed.statement for placed in tree.statements]
+        self.classes = {node.name for node in statements if isinstance(node, ast.ClassDef)}
         self.annotated = {
             node.target.attr if isinstance(node.target, ast.Attribute) else node.target.id
-            for node in tree.of_kind(ast.AnnAssign)
-            if isinstance(node.target, (ast.Name, ast.Attribute))
+            for node in statements
+            if isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, (ast.Name, ast.Attribute))
             and self._names_module(node.annotation)
         }
-        calls = tree.of_kind(ast.Call)
-        self.names = {  # names that `_module_itself` may take for a module when bound to nothing
-            node.func.value.id
-            for node in calls
-            if isinstance(node.func, ast.Attribute)
-            and isinstance(node.func.value, ast.Name)
-            and node.func.attr in MODULE_ONLY_METHODS
-        }
-        self.calls: dict[str, list[ast.Call]] = {}  # by the plain name they call
-        for call in calls:
-            if isinstance(call.func, ast.Name):
-                self.calls.setdefault(call.func.id, []).append(call)
-        # The functions of this file that some call names, by each of their parameters: what a
-        # parameter stands for at their calls (`BindingTracker.placements`).
-        self.taking: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
-        functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = [
-            *tree.of_kind(ast.FunctionDef),
-            *tree.of_kind(ast.AsyncFunctionDef),
-        ]
-        for function in functions:
-            arguments = [
-                *function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs
-            ]  # fmt: skip
+        # By each parameter, the names of the functions that take it.
+        self._functions_taking: dict[str, set[str]] = {}
+        self.names: set[str] = set()  # what `_module_itself` may take for a module, calls aside
+        for function in statements:
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            arguments = _arguments(function)
             if arguments:
                 self.names.add(arguments[0].arg)  # `self` of a method
             self.names |= {
@@ -163,12 +163,60 @@ class _ModuleEvidence:
                 for arg in arguments
                 if arg.annotation is not None and self._names_module(arg.annotation)
             }
-            if function.name in self.calls:
-                for arg in [*arguments, function.args.vararg, function.args.kwarg]:
-                    if arg is not None:
-                        self.taking.setdefault(arg.arg, []).append(function)
+            for arg in [*arguments, function.args.vararg, function.args.kwarg]:
+                if arg is not None:
+                    self._functions_taking.setdefault(arg.arg, set()).add(function.name)
+        self._text = TextNames(tree.text)
         self._verdicts: dict[int, bool] = {}  # by node; False while it is being judged
         self._made: list[ast.expr] = []
+
+    @cached_property
+    def _calls(self) -> dict[str, list[ast.Call]]:
+        """The calls of a plain name, by that name."""
+        calls: dict[str, list[ast.Call]] = {}
+        for call in self.tree.of_kind(ast.Call):
+            if isinstance(call.func, ast.Name):
+                calls.setdefault(call.func.id, []).append(call)
+        return calls
+
+    @cached_property
+    def _called_on(self) -> set[str]:
+        """The names some call of a module-only method has as its receiver."""
+        return {
+            node.func.value.id
+            for node in self.tree.of_kind(ast.Call)
+            if isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.attr in MODULE_ONLY_METHODS
+        }
+
+    def _may_stand_for_module(self, name: str) -> bool:
+        """``name`` is one that ``_module_itself`` may take for a module when it is bound to
+        nothing known."""
+        return name in self.names or (
+            self._text.may_call_method(name, MODULE_ONLY_METHODS) and name in self._called_on
+        )
+
+    @cached_property
+    def _functions(self) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+        return [*self.tree.of_kind(ast.FunctionDef), *self.tree.of_kind(ast.AsyncFunctionDef)]
+
+    def _taking(self, parameter: str) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+        """The functions of this file that take ``parameter`` and that some call names: what the
+        parameter stands for at their calls (``BindingTracker.placements``)."""
+        if not any(
+            self._text.may_call(function) for function in self._functions_taking.get(parameter, ())
+        ):
+            return []
+        return [
+            function
+            for function in self._functions
+            if function.name in self._calls
+            and any(
+                arg is not None and arg.arg == parameter
+                for arg in [*_arguments(function), function.args.vararg, function.args.kwarg]
+            )
+        ]
 
     def _names_module(self, annotation: ast.expr) -> bool:
         return any(map(is_module_class, self.tree.qualified(annotation)))
@@ -197,10 +245,10 @@ class _ModuleEvidence:
     def _at_calls(self, receiver: ast.expr, parameter: str) -> Iterator[ast.expr | None]:
         """``receiver`` rebased on each argument a call passes to a function's ``parameter``
         (None where a `*` or `**` argument hides which one it is)."""
-        for function in self.taking.get(parameter, []):
+        for function in self._taking(parameter):
             arguments = function.args
             positional = [arg.arg for arg in (*arguments.posonlyargs, *arguments.args)]
-            for call in self.calls[function.name]:
+            for call in self._calls[function.name]:
                 if any(isinstance(arg, ast.Starred) for arg in call.args) or any(
                     keyword.arg is None for keyword in call.keywords
                 ):
@@ -226,7 +274,7 @@ class _ModuleEvidence:
 
     def _itself(self, node: ast.expr) -> bool:
         if isinstance(node, ast.Name):
-            return node.id in self.names
+            return self._may_stand_for_module(node.id)
         if isinstance(node, ast.Attribute):
             return node.attr in _SUBMODULES and self.setting(node.value)
         if isinstance(node, ast.Subscript):
