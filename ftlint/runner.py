@@ -63,9 +63,17 @@ def display_path(path: Path, cwd: str | None = None) -> str:
     """``path`` relative to the current directory ``cwd`` when it lies under it, else absolute."""
     absolute = os.path.abspath(path)
     cwd = os.getcwd() if cwd is None else cwd
-    if absolute.startswith(cwd) and absolute[len(cwd) : len(cwd) + 1] == os.sep:
-        return absolute[len(cwd) + 1 :]  # what relpath gives, without its work per file
-    relative = os.path.relpath(absolute, cwd)
+    if absolute == cwd:
+        return os.curdir
+    under = cwd if cwd.endswith(os.sep) else cwd + os.sep
+    if absolute.startswith(under):
+        return absolute[len(under) :]  # what relpath gives, without its work per file
+    if os.name == "posix":  # paths compare as strings: relpath would climb out with `..`
+        return absolute
+    try:  # Windows: relpath compares paths whatever their case, and fails across drives
+        relative = os.path.relpath(absolute, cwd)
+    except ValueError:
+        return absolute
     return absolute if relative.startswith("..") else relative
 
 

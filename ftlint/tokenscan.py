@@ -8,7 +8,8 @@ Python for more than one byte. So tokens are searched by their anchor: one regex
 character, over every token that holds it (`q` finds the 19 tokens that spell `requires_grad`,
 rightly or not, in one pass); at each occurrence of the anchor, the rest of each token is
 matched after it and a look-behind checks what precedes it. A file holding none of a group's
-tokens costs one pass for the group; each token found, another, partial, pass for the rest.
+tokens costs one pass for the group; each token found, another, partial, pass for the rest. The
+tokens found then settle every rule's test at once.
 
 This module must not import libcst: it runs on every file.
 """
@@ -117,31 +118,30 @@ class TokenScan:
     def __init__(self, triages: Iterable[RuleTriage]) -> None:
         tokens = {token for triage in triages for token in triage.tokens}
         scanned = {token for token in tokens if scannable(token)}
-        self._group_of: dict[str, _Group] = {}
-        for anchor, group in anchor_groups(scanned).items():
-            self._group_of.update(dict.fromkeys(group, _Group(anchor, group)))
+        self._groups = [_Group(anchor, group) for anchor, group in anchor_groups(scanned).items()]
+        self._scanned = frozenset(scanned)
 
-    def passing(self, raw: bytes, triages: Iterable[RuleTriage]) -> list[RuleTriage]:
-        """The ``triages`` whose token test ``raw`` may pass."""
+    def found(self, raw: bytes) -> set[str]:
+        """The tokens of the scan that ``raw`` holds: every group's, each found once."""
         found: set[str] = set()
-        # Per group searched: its tokens not found yet, and where the last search stopped.
-        unsettled: dict[_Group, tuple[frozenset[str], int]] = {}
-
-        def present(token: str) -> bool:
-            group = self._group_of.get(token)
-            if group is None:
-                return True
-            left, start = unsettled.get(group, (group.tokens, 0))
-            while token in left:
+        for group in self._groups:
+            left, start = group.tokens, 0
+            while left:
                 first = group.first(raw, left, start)
                 if first is None:
-                    left = frozenset()
                     break
                 # Another token of the group may start at the same anchor: search from it.
-                other, start = first
-                found.add(other)
-                left = left - {other}
-            unsettled[group] = (left, start)
-            return token in found
+                token, start = first
+                found.add(token)
+                left = left - {token}
+        return found
 
-        return [triage for triage in triages if any(map(present, triage.tokens))]
+    def passing(self, raw: bytes, triages: Iterable[RuleTriage]) -> list[RuleTriage]:
+        """The ``triages`` whose token test ``raw`` may pass: a token the scan does not settle
+        may be anywhere."""
+        found = self.found(raw)
+        return [
+            triage
+            for triage in triages
+            if not found.isdisjoint(triage.tokens) or not self._scanned.issuperset(triage.tokens)
+        ]

@@ -15,10 +15,14 @@ from ftlint.runner import display_path
 def relpath_or_absolute(path: Path) -> str:
     absolute = os.path.abspath(path)
     relative = os.path.relpath(absolute)
-    return absolute if relative.startswith("..") else relative
+    return absolute if _climbs(relative) else relative
 
 
-_PARTS = st.lists(st.sampled_from(["a", "b.py", "..", ".", "x", "a-b", "é"]), max_size=6)
+def _climbs(relative: str) -> bool:
+    return relative == os.pardir or relative.startswith(os.pardir + os.sep)
+
+
+_PARTS = st.lists(st.sampled_from(["a", "b.py", "..", ".", "x", "a-b", "é", "..x"]), max_size=6)
 _ROOTS = st.sampled_from(["", os.getcwd(), os.getcwd() + "x", "/", "/tmp", os.path.dirname(os.getcwd())])
 
 
@@ -33,3 +37,14 @@ def test_display_path_of_the_current_directory_and_a_sibling() -> None:
     assert display_path(here / "pkg" / "m.py") == os.path.join("pkg", "m.py")
     sibling = Path(str(here) + "-other", "m.py")  # shares the prefix, not the directory
     assert display_path(sibling) == str(sibling)
+
+
+@given(_ROOTS, _ROOTS, _PARTS)
+def test_display_path_from_any_directory_is_relpath_or_absolute(
+    cwd: str, root: str, parts: list[str]
+) -> None:
+    cwd = os.path.abspath(cwd)
+    absolute = os.path.abspath(Path(root, *parts))
+    relative = os.path.relpath(absolute, cwd)
+    expected = absolute if _climbs(relative) else relative
+    assert display_path(Path(root, *parts), cwd) == expected

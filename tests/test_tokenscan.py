@@ -60,6 +60,7 @@ def test_any_tokens_any_texts_scan_as_plain_scans(tokens, texts):
     for text in texts:
         raw = text.encode()
         assert scan.passing(raw, triages) == plainly_passing(triages, raw), text
+        assert scan.found(raw) == {token for token in tokens if token.encode() in raw}, text
 
 
 @settings(max_examples=300, deadline=None)
