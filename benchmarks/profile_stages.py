@@ -8,6 +8,7 @@ Stages: reading and the text triage (every file); CPython's parse and the rules'
 
 from __future__ import annotations
 
+import ast
 import sys
 import time
 from collections import Counter
@@ -62,13 +63,13 @@ for path in sorted(Path(sys.argv[1]).rglob("*.py")):
     with collector_paused():  # as `run_rules` does
         python = python_parse(source.text)
         started = timed("CPython parse", started)
-        if not isinstance(python, SyntaxError) and python is not None:
-            tree = PythonTree(python, source.text)
+        tree = PythonTree(python, source.text) if isinstance(python, ast.Module) else python
+        if isinstance(tree, PythonTree):
             rules = [rule for rule in rules if rule.may_report(tree)]
         started = timed("may_report", started)
         if rules:
             counts["libcst parses"] += 1
-            analyze(source, rules, python)
+            analyze(source, rules, tree)
             timed("libcst parse + traversal + rules", started)
 print(dict(counts))
 print({stage: round(value, 2) for stage, value in seconds.items()})

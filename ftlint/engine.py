@@ -190,7 +190,7 @@ def _syntax_error(source: SourceFile, row: int, column: int, message: str) -> Di
 
 
 def _parse_failure(
-    source: SourceFile, error: cst.ParserSyntaxError, python: ast.Module | SyntaxError | None
+    source: SourceFile, error: cst.ParserSyntaxError, python: PythonTree | SyntaxError | None
 ) -> Diagnostic:
     """Python's own message and location when it agrees the code is invalid (libcst's point past
     the error); libcst's when Python cannot judge it; FT902 when Python accepts the code."""
@@ -287,12 +287,12 @@ def run_rules(
     if not rules:
         return []
     python = python_parse(source.text)
-    if prefilter and isinstance(python, ast.Module) and _too_deep(source, python) is None:
-        tree = PythonTree(python, source.text)
+    tree = PythonTree(python, source.text) if isinstance(python, ast.Module) else python
+    if prefilter and isinstance(tree, PythonTree) and _too_deep(source, tree.tree) is None:
         rules = [rule for rule in rules if rule.may_report(tree)]
         if not rules:
             return []
-    analysis = analyze(source, rules, python)
+    analysis = analyze(source, rules, tree)
     if isinstance(analysis, Diagnostic):
         return [analysis]
     return analysis.diagnostics({rule.code for rule in rules})
@@ -301,12 +301,14 @@ def run_rules(
 def analyze(
     source: SourceFile,
     rules: Sequence[type[Rule]],
-    python: ast.Module | SyntaxError | None = None,
+    python: PythonTree | SyntaxError | None = None,
 ) -> FileAnalysis | Diagnostic:
     """The analysis of ``source`` with the findings of ``rules``, or why it could not be parsed;
-    ``python``: CPython's verdict on it, when already made (``python_parse``)."""
+    ``python``: CPython's verdict on it, when already made (``python_parse``, its tree with the
+    views the prefilters made of it)."""
     if python is None:
-        python = python_parse(source.text)
+        parsed = python_parse(source.text)
+        python = PythonTree(parsed, source.text) if isinstance(parsed, ast.Module) else parsed
     if isinstance(python, SyntaxError) and python.msg == TOO_NESTED:
         return Diagnostic(
             UnparsableFile.code,
@@ -315,8 +317,8 @@ def analyze(
             Location(1, 1),
             Location(1, 1),
         )
-    if isinstance(python, ast.Module):
-        too_deep = _too_deep(source, python)
+    if isinstance(python, PythonTree):
+        too_deep = _too_deep(source, python.tree)
         if too_deep is not None:
             return too_deep
     try:
@@ -325,7 +327,7 @@ def analyze(
         return _parse_failure(source, error, python)
     except Exception as error:  # noqa: BLE001 - e.g. RecursionError on absurdly nested code
         return internal_error(source, "the parser", error)
-    analysis = FileAnalysis(source, module, python if isinstance(python, ast.Module) else None)
+    analysis = FileAnalysis(source, module, python if isinstance(python, PythonTree) else None)
     instances = []
     for rule in rules:
         try:

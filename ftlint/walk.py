@@ -79,9 +79,21 @@ def _learn(node: cst.CSTNode) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return entry
 
 
+# Whether the values of a type are nodes, by type: `isinstance` against `cst.CSTNode`, an abstract
+# class, costs several dict lookups, and a traversal asks it of every field of every node.
+_IS_NODE: dict[type, bool] = {}
+
+
+def _is_node_type(kind: type) -> bool:
+    known = _IS_NODE.get(kind)
+    if known is None:
+        known = _IS_NODE[kind] = issubclass(kind, cst.CSTNode)
+    return known
+
+
 def _holds_nodes(value: object) -> bool:
-    return isinstance(value, cst.CSTNode) or (
-        isinstance(value, (tuple, list)) and any(isinstance(item, cst.CSTNode) for item in value)
+    return _is_node_type(type(value)) or (
+        isinstance(value, (tuple, list)) and any(_is_node_type(type(item)) for item in value)
     )
 
 
@@ -114,7 +126,8 @@ def walk(
     every subtree is entered."""
     orders = _ORDER
     holds_nodes = _holds_nodes
-    node_type = cst.CSTNode
+    node_types = _IS_NODE
+    is_node_type = _is_node_type
     sequences = (tuple, list)
 
     # `visit` gets itself as an argument: a nested function that names itself is a reference
@@ -129,12 +142,14 @@ def walk(
                 break
         for name in order:
             value = getattr(node, name)
-            if isinstance(value, node_type):
-                if type(value) not in skip:
+            kind = type(value)
+            if node_types.get(kind) or is_node_type(kind):
+                if kind not in skip:
                     visit(value, visit)
             elif isinstance(value, sequences):
                 for child in value:
-                    if isinstance(child, node_type) and type(child) not in skip:
+                    kind = type(child)
+                    if (node_types.get(kind) or is_node_type(kind)) and kind not in skip:
                         visit(child, visit)
         if leave is not None:
             leave(node)

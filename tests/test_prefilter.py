@@ -480,3 +480,19 @@ def test_the_module_receiver_prefilter_walks_the_calls_only_when_the_text_holds_
     tree = PythonTree(ast.parse(text), text)
     assert CATALOG["FT004"].may_report(tree) is module  # type: ignore[attr-defined]
     assert ("nodes" in vars(tree)) is walked
+
+
+@pytest.mark.parametrize(
+    ("text", "defined"),
+    [
+        ("w = torch.zeros(2, requires_grad=True)\nm.requires_grad = False", False),
+        ("x.requires_grad = False\nrequires_grad_ = 1", False),
+        ("class M(nn.Module):\n    @property\n    def requires_grad(self): ...", True),
+        ("class M(nn.Module):\n    async def requires_grad(self): ...", True),
+        ("class M(nn.Module):\n    def f(self):\n        a = requires_grad = 1", True),
+    ],
+)
+def test_what_cpython_tree_says_of_a_class_defining_requires_grad(text: str, defined: bool) -> None:
+    from ftlint.rules.ft004_module_requires_grad_attribute import _may_define_requires_grad
+
+    assert _may_define_requires_grad(PythonTree(ast.parse(text), text)) is defined

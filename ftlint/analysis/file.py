@@ -9,7 +9,6 @@ analysis another check builds on.
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Collection, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -20,6 +19,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider, Provid
 from ftlint.analysis.imports import ImportMap
 from ftlint.analysis.positions import StatementPositions
 from ftlint.diagnostics import Diagnostic, Edit, Finding
+from ftlint.prefilter import PythonTree
 from ftlint.sources import SourceFile
 from ftlint.suppression import comments_by_row, is_suppressed, noqa_codes
 
@@ -31,12 +31,13 @@ class FileAnalysis:
     """What checks share about one parsed file, and where their findings go."""
 
     def __init__(
-        self, source: SourceFile, module: cst.Module, python: ast.Module | None = None
+        self, source: SourceFile, module: cst.Module, python: PythonTree | None = None
     ) -> None:
-        """``python``: CPython's tree of the source, when it parsed."""
+        """``python``: CPython's tree of the source, when it parsed, and the views of it that
+        the prefilters made already."""
         self.source = source
         self.module = module
-        self._python = python
+        self.python = python
         self.findings: list[Finding] = []
         # FT9xx: the file or ftlint failed. Never selected away nor suppressed.
         self.errors: list[Diagnostic] = []
@@ -49,7 +50,9 @@ class FileAnalysis:
         module, are computed for the statements asked about."""
         if provider not in self._metadata:
             self._metadata[provider] = (
-                StatementPositions(self.module, self._python, self.source.text)
+                StatementPositions(
+                    self.module, None if self.python is None else self.python.tree, self.source.text
+                )
                 if provider is PositionProvider
                 else self._wrapper.resolve(provider)
             )

@@ -308,6 +308,25 @@ class _ModuleEvidence:
 _OWN_REQUIRES_GRAD = re.compile(r"(?<![\w.])requires_grad\b")
 
 
+def _may_define_requires_grad(python: PythonTree | None) -> bool:
+    """Whether CPython's tree of the file may hold what ``_defines_requires_grad`` looks for
+    in its classes: a ``def requires_grad``, or ``requires_grad = ...``. The statements are
+    walked already (the prefilters'); libcst's tree would be walked class by class."""
+    if python is None:
+        return True
+    for placed in python.statements:
+        statement = placed.statement
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if statement.name == "requires_grad":
+                return True
+        elif isinstance(statement, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "requires_grad"
+            for target in statement.targets
+        ):
+            return True
+    return False
+
+
 def _defines_requires_grad(classdef: cst.ClassDef) -> bool:
     """The class has its own ``requires_grad`` (a property, a method or a class attribute)."""
     return bool(
@@ -544,8 +563,10 @@ class ModuleRequiresGradAttribute(RequiresGradSettings, Rule):
         return any(map(evidence.setting, receivers.values()))
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        if _OWN_REQUIRES_GRAD.search(self.file.source.text) and any(
-            _defines_requires_grad(classdef) for classdef in self.classes.values()
+        if (
+            _OWN_REQUIRES_GRAD.search(self.file.source.text)
+            and _may_define_requires_grad(self.file.python)
+            and any(_defines_requires_grad(classdef) for classdef in self.classes.values())
         ):
             return  # some module of this file honours `requires_grad` itself
         settings = [(setting, site, "requires_grad") for setting, site in self.settings]
