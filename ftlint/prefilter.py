@@ -47,6 +47,19 @@ def _child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
         )
     return _CHILD_FIELDS[kind]
 
+
+# The fields that hold statements, an `except` clause's or a `case`'s; per node type, those it
+# has, in its fields' order (`PythonTree.statements` reads them alone).
+_STATEMENT_LISTS = frozenset({"body", "orelse", "handlers", "finalbody", "cases"})
+_STATEMENT_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+def _statement_fields(kind: type[ast.AST]) -> tuple[str, ...]:
+    if kind not in _STATEMENT_FIELDS:
+        _STATEMENT_FIELDS[kind] = tuple(name for name in kind._fields if name in _STATEMENT_LISTS)
+    return _STATEMENT_FIELDS[kind]
+
+
 Scope = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 _Node = TypeVar("_Node", bound=ast.AST)
 
@@ -163,6 +176,7 @@ class PythonTree:
     def statements(self) -> list[Placed]:
         """Every statement, in source order; a tenth of the nodes, walked without the others."""
         found: list[Placed] = []
+        fields = _STATEMENT_FIELDS
 
         # `visit` gets itself as an argument: a nested function that names itself is a cycle,
         # which would hold the statements until the cyclic collector runs (``run_rules`` pauses it).
@@ -171,11 +185,10 @@ class PythonTree:
                 found.append(Placed(node, scope))
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 scope = node
-            for _, value in ast.iter_fields(node):
-                if isinstance(value, list):
-                    for child in value:
-                        if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
-                            visit(child, scope, visit)
+            names = fields.get(node.__class__)
+            for name in _statement_fields(node.__class__) if names is None else names:
+                for child in getattr(node, name):
+                    visit(child, scope, visit)
 
         for statement in self.tree.body:
             visit(statement, None, visit)
@@ -281,6 +294,14 @@ class Bindings:
                     self._bind(node.target, node.value)
 
     def _bind(self, target: ast.expr, value: ast.expr) -> None:
+        # Most targets are a name or an attribute, what the walk would find in them alone (an
+        # assignment's target is stored whole).
+        if isinstance(target, ast.Name):
+            self.values.setdefault(target.id, []).append(value)
+            return
+        if isinstance(target, ast.Attribute):
+            self.attributes.setdefault(target.attr, []).append(value)
+            return
         for found in ast.walk(target):
             if isinstance(found, ast.Name) and isinstance(found.ctx, ast.Store):
                 self.values.setdefault(found.id, []).append(value)

@@ -496,3 +496,71 @@ def test_what_cpython_tree_says_of_a_class_defining_requires_grad(text: str, def
     from ftlint.rules.ft004_module_requires_grad_attribute import _may_define_requires_grad
 
     assert _may_define_requires_grad(PythonTree(ast.parse(text), text)) is defined
+
+
+STATEMENTS = """
+import os
+async def main(x):
+    async with x as (a, b):
+        async for i in x:
+            a.b = b[0] = c = 1
+        else:
+            pass
+    try:
+        (d, *e), f.g = x
+    except* ValueError as err:
+        h: int = 2
+    else:
+        while (n := x):
+            break
+        else:
+            continue
+    finally:
+        match x:
+            case [1, *rest] if rest:
+                class K:
+                    def f(self): return self
+            case _:
+                lambda: 1
+"""
+
+
+def _placed_by_fields(tree: ast.Module) -> list[tuple[ast.stmt, ast.AST | None]]:
+    """Every statement with its innermost `def` or class, read through every field of every
+    node: what `PythonTree.statements` finds by the fields that hold statements alone."""
+    found: list[tuple[ast.stmt, ast.AST | None]] = []
+
+    def visit(node: ast.AST, scope: ast.AST | None) -> None:
+        if isinstance(node, ast.stmt):
+            found.append((node, scope))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            scope = node
+        for _, value in ast.iter_fields(node):
+            for child in value if isinstance(value, list) else [value]:
+                if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
+                    visit(child, scope)
+
+    for statement in tree.body:
+        visit(statement, None)
+    return found
+
+
+def test_the_statements_are_every_statement_in_source_order_with_its_scope() -> None:
+    tree = ast.parse(STATEMENTS)
+    placed = [(p.statement, p.scope) for p in PythonTree(tree, STATEMENTS).statements]
+    assert placed == _placed_by_fields(tree)
+    assert len(placed) == 17
+
+
+def test_bindings_follow_every_stored_name_and_attribute_of_a_target() -> None:
+    tree = PythonTree(ast.parse(STATEMENTS), STATEMENTS)
+    bound = {
+        name: [ast.unparse(value) for value in values]
+        for name, values in tree.bindings.values.items()
+    }
+    assert bound == {"c": ["1"], "d": ["x"], "e": ["x"], "h": ["2"], "n": ["x"]}
+    attributes = {
+        name: [ast.unparse(value) for value in values]
+        for name, values in tree.bindings.attributes.items()
+    }
+    assert attributes == {"b": ["1"], "g": ["x"]}
