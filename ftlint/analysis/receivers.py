@@ -73,6 +73,8 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 def _normalised_identifiers(text: str) -> bool:
     """Whether ``text`` holds a non-ASCII character that may be part of an identifier."""
+    if text.isascii():  # at memory speed; the regex engine scans a character class at ~3 ns each
+        return False
     return any(("a" + char).isidentifier() for char in set(_NON_ASCII.findall(text)))
 
 
