@@ -201,6 +201,9 @@ class _Checker:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     # Every rule on every file, no triage: the oracle the triage must agree with (FTLINT_EXHAUSTIVE=1).
     exhaustive: bool = False
+    _effective: dict[tuple[frozenset[str], bool], list[RuleTriage]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def check(self, task: _Task) -> _Outcome:
         outcome = self._guarded(task, lint=True)
@@ -224,11 +227,7 @@ class _Checker:
 
     def _check(self, task: _Task, *, lint: bool) -> _Outcome | None:
         config = is_config(task.path)
-        triages = [
-            triage
-            for triage in self.triages
-            if triage.code in task.codes and triage.config == config
-        ]
+        triages = self._in_effect(task.codes, config)
         if not triages:
             return _Outcome([])
         # A YAML/JSON file past the size limit is data (a data set, a tokenizer), never a
@@ -260,6 +259,18 @@ class _Checker:
         if scanned:
             triages = self.tokens.passing(raw, triages)
         return self._lint(task, triages, key, raw, scanned=scanned)
+
+    def _in_effect(self, codes: frozenset[str], config: bool) -> list[RuleTriage]:
+        """The triages of ``codes`` for a configuration file or a Python one, in the catalog's
+        order; files share their codes, so this is worked out once per set."""
+        key = (codes, config)
+        if key not in self._effective:
+            self._effective[key] = [
+                triage
+                for triage in self.triages
+                if triage.code in codes and triage.config == config
+            ]
+        return list(self._effective[key])
 
     def _lint(
         self,
