@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import ast
-import gc
 import io
 import sys
 import tokenize
@@ -19,10 +18,17 @@ from libcst.metadata import ProviderT
 from ftlint.analysis.file import FileAnalysis
 from ftlint.diagnostics import Diagnostic, Location
 from ftlint.input_checks import REPORT, InternalError, UnparsableFile, internal_error
-from ftlint.prefilter import TOO_NESTED, PythonTree, python_parse
+from ftlint.prefilter import (
+    MAX_DEPTH,
+    TOO_NESTED,
+    PythonTree,
+    collector_paused,
+    libcst_depth_beyond_limit,
+    python_tree,
+)
 from ftlint.rules.base import Rule
 from ftlint.sources import SourceFile
-from ftlint.triage import RuleTriage, admitted, boolean_operators
+from ftlint.triage import RuleTriage, admitted
 
 
 class _Dispatcher(cst.CSTVisitor):
@@ -96,45 +102,12 @@ class _Dispatcher(cst.CSTVisitor):
         return
 
 
-# libcst nests what CPython keeps flat: an `and`/`or` chain of n operands is n levels deep, as is an
-# implicit concatenation of n strings. Its native parser refuses more than 3,000 adjacent strings
-# and kills the process (a stack overflow) on chains of ~8,000 operands; its traversal needs
-# Python frames for each level. Deeper code is refused with this limit named, before parsing.
-MAX_DEPTH = 3_000
-# Below this many `and`/`or` keywords no chain can take a file CPython accepts past the depth at
-# which libcst crashes (CPython refuses other nesting past ~3,000 levels): no depth walk needed.
-_CHAIN_WALK_FROM = 1_000
-
-
-def _libcst_depth(tree: ast.AST) -> tuple[int, int]:
-    """The deepest nesting libcst builds for ``tree``, and a row where it is reached: a level per
-    node, and a k-operand `and`/`or` chain's first operands k - 1 levels below it. Iterative:
-    the tree may be deeper than Python's recursion limit."""
-    deepest, row = 0, 1
-    stack: list[tuple[ast.AST, int, int]] = [(tree, 0, 1)]
-    while stack:
-        node, depth, row_above = stack.pop()
-        here = getattr(node, "lineno", row_above)
-        if depth > deepest:
-            deepest, row = depth, here
-        if isinstance(node, ast.BoolOp):
-            size = len(node.values)
-            stack.extend(
-                (value, depth + size - max(index, 1), here)
-                for index, value in enumerate(node.values)
-            )
-        else:
-            stack.extend((child, depth + 1, here) for child in ast.iter_child_nodes(node))
-    return deepest, row
-
-
 def _too_deep(source: SourceFile, tree: ast.Module) -> Diagnostic | None:
     """FT902 naming the limit when libcst would nest ``tree`` deeper than :data:`MAX_DEPTH`."""
-    if len(boolean_operators(source.text)) < _CHAIN_WALK_FROM:
+    deepest = libcst_depth_beyond_limit(source.text, tree)
+    if deepest is None:
         return None
-    depth, row = _libcst_depth(tree)
-    if depth <= MAX_DEPTH:
-        return None
+    depth, row = deepest
     return _beyond_libcst(
         source,
         row,
@@ -259,40 +232,30 @@ def lint_source(source: SourceFile, rules: Sequence[type[Rule]]) -> list[Diagnos
     return run_rules(source, triaged(source, rules))
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside: a parse allocates a node per token, each allocation
-    counts towards a collection, and each collection walks every node still alive, the whole
-    tree being built (half the time of CPython's parse of transformers' modeling files, a fifth
-    of libcst's). Nothing a file's analysis holds is in a reference cycle, so dropping it frees
-    it (``tests/test_collector.py``); the few cycles left (a scope and its bindings' sites) are
-    collected once the collector runs again."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 @collector_paused()
 def run_rules(
-    source: SourceFile, rules: Sequence[type[Rule]], *, prefilter: bool = True
+    source: SourceFile,
+    rules: Sequence[type[Rule]],
+    *,
+    prefilter: bool = True,
+    python: PythonTree | SyntaxError | None = None,
 ) -> list[Diagnostic]:
     """``lint_source`` for rules that passed triage already; with ``prefilter``, only the rules
     that may report in the file's CPython tree run (``ftlint.prefilter``), and libcst parses
-    nothing when none may."""
+    nothing when none may. ``python``: CPython's verdict on the source, when already made."""
     if not rules:
         return []
-    python = python_parse(source.text)
-    tree = PythonTree(python, source.text) if isinstance(python, ast.Module) else python
-    if prefilter and isinstance(tree, PythonTree) and _too_deep(source, tree.tree) is None:
-        rules = [rule for rule in rules if rule.may_report(tree)]
+    if python is None:
+        python = python_tree(source.text)
+    if (
+        prefilter
+        and isinstance(python, PythonTree)
+        and libcst_depth_beyond_limit(source.text, python.tree) is None
+    ):
+        rules = [rule for rule in rules if rule.may_report(python)]
         if not rules:
             return []
-    analysis = analyze(source, rules, tree)
+    analysis = analyze(source, rules, python)
     if isinstance(analysis, Diagnostic):
         return [analysis]
     return analysis.diagnostics({rule.code for rule in rules})
@@ -307,8 +270,7 @@ def analyze(
     ``python``: CPython's verdict on it, when already made (``python_parse``, its tree with the
     views the prefilters made of it)."""
     if python is None:
-        parsed = python_parse(source.text)
-        python = PythonTree(parsed, source.text) if isinstance(parsed, ast.Module) else parsed
+        python = python_tree(source.text)
     if isinstance(python, SyntaxError) and python.msg == TOO_NESTED:
         return Diagnostic(
             UnparsableFile.code,

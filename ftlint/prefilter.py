@@ -2,24 +2,29 @@
 triage, before libcst parses it.
 
 CPython parses about five times as fast as libcst and builds no positions, and the engine parses
-every file with it anyway (its verdict on syntax comes first). Each rule may declare
-``Rule.may_report(tree)``: False only when the rule cannot report anything in the file
-(exact or conservative: it may say True wrongly, never False wrongly). A rule that declares
-nothing is always run. When no admitted rule may report, libcst never sees the file.
+every file with it anyway (its verdict on syntax comes first). Each rule may declare a
+prefilter (``Rule.prefilter``, a function of ``ftlint.prefilters``): False only when the rule
+cannot report anything in the file (exact or conservative: it may say True wrongly, never False
+wrongly). A rule that declares none is always run. When no admitted rule may report, libcst
+never sees the file, nor is it imported: neither this module nor the prefilters import it.
 
 Rules judge names by following them to their bindings (``ftlint.analysis.bindings``); the views
 here over-approximate that following, by identifier and ignoring scopes and order, so that what
-they rule out the rules could never reach. This module must not import libcst.
+they rule out the rules could never reach.
 """
 
 from __future__ import annotations
 
 import ast
+import gc
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TypeVar
+
+from ftlint.analysis.and_or import boolean_operators
 
 # CPython refuses some code for its nesting alone; libcst's native parser has no such guard and
 # overflows its stack on it, which kills the process instead of raising.
@@ -82,6 +87,71 @@ def python_parse(text: str) -> ast.Module | SyntaxError | None:
         return None
     finally:
         sys.setrecursionlimit(previous)
+
+
+# libcst nests what CPython keeps flat: an `and`/`or` chain of n operands is n levels deep, as is an
+# implicit concatenation of n strings. Its native parser refuses more than 3,000 adjacent strings
+# and kills the process (a stack overflow) on chains of ~8,000 operands; its traversal needs
+# Python frames for each level. Deeper code is refused with this limit named, before parsing.
+MAX_DEPTH = 3_000
+# Below this many `and`/`or` keywords no chain can take a file CPython accepts past the depth at
+# which libcst crashes (CPython refuses other nesting past ~3,000 levels): no depth walk needed.
+CHAIN_WALK_FROM = 1_000
+
+
+def libcst_depth(tree: ast.AST) -> tuple[int, int]:
+    """The deepest nesting libcst builds for ``tree``, and a row where it is reached: a level per
+    node, and a k-operand `and`/`or` chain's first operands k - 1 levels below it. Iterative:
+    the tree may be deeper than Python's recursion limit."""
+    deepest, row = 0, 1
+    stack: list[tuple[ast.AST, int, int]] = [(tree, 0, 1)]
+    while stack:
+        node, depth, row_above = stack.pop()
+        here = getattr(node, "lineno", row_above)
+        if depth > deepest:
+            deepest, row = depth, here
+        if isinstance(node, ast.BoolOp):
+            size = len(node.values)
+            stack.extend(
+                (value, depth + size - max(index, 1), here)
+                for index, value in enumerate(node.values)
+            )
+        else:
+            stack.extend((child, depth + 1, here) for child in ast.iter_child_nodes(node))
+    return deepest, row
+
+
+def libcst_depth_beyond_limit(text: str, tree: ast.Module) -> tuple[int, int] | None:
+    """How deep libcst would nest ``tree``, the tree of ``text``, and a row where, when deeper
+    than :data:`MAX_DEPTH` (libcst would crash or fail on it); else None."""
+    if len(boolean_operators(text)) < CHAIN_WALK_FROM:
+        return None
+    depth, row = libcst_depth(tree)
+    return (depth, row) if depth > MAX_DEPTH else None
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: a parse allocates a node per token, each allocation
+    counts towards a collection, and each collection walks every node still alive, the whole
+    tree being built (half the time of CPython's parse of transformers' modeling files, a fifth
+    of libcst's). Nothing a file's analysis holds is in a reference cycle, so dropping it frees
+    it (``tests/test_collector.py``); the few cycles left (a scope and its bindings' sites) are
+    collected once the collector runs again."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def python_tree(text: str) -> PythonTree | SyntaxError | None:
+    """CPython's verdict on ``text`` (``python_parse``), its tree with the views of it."""
+    parsed = python_parse(text)
+    return PythonTree(parsed, text) if isinstance(parsed, ast.Module) else parsed
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Check many files: discovery, per-file rule selection, triage, the result cache, linting; in
 worker processes when there are enough files to pay for starting them.
 
-Only files that pass triage (``ftlint.triage``) import the engine, and with it libcst.
+Only files some rule may report in, by the triage of their text (``ftlint.triage``) and of
+CPython's tree (``ftlint.prefilter``), import the engine, and with it libcst.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +24,7 @@ from ftlint.configfiles import CONFIG_SUFFIXES
 from ftlint.diagnostics import Diagnostic, Location
 from ftlint.discovery import discover
 from ftlint.input_checks import REPORT, InternalError, UnreadableFile
+from ftlint.prefilter import PythonTree, collector_paused, libcst_depth_beyond_limit, python_tree
 from ftlint.sources import SourceError, SourceFile, read_bytes, read_source, source_of, wide_bom
 from ftlint.tokenscan import TokenScan
 from ftlint.triage import INHERITS, RuleTriage, admitted
@@ -88,6 +91,16 @@ def _catalog_rules() -> Sequence[type[Rule]]:
     from ftlint.catalog import RULES
 
     return RULES
+
+
+@cache
+def _prefilter(origin: str) -> Callable[[PythonTree], bool]:
+    """A rule's prefilter, ``module:function`` of ``ftlint.prefilters``, imported alone."""
+    import importlib
+
+    module, _, name = origin.partition(":")
+    prefilter: Callable[[PythonTree], bool] = getattr(importlib.import_module(module), name)
+    return prefilter
 
 
 def _rules_of(triages: Iterable[RuleTriage]) -> list[type[Any]]:
@@ -307,14 +320,7 @@ class _Checker:
 
                 diagnostics = lint_config(source, _rules_of(admitted_triages))
             elif codes:
-                from ftlint.engine import run_rules  # libcst: only for files that pass triage
-
-                rules = (
-                    _rules_of(admitted_triages)
-                    if self.rules is None
-                    else [rule for rule in self.rules if rule.code in codes]
-                )
-                diagnostics = run_rules(source, rules, prefilter=not self.exhaustive)
+                diagnostics = self._lint_python(source, admitted_triages)
         if (
             self.cache is not None
             and key is not None
@@ -322,6 +328,35 @@ class _Checker:
         ):
             self.cache.store(key, diagnostics)
         return _Outcome(diagnostics, source if diagnostics else None)
+
+    @collector_paused()
+    def _lint_python(self, source: SourceFile, triages: list[RuleTriage]) -> list[Diagnostic]:
+        """The findings of the rules of ``triages`` in ``source``, a Python file that passed the
+        text triage. Only the rules that may report in CPython's tree run (none in the
+        exhaustive mode), and libcst is imported only for them."""
+        python = python_tree(source.text)
+        if (
+            not self.exhaustive
+            and isinstance(python, PythonTree)
+            and libcst_depth_beyond_limit(source.text, python.tree) is None
+        ):
+            triages = [triage for triage in triages if self._may_report(triage, python)]
+            if not triages:
+                return []
+        from ftlint.engine import run_rules  # libcst: only for files some rule may report in
+
+        codes = {triage.code for triage in triages}
+        rules = (
+            _rules_of(triages)
+            if self.rules is None
+            else [rule for rule in self.rules if rule.code in codes]
+        )
+        return run_rules(source, rules, prefilter=False, python=python)
+
+    def _may_report(self, triage: RuleTriage, python: PythonTree) -> bool:
+        if self.rules is not None:  # rules given as classes, imported already
+            return any(rule.may_report(python) for rule in self.rules if rule.code == triage.code)
+        return triage.prefilter is None or _prefilter(triage.prefilter)(python)
 
     @staticmethod
     def _source(task: _Task) -> SourceFile | None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from ftlint.analysis.and_or import boolean_operators
 from ftlint.analysis.collisions import may_test_colliding_name
 from ftlint.analysis.freeze_settings import may_misspell_setting
 from ftlint.analysis.imported import may_import
@@ -46,9 +47,6 @@ _STRINGS_AND_COMMENTS = re.compile(
     """,
     re.DOTALL | re.VERBOSE,
 )
-# `and`/`or` as keywords, found by `boolean_operators`. Each alone starts with a literal, which the
-# regex engine finds four times as fast as a class of their first letters.
-_KEYWORD_ENDS = (re.compile(r"and\b"), re.compile(r"or\b"))
 _LEVEL_BREAK = re.compile(r"[()\[\]{},;:\n]")
 _OPENING, _CLOSING = "([{", ")]}"
 
@@ -89,25 +87,6 @@ def _same_level(code: str, start: int, end: int, *, top: bool) -> bool:
         elif depth == 0 and (char != "\n" or (top and not _continued(code, match.start()))):
             return False
     return True
-
-
-def _ends_word(char: str) -> bool:
-    """Whether ``char`` would join a keyword after it into one name: a letter or `_`, not a
-    digit (`1or 2` is valid Python)."""
-    return (char.isalnum() or char == "_") and not char.isdecimal()
-
-
-def boolean_operators(code: str) -> list[tuple[int, str]]:
-    """Where the keywords `and` and `or` are in ``code`` (strings and comments removed), and
-    which, in order."""
-    found = [
-        (match.start(), match.group())
-        for keyword in _KEYWORD_ENDS
-        for match in keyword.finditer(code)
-        if not (match.start() and _ends_word(code[match.start() - 1]))
-    ]
-    found.sort()
-    return found
 
 
 def has_mixed_and_or(code: str) -> bool:
@@ -155,8 +134,8 @@ def scannable(token: str) -> bool:
     return bool(token) and token.isascii()
 
 
-def _origin(rule: type) -> str:
-    return f"{rule.__module__}:{rule.__qualname__}"
+def _origin(defined: type | Callable[..., object]) -> str:
+    return f"{defined.__module__}:{defined.__qualname__}"
 
 
 class FileText:
@@ -195,6 +174,8 @@ class RuleTriage:
     # not the catalog, which imports every check (~0.1 s of the one-file case).
     origin: str | None = None
     config: bool = False  # a rule over YAML/JSON configurations
+    # The rule's prefilter (`Rule.prefilter`) as `module:function`, imported alone, without libcst.
+    prefilter: str | None = None
 
     @classmethod
     def of(cls, rule: type[Rule]) -> RuleTriage:
@@ -204,6 +185,7 @@ class RuleTriage:
             rule.candidate_pattern,
             rule.candidate_shape,
             _origin(rule),
+            prefilter=None if rule.prefilter is None else _origin(rule.prefilter),
         )
 
     @classmethod

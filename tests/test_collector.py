@@ -90,7 +90,26 @@ def test_the_collector_comes_back_when_linting_fails(monkeypatch):
     def failing_parse(text):
         raise MemoryError("injected")
 
-    monkeypatch.setattr(ftlint.engine, "python_parse", failing_parse)
+    monkeypatch.setattr(ftlint.engine, "python_tree", failing_parse)
     with pytest.raises(MemoryError, match="injected"):
         run_rules(python_source("x = 1\n"), list(RULES))
     assert gc.isenabled()
+
+
+def test_a_check_run_pauses_the_collector_to_parse_and_brings_it_back_on_failure(monkeypatch, tmp_path):
+    import ftlint.runner
+    from ftlint.config import Settings
+
+    seen = []
+
+    def failing_parse(text):
+        seen.append(gc.isenabled())
+        raise MemoryError("injected")
+
+    (tmp_path / "train.py").write_text("if a or b and c:\n    p.requires_grad = False\n")
+    monkeypatch.setattr(ftlint.runner, "python_tree", failing_parse)
+    result = ftlint.runner.check_paths([tmp_path], Settings(root=tmp_path), {"FT001"}, jobs=1)
+    assert [(d.code, d.message.split(";")[0]) for d in result.diagnostics] == [
+        ("FT902", "internal error in ftlint while checking this file (MemoryError: injected)")
+    ]
+    assert (seen, gc.isenabled()) == ([False], True)

@@ -66,6 +66,32 @@ def test_a_file_no_rule_can_match_never_imports_libcst(tmp_path):
     assert heavy_imports_of_check(tmp_path, tokens_only) == []
 
 
+def test_a_file_the_prefilters_clear_never_imports_libcst(tmp_path):
+    # FT004's text triage admits it (a receiver used otherwise than as a parameter loop
+    # variable); its prefilter, on CPython's tree, clears it: `hidden` is never a module.
+    cleared = tmp_path / "layer.py"
+    cleared.write_text(
+        "def forward(self, hidden):\n    hidden = self.norm(hidden)\n"
+        "    hidden.requires_grad = True\n    return hidden\n"
+    )
+    heavy_imports_of_check(tmp_path, cleared)  # the first run stores the rule catalog
+    assert heavy_imports_of_check(tmp_path, cleared) == []
+    # Its twin, whose receiver is a module, is parsed by libcst.
+    module = tmp_path / "model.py"
+    module.write_text(cleared.read_text().replace("self.norm(hidden)", "torch.nn.Linear(2, 2)")
+                      .replace("def forward", "import torch\ndef forward"))  # fmt: skip
+    assert heavy_imports_of_check(tmp_path, module) == ["libcst"]
+
+
+def test_the_prefilters_import_no_libcst():
+    from ftlint.cache import CatalogIndex
+
+    origins = sorted({t.prefilter for t in CatalogIndex.from_catalog().rules if t.prefilter})
+    modules = sorted({origin.partition(":")[0] for origin in origins})
+    assert len(modules) == 11
+    assert heavy_imports("\n".join(f"import {module}" for module in modules)) == []
+
+
 def test_a_file_that_may_hold_a_finding_is_parsed_without_torch(tmp_path):
     path = FIXTURES / "seed_backbone_freezing.py"
     assert heavy_imports_of_check(tmp_path, path) == ["libcst"]

@@ -334,6 +334,6 @@ KEYWORDS = re.compile(r"(?:a(?<![^\W\d]a)nd|o(?<![^\W\d]o)r)\b")
 # numeral (a word character that is no digit) and separators.
 @given(st.text("andor_xé1٣ⅷ (\n", max_size=40))
 def test_boolean_operators_are_the_keywords_one_regex_finds(code):
-    from ftlint.triage import boolean_operators
+    from ftlint.analysis.and_or import boolean_operators
 
     assert boolean_operators(code) == [(m.start(), m.group()) for m in KEYWORDS.finditer(code)]

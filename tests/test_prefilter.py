@@ -20,7 +20,7 @@ from ftlint.prefilter import PythonTree
 from ftlint.rules.base import Rule
 from ftlint.triage import SHAPES, FileText
 
-PREFILTERED = [rule for rule in RULES if rule.may_report.__func__ is not Rule.may_report.__func__]
+PREFILTERED = [rule for rule in RULES if rule.prefilter is not None]
 
 
 def findings(text: str, rule: type[Rule]) -> list[tuple[str, int]]:
@@ -380,7 +380,7 @@ def test_the_module_receiver_shape_verdicts(cleared: str, admitted: tuple[str, s
 
 
 def test_the_module_elements_cover_the_rules_iterators() -> None:
-    from ftlint.analysis.bindings import DICT_VALUES
+    from ftlint.analysis.model_iterators import DICT_VALUES
     from ftlint.analysis.receivers import MODULE_ELEMENT_ATTRIBUTES
     from ftlint.rules.ft004_module_requires_grad_attribute import _MODULE_ITERATORS
 

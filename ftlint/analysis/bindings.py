@@ -15,12 +15,11 @@ from typing import Any
 
 import libcst as cst
 
+from ftlint.analysis.model_iterators import CALL_DEPTH
 from ftlint.analysis.nodes import is_name
 
 # Builtins whose result yields the same elements as their first argument.
 _ELEMENT_KEEPING = frozenset({"list", "tuple", "sorted", "reversed", "iter"})
-# Where a dict's value sits in what its iterators yield, for :func:`iterated_method`.
-DICT_VALUES: dict[str, tuple[int, ...]] = {"values": (), "items": (1,)}
 
 
 @dataclass(eq=False)
@@ -133,9 +132,6 @@ class Placement:
     site: Site
     via: cst.Call | None = None  # the call that first led out of the path's own function
 
-
-# How many calls `BindingTracker.placements` follows out of a function.
-CALL_DEPTH = 3
 
 # Decides an expression itself (names are already followed): (expression, its site) -> bool.
 DirectTest = Callable[[cst.BaseExpression, Site], bool]

@@ -3,39 +3,21 @@ what iterates over a model's parameters, modules or names."""
 
 from __future__ import annotations
 
-import ast
 import re
 from typing import TypeGuard
 
 import libcst as cst
 
+from ftlint.analysis.freeze_calls import (
+    FREEZE_METHODS,
+    FREEZE_WORD,
+    PARAMETER_ITERATORS,
+)
 from ftlint.analysis.nodes import find_all, is_attribute, is_call
 
-# Methods that change whether parameters train or whether BatchNorm updates its statistics.
-FREEZE_METHODS = frozenset({"requires_grad_", "eval", "train"})
-# Helper names people give freeze functions: freeze(), unfreeze_backbone(), set_requires_grad(),
-# make_trainable(); not the ones that only read the state (print_trainable_parameters()).
-# Its word alone is what the ast prefilters test: CPython normalises identifiers (NFKC) and
-# libcst does not, so they may test a name only with conditions no normalisation of a matching
-# name can fail, which the excluded prefixes could.
-FREEZE_WORD = re.compile(r"(?i)((^|_)(un)?freez|requires_grad|trainable)")
 _FREEZE_HELPER = re.compile(
     r"(?i)^(?!(print|count|get|log|num|show|report|check|is|has)_).*"
     + FREEZE_WORD.pattern.removeprefix("(?i)")
-)
-# Methods whose results are parameters, modules or their names.
-PARAMETER_ITERATORS = frozenset(
-    {
-        "parameters",
-        "named_parameters",
-        "modules",
-        "named_modules",
-        "children",
-        "named_children",
-        "state_dict",
-        "buffers",
-        "named_buffers",
-    }
 )
 
 
@@ -56,14 +38,6 @@ def is_freeze_call(call: cst.Call) -> bool:
     if isinstance(call.func, cst.Attribute) and name in FREEZE_METHODS:
         return True
     return bool(_FREEZE_HELPER.search(name))
-
-
-def may_freeze(call: ast.Call) -> bool:
-    """On CPython's tree: a superset of the calls ``is_freeze_call`` accepts."""
-    func = call.func
-    if isinstance(func, ast.Attribute):
-        return func.attr in FREEZE_METHODS or bool(FREEZE_WORD.search(func.attr))
-    return isinstance(func, ast.Name) and bool(FREEZE_WORD.search(func.id))
 
 
 def is_requires_grad_target(node: cst.BaseExpression) -> TypeGuard[cst.Attribute]:

@@ -9,33 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Literal
 
 import libcst as cst
 
 from ftlint.analysis.bindings import element_source
 from ftlint.analysis.imports import dotted_name
+from ftlint.analysis.model_iterators import MODEL_ITERATORS, STATE_DICT, Kind, Position
 from ftlint.analysis.nodes import is_attribute, is_call
 
-Kind = Literal["parameter", "module", "state"]
-Position = tuple[int, ...]  # where a loop variable sits in each element: `p` of `(n, p)` is (1,)
-
-# Iterating `part.<method>()`: what it yields, and where names and values sit in each element.
-MODEL_ITERATORS: dict[str, tuple[Kind, Position | None, Position]] = {
-    "named_parameters": ("parameter", (0,), (1,)),
-    "parameters": ("parameter", None, ()),
-    "named_modules": ("module", (0,), (1,)),
-    "named_children": ("module", (0,), (1,)),
-    "modules": ("module", None, ()),
-    "children": ("module", None, ()),
-}
 # Iterating a state dict's views: where keys and tensors sit.
 _STATE_VIEWS: dict[str, tuple[Position | None, Position | None]] = {
     "items": ((0,), (1,)),
     "keys": ((), None),
     "values": (None, ()),
 }
-STATE_DICT = "state_dict"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ visitors). A rule reports with :meth:`Rule.report`; a fix is a replacement node 
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 import libcst as cst
 from libcst import MetadataDependent
@@ -18,6 +18,12 @@ from ftlint.analysis.mmconfig import CONFIG_MARKER, MMConfig, Setting
 from ftlint.check import Check, Command
 from ftlint.diagnostics import Edit, Finding, Fix
 from ftlint.prefilter import PythonTree
+
+
+class Prefilter(Protocol):
+    """A rule's prefilter (``Rule.prefilter``)."""
+
+    def __call__(self, tree: PythonTree, /) -> bool: ...
 
 
 class Rule(Check, MetadataDependent):
@@ -37,12 +43,15 @@ class Rule(Check, MetadataDependent):
         super().__init__()
         self.file = file
 
+    # Whether this rule may report anything in the file whose CPython tree is given: False only
+    # when it surely cannot, so libcst can skip the file (``ftlint.prefilter``); None: the rule
+    # always runs. A function of ``ftlint.prefilters``, which never imports libcst: a file the
+    # prefilters clear is checked without it.
+    prefilter: ClassVar[Prefilter | None] = None
+
     @classmethod
     def may_report(cls, tree: PythonTree) -> bool:
-        """Whether this rule may report anything in the file whose CPython tree is ``tree``.
-        False only when it surely cannot, so libcst can skip the file (``ftlint.prefilter``);
-        a rule that does not override this is always run."""
-        return True
+        return cls.prefilter is None or cls.prefilter(tree)
 
     @classmethod
     def is_implemented(cls) -> bool:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -15,7 +14,7 @@ from ftlint.frameworks.lightning import (
     BASE_FINETUNING,
     ignored_train_bn_message,
 )
-from ftlint.prefilter import PythonTree
+from ftlint.prefilters import ft002_ignored_train_bn as ft002_prefilter
 from ftlint.rules.base import Rule
 
 # `BackboneFinetuning.__init__`'s parameters before `train_bn`, for positional calls.
@@ -134,20 +133,7 @@ class IgnoredTrainBn(Rule):
     fix = Applicability.UNSAFE
     required_tokens = ("Finetuning",)
 
-    @classmethod
-    def may_report(cls, tree: PythonTree) -> bool:
-        """Lightning's finetuning classes are known by name, imported or dotted: some name,
-        attribute or import of the file holds `Finetuning` (not only a string or comment)."""
-        return any(
-            "Finetuning" in name
-            for node in tree.nodes
-            for name in (
-                (node.id,) if isinstance(node, ast.Name)
-                else (node.attr,) if isinstance(node, ast.Attribute)
-                else (node.name,) if isinstance(node, ast.alias)
-                else ()
-            )
-        )  # fmt: skip
+    prefilter = staticmethod(ft002_prefilter.may_report)
 
     VALID = [
         Valid(

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import ast
 import re
 from collections import Counter
 from typing import TYPE_CHECKING
@@ -12,7 +11,7 @@ from ftlint.analysis.nodes import find_all, is_attribute, is_name
 from ftlint.analysis.tensors import consequence, literal_bool
 from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
-from ftlint.prefilter import PythonTree
+from ftlint.prefilters import ft003_requires_grad_typo as ft003_prefilter
 from ftlint.rules.base import Rule
 from ftlint.triage import attribute_assigned
 
@@ -135,22 +134,7 @@ class RequiresGradTypo(Rule):
         ),
     ]
 
-    @classmethod
-    def may_report(cls, tree: PythonTree) -> bool:
-        """A finding needs an assignment to ``x.requires_grad_`` or to a misspelt attribute
-        (``visit_Assign``'s test). Non-ASCII names are kept: CPython normalises them, libcst
-        does not."""
-        return any(
-            isinstance(target, ast.Attribute)
-            and (
-                not target.attr.isascii()
-                or target.attr == METHOD
-                or is_requires_grad_typo(target.attr)
-            )
-            for placed in tree.statements
-            if isinstance(placed.statement, ast.Assign)
-            for target in placed.statement.targets
-        )
+    prefilter = staticmethod(ft003_prefilter.may_report)
 
     def __init__(self, file: FileAnalysis) -> None:
         super().__init__(file)

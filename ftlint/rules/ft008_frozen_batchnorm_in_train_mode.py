@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -11,22 +10,21 @@ from ftlint.analysis.bindings import BindingTracker, DirectTest, Placement, Site
 from ftlint.analysis.data.torchvision_batchnorm import BATCHNORM_CHILDREN
 from ftlint.analysis.freeze import is_freeze_call, iterates_parameters
 from ftlint.analysis.imports import dotted_name
+from ftlint.analysis.model_iterators import Kind
 from ftlint.analysis.nodes import find_all, is_attribute, is_call, is_name
-from ftlint.analysis.parts import Kind, ModelLoops
+from ftlint.analysis.parts import ModelLoops
 from ftlint.analysis.tensors import called_requires_grad, literal_bool
 from ftlint.analysis.torchvision import builder_key
 from ftlint.check import Invalid, Valid
-from ftlint.prefilter import PythonTree
+from ftlint.prefilters import ft008_frozen_batchnorm_in_train_mode as ft008_prefilter
+from ftlint.prefilters.ft008_frozen_batchnorm_in_train_mode import BATCHNORM_CLASS, BATCHNORM_NAME
 from ftlint.rules.base import Rule
 
 if TYPE_CHECKING:
     from ftlint.analysis.file import FileAnalysis
 
-# Parameter names that are BatchNorm's in the usual models: ResNet's `bn1` and `downsample.1`.
-_BATCHNORM_NAME = re.compile(r"(?i)(^|[._])bn\d*([._]|$)|batch_?norm|downsample\.1$")
 # `norm` means BatchNorm only in a model known to hold it (DenseNet's `norm1`), not in a ViT.
 _NORM_NAME = re.compile(r"(?i)norm")
-_BATCHNORM_CLASS = re.compile(r"(?<!Frozen)BatchNorm")
 # Helpers that put BatchNorm back in eval mode: `set_bn_eval`, `freeze_bn`, `fix_bn_stats`.
 _BATCHNORM_EVAL_HELPER = re.compile(r"(?i)(bn|batch_?norm).*(eval|freez|fix)|(eval|freez|fix).*bn")
 # Evidence that the file keeps frozen BatchNorm statistics fixed some other way.
@@ -50,25 +48,6 @@ class _TrainCall:
     # `.eval()` receivers in the mode-switching statements right after it (`model.eval()`,
     # `model.backbone.eval()`): they undo `train()` for their part before any forward pass.
     evals_after: list[cst.BaseExpression] = field(default_factory=list)
-
-
-def _may_freeze(node: ast.AST) -> bool:
-    """``x.requires_grad = False`` or ``x.requires_grad_(False)``, as ``_freezes`` reads them."""
-    if isinstance(node, ast.Assign):
-        return _is_false(node.value) and any(
-            isinstance(target, ast.Attribute) and target.attr == "requires_grad"
-            for target in node.targets
-        )
-    return (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "requires_grad_"
-        and any(map(_is_false, [*node.args, *(keyword.value for keyword in node.keywords)]))
-    )
-
-
-def _is_false(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and node.value is False
 
 
 def _calls(node: cst.CSTNode) -> list[cst.Call]:
@@ -331,33 +310,7 @@ class FrozenBatchnormInTrainMode(BindingTracker, Rule):
         ),
     ]
 
-    @classmethod
-    def may_report(cls, tree: PythonTree) -> bool:
-        """A finding needs a `.train()` call, a freeze, and BatchNorm known to be frozen: a
-        torchvision model (known by its import), a `BatchNorm` class tested, or parameters
-        selected by a BatchNorm name."""
-        trains = any(
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "train"
-            for node in tree.nodes
-        )
-        if not trains or not any(map(_may_freeze, tree.nodes)):
-            return False
-        return (
-            any(
-                target.startswith("torchvision")
-                for targets in tree.imports.values()
-                for target in targets
-            )
-            or _BATCHNORM_CLASS.search(tree.text) is not None
-            or any(
-                isinstance(node, ast.Constant)
-                and isinstance(node.value, str)
-                and _BATCHNORM_NAME.search(node.value) is not None
-                for node in tree.nodes
-            )
-        )
+    prefilter = staticmethod(ft008_prefilter.may_report)
 
     def __init__(self, file: FileAnalysis) -> None:
         super().__init__(file)
@@ -449,7 +402,7 @@ class FrozenBatchnormInTrainMode(BindingTracker, Rule):
     ) -> None:
         """A branch of a loop over ``part`` that freezes, or puts in eval mode, BatchNorm."""
         test = self.file.module.code_for_node(branch.test)
-        if kind == "module" and _BATCHNORM_CLASS.search(test):
+        if kind == "module" and BATCHNORM_CLASS.search(test):
             if any(_eval_receiver(call) is not None for call in _calls(branch.body)):
                 self._statistics_kept = True  # BatchNorm modules switched to eval one by one
             elif _freezes(branch.body):
@@ -458,7 +411,7 @@ class FrozenBatchnormInTrainMode(BindingTracker, Rule):
         if kind != "parameter" or name is None or not _freezes(branch.body):
             return
         strings = _positive_strings(branch.test)
-        selected = [s for s in strings if _BATCHNORM_NAME.search(s)]
+        selected = [s for s in strings if BATCHNORM_NAME.search(s)]
         if not selected and self._batchnorm_model(part, site) is not None:
             selected = [s for s in strings if _NORM_NAME.search(s)]
         if selected:

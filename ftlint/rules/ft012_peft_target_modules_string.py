@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import ast
-
 import libcst as cst
 
 from ftlint.check import Invalid, Valid
@@ -14,7 +12,7 @@ from ftlint.frameworks.peft import (
     joined_string_message,
     regex_entry_message,
 )
-from ftlint.prefilter import PythonTree
+from ftlint.prefilters import ft012_peft_target_modules_string as ft012_prefilter
 from ftlint.rules.base import Rule
 
 
@@ -146,23 +144,7 @@ class PeftTargetModulesString(Rule):
         ),
     ]
 
-    @classmethod
-    def may_report(cls, tree: PythonTree) -> bool:
-        """A finding needs a call qualified as peft's (an absolute import of peft) given
-        ``target_modules=``. Non-ASCII keywords are kept: CPython normalises them, libcst does
-        not."""
-        if not any(
-            target.partition(".")[0] == "peft"
-            for targets in tree.imports.values()
-            for target in targets
-        ):
-            return False
-        return any(
-            isinstance(node, ast.keyword)
-            and node.arg is not None
-            and (node.arg == TARGET_MODULES or not node.arg.isascii())
-            for node in tree.nodes
-        )
+    prefilter = staticmethod(ft012_prefilter.may_report)
 
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.file.imports.qualify(node.func)
@@ -179,9 +161,7 @@ class PeftTargetModulesString(Rule):
         if text is not None:
             names = joined_names(text)
             if names is not None:
-                self._report_joined(
-                    value, names, joined_string_message(text, names), list_of=True
-                )
+                self._report_joined(value, names, joined_string_message(text, names), list_of=True)
             return
         if not isinstance(value, (cst.List, cst.Tuple, cst.Set)):
             return

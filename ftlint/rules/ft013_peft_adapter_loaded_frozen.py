@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -11,30 +10,14 @@ from ftlint.analysis.imports import dotted_name
 from ftlint.analysis.nodes import find_all, is_attribute, is_name
 from ftlint.check import Invalid, Valid
 from ftlint.diagnostics import Applicability
-from ftlint.prefilter import PythonTree
+from ftlint.prefilters import ft013_peft_adapter_loaded_frozen as ft013_prefilter
+from ftlint.prefilters.ft013_peft_adapter_loaded_frozen import UNFREEZING, is_peft_model_class
 from ftlint.rules.base import ScopedRule
 
 if TYPE_CHECKING:
     from ftlint.analysis.file import FileAnalysis
 
 IS_TRAINABLE = "is_trainable"
-# Calls that make a loaded adapter (or a new one) trainable, or may: a file that makes any of them
-# is not judged. `requires_grad` covers assignments, `requires_grad_()` and filters on it.
-_UNFREEZING = (
-    "requires_grad",
-    "set_adapter",
-    "load_adapter",
-    "add_adapter",
-    "get_peft_model",
-    "mark_only_",
-)
-
-
-def _is_peft_model_class(qualified: str | None) -> bool:
-    if qualified is None or not qualified.startswith("peft."):
-        return False
-    last = qualified.rpartition(".")[2]
-    return last == "PeftModel" or last.startswith(("PeftModelFor", "AutoPeftModel"))
 
 
 def _keyword(call: cst.Call, name: str) -> cst.Arg | None:
@@ -169,20 +152,7 @@ class PeftAdapterLoadedFrozen(ScopedRule):
         ),
     ]
 
-    @classmethod
-    def may_report(cls, tree: PythonTree) -> bool:
-        """A file that may unfreeze is never judged (``leave_Module``); else a finding needs an
-        assignment of ``<peft model class>.from_pretrained(...)`` to a name."""
-        if any(token in tree.text for token in _UNFREEZING):
-            return False
-        return any(
-            isinstance(placed.statement, ast.Assign)
-            and isinstance(placed.statement.value, ast.Call)
-            and isinstance(placed.statement.value.func, ast.Attribute)
-            and placed.statement.value.func.attr == "from_pretrained"
-            and any(map(_is_peft_model_class, tree.qualified(placed.statement.value.func.value)))
-            for placed in tree.statements
-        )
+    prefilter = staticmethod(ft013_prefilter.may_report)
 
     def __init__(self, file: FileAnalysis) -> None:
         super().__init__(file)
@@ -190,7 +160,6 @@ class PeftAdapterLoadedFrozen(ScopedRule):
         self._uses: list[_Use] = []
         # Every other mention of a name: rebinding it or passing it on ends what is known.
         self._rebinds: list[tuple[str, cst.CSTNode | None, cst.CSTNode]] = []
-
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
@@ -202,7 +171,7 @@ class PeftAdapterLoadedFrozen(ScopedRule):
         call = node.value
         if not isinstance(call, cst.Call) or not is_attribute(call.func, "from_pretrained"):
             return
-        if not _is_peft_model_class(self.file.imports.qualify(call.func.value)):
+        if not is_peft_model_class(self.file.imports.qualify(call.func.value)):
             return
         if any(arg.star == "**" for arg in call.args):
             return
@@ -239,7 +208,7 @@ class PeftAdapterLoadedFrozen(ScopedRule):
                 self._rebinds.append((arg.value.value, self.scope, node))
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        if not self._loads or any(token in self.file.source.text for token in _UNFREEZING):
+        if not self._loads or any(token in self.file.source.text for token in UNFREEZING):
             return
         for name, scope, call in self._loads:
             start = self._at(call, end=True)

@@ -8,6 +8,7 @@ import libcst as cst
 from ftlint.analysis.imports import dotted_name
 from ftlint.analysis.nodes import is_attribute, is_name, keyword_arg
 from ftlint.check import Invalid, Valid
+from ftlint.frameworks.transformers import CHECKPOINTING_ENABLE
 from ftlint.rules.base import ScopedRule
 
 if TYPE_CHECKING:
@@ -37,11 +38,6 @@ _INPUTS_REQUIRE_GRAD = (
     "register_forward_hook",
     "requires_grad_(",
 )
-# The model methods that turn checkpointing on, and the keyword of their kwargs dict.
-CHECKPOINTING_ENABLE = {
-    "gradient_checkpointing_enable": "gradient_checkpointing_kwargs",
-    "activation_checkpointing_enable": "activation_checkpointing_kwargs",
-}
 
 
 def _is_true(node: cst.BaseExpression) -> bool:

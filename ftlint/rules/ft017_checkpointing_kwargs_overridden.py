@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -9,15 +8,15 @@ import libcst as cst
 from ftlint.analysis.imports import dotted_name
 from ftlint.analysis.nodes import is_name, keyword_arg
 from ftlint.check import Invalid, Valid
-from ftlint.prefilter import PythonTree
+from ftlint.frameworks.transformers import CHECKPOINTING_ENABLE
+from ftlint.prefilters import ft017_checkpointing_kwargs_overridden as ft017_prefilter
+from ftlint.prefilters.ft017_checkpointing_kwargs_overridden import FLAGS
 from ftlint.rules.base import Scope, ScopedRule
-from ftlint.rules.ft015_reentrant_checkpointing_frozen_inputs import CHECKPOINTING_ENABLE
 
 if TYPE_CHECKING:
     from ftlint.analysis.file import FileAnalysis
 
 _ARGUMENT_CLASSES = ("TrainingArguments", "Seq2SeqTrainingArguments")
-_FLAGS = ("activation_checkpointing", "gradient_checkpointing")
 _KWARGS = ("activation_checkpointing_kwargs", "gradient_checkpointing_kwargs")
 
 
@@ -144,42 +143,7 @@ class CheckpointingKwargsOverridden(ScopedRule):
         ),
     ]
 
-    @classmethod
-    def may_report(cls, tree: PythonTree) -> bool:
-        """A finding needs a Trainer qualified as transformers' (an absolute import of
-        transformers: the package's own modules import each other relatively), a
-        ``*_checkpointing_enable`` call given its kwargs keyword, and ``*_checkpointing=True``.
-        Non-ASCII names are kept: CPython normalises them, libcst does not."""
-        if not any(
-            target.partition(".")[0] == "transformers"
-            for targets in tree.imports.values()
-            for target in targets
-        ):
-            return False
-        calls = tree.of_kind(ast.Call)
-        enables = any(
-            isinstance(call.func, ast.Attribute)
-            and (not call.func.attr.isascii() or call.func.attr in CHECKPOINTING_ENABLE)
-            and any(
-                keyword.arg is not None
-                and (
-                    not keyword.arg.isascii()
-                    or keyword.arg == CHECKPOINTING_ENABLE.get(call.func.attr)
-                )
-                for keyword in call.keywords
-            )
-            for call in calls
-        )
-        return enables and any(
-            keyword.arg is not None
-            and (not keyword.arg.isascii() or keyword.arg in _FLAGS)
-            and (
-                isinstance(keyword.value, ast.Name)
-                or (isinstance(keyword.value, ast.Constant) and keyword.value.value is True)
-            )
-            for call in calls
-            for keyword in call.keywords
-        )
+    prefilter = staticmethod(ft017_prefilter.may_report)
 
     def __init__(self, file: FileAnalysis) -> None:
         super().__init__(file)
@@ -223,7 +187,7 @@ class CheckpointingKwargsOverridden(ScopedRule):
         qualified = self.file.imports.qualify(call.func) or ""
         if not qualified.startswith("transformers.") or not qualified.endswith(_ARGUMENT_CLASSES):
             return False
-        flag = next((f for f in (keyword_arg(call, k) for k in _FLAGS) if f is not None), None)
+        flag = next((f for f in (keyword_arg(call, k) for k in FLAGS) if f is not None), None)
         return (
             flag is not None
             and is_name(flag.value, "True")
@@ -250,7 +214,7 @@ class CheckpointingKwargsOverridden(ScopedRule):
         return None
 
     def _report(self, enable: _Enable, trainer: cst.Call, arguments: cst.Call) -> None:
-        flag = next(k for k in _FLAGS if keyword_arg(arguments, k) is not None)
+        flag = next(k for k in FLAGS if keyword_arg(arguments, k) is not None)
         kwargs = self.file.module.code_for_node(enable.kwargs)
         self.report(
             enable.node,

@@ -1,17 +1,12 @@
 from __future__ import annotations
 
-import ast
-
 import libcst as cst
 
 from ftlint.analysis.data.detectron2 import FREEZE_AT_RANGE, describe, nearest_in_range
 from ftlint.check import Invalid, Valid
-from ftlint.prefilter import PythonTree
+from ftlint.prefilters import ft215_detectron2_freeze_at_range as ft215_prefilter
+from ftlint.prefilters.ft215_detectron2_freeze_at_range import BACKBONES, FREEZE_AT
 from ftlint.rules.base import Rule
-
-FREEZE_AT = "freeze_at"
-# The detectron2 backbones that take `freeze_at` (the only ones LazyConfigs can pass it to).
-_BACKBONES = ("ResNet", "RegNet")
 
 
 def _integer(node: cst.BaseExpression) -> int | None:
@@ -33,7 +28,7 @@ def _lazy_backbone(call: cst.Call) -> str | None:
     name = target.attr.value if isinstance(target, cst.Attribute) else None
     if isinstance(target, cst.Name):
         name = target.value
-    return name if name in _BACKBONES else None
+    return name if name in BACKBONES else None
 
 
 def _model_attribute(target: cst.BaseExpression) -> bool:
@@ -44,39 +39,6 @@ def _model_attribute(target: cst.BaseExpression) -> bool:
     while isinstance(root, cst.Attribute):
         root = root.value
     return isinstance(root, cst.Name) and root.value == "model" and root is not target.value
-
-
-def _may_set_freeze_at(node: ast.AST) -> bool:
-    """On CPython's tree, a superset of what `visit_Assign` and `visit_Call` check: an
-    assignment to `model.<...>.freeze_at`, or `freeze_at=` given to `L(<a backbone>)(...)`."""
-    if isinstance(node, ast.Assign):
-        target = node.targets[0]
-        root = target
-        while isinstance(root, ast.Attribute):
-            root = root.value
-        return (
-            len(node.targets) == 1
-            and isinstance(target, ast.Attribute)
-            and target.attr == FREEZE_AT
-            and isinstance(root, ast.Name)
-            and root.id == "model"
-        )
-    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Call)):
-        return False
-    inner = node.func
-    # libcst counts keyword and starred arguments alike: `L(backbone=ResNet)` is one.
-    given = [
-        *(arg.value if isinstance(arg, ast.Starred) else arg for arg in inner.args),
-        *(keyword.value for keyword in inner.keywords),
-    ]
-    backbone = given[0] if len(given) == 1 else None
-    name = getattr(backbone, "attr", getattr(backbone, "id", None))
-    return (
-        isinstance(inner.func, ast.Name)
-        and inner.func.id in ("L", "LazyCall")
-        and name in _BACKBONES
-        and any(keyword.arg == FREEZE_AT for keyword in node.keywords)
-    )
 
 
 class Detectron2FreezeAtRange(Rule):
@@ -149,9 +111,7 @@ class Detectron2FreezeAtRange(Rule):
         ),
     ]
 
-    @classmethod
-    def may_report(cls, tree: PythonTree) -> bool:
-        return any(map(_may_set_freeze_at, tree.nodes))
+    prefilter = staticmethod(ft215_prefilter.may_report)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if len(node.targets) == 1 and _model_attribute(node.targets[0].target):

@@ -34,12 +34,11 @@ from ftlint.analysis.bindings import element_source
 from ftlint.analysis.boolean import is_bare, parenthesize_and_operands
 from ftlint.analysis.file import FileAnalysis
 from ftlint.analysis.freeze import (
-    FREEZE_METHODS,
-    PARAMETER_ITERATORS,
     find_freeze_action,
     is_freeze_call,
     is_requires_grad_target,
 )
+from ftlint.analysis.freeze_calls import FREEZE_METHODS, PARAMETER_ITERATORS
 from ftlint.analysis.imports import ImportMap, dotted_name
 from ftlint.analysis.nodes import find_all, one_line
 from ftlint.rules.ft001_ambiguous_freeze_condition import AmbiguousFreezeCondition
