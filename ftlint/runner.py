@@ -11,7 +11,7 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import chain, islice
@@ -94,25 +94,18 @@ def _catalog_rules() -> Sequence[type[Rule]]:
 
 
 @cache
-def _prefilter(origin: str) -> Callable[[PythonTree], bool]:
-    """A rule's prefilter, ``module:function`` of ``ftlint.prefilters``, imported alone."""
+def _named(origin: str) -> Any:
+    """What ``module:name`` names (a rule's class, its prefilter), its module imported alone: not
+    the catalog, which imports every check, nor libcst for a prefilter."""
     import importlib
 
     module, _, name = origin.partition(":")
-    prefilter: Callable[[PythonTree], bool] = getattr(importlib.import_module(module), name)
-    return prefilter
+    return getattr(importlib.import_module(module), name)
 
 
 def _rules_of(triages: Iterable[RuleTriage]) -> list[type[Any]]:
-    """The rules of ``triages``, each imported from its own module: not the catalog, which
-    imports every check."""
-    import importlib
-
-    rules = []
-    for triage in triages:
-        module, _, name = (triage.origin or "").partition(":")
-        rules.append(getattr(importlib.import_module(module), name))
-    return rules
+    """The rules of ``triages``, each imported from its own module."""
+    return [_named(triage.origin or "") for triage in triages]
 
 
 def is_config(path: Path) -> bool:
@@ -356,7 +349,7 @@ class _Checker:
     def _may_report(self, triage: RuleTriage, python: PythonTree) -> bool:
         if self.rules is not None:  # rules given as classes, imported already
             return any(rule.may_report(python) for rule in self.rules if rule.code == triage.code)
-        return triage.prefilter is None or _prefilter(triage.prefilter)(python)
+        return triage.prefilter is None or bool(_named(triage.prefilter)(python))
 
     @staticmethod
     def _source(task: _Task) -> SourceFile | None:
