@@ -431,7 +431,8 @@ def test_nothing_outlives_the_child(sandbox: Sandbox, start: str) -> None:
     quiet = "subprocess.Popen(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, args="
     pid = int(sandbox.plain(code.replace("subprocess.Popen(", quiet)).stdout)
     try:
-        assert process_state(pid) == "S"
+        # Alive: sleeping, or still running towards its sleep when we look (R).
+        assert process_state(pid) not in (None, "Z")
     finally:
         os.kill(pid, signal.SIGKILL)
 
