@@ -3,12 +3,14 @@ binds a name to the package, however the import is written."""
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ftlint.analysis.imported import may_import
+from ftlint.analysis.imported import _named, may_import
 from ftlint.analysis.imports import ImportMap
 
 # Import statements: absolute and relative, aliased, several names, continued lines, other
@@ -87,3 +89,29 @@ def test_whenever_an_import_binds_the_package_the_text_test_admits(statements, n
 def test_text_test_verdicts(text, admitted):
     assert may_import(text, "transformers") is admitted
     assert _binds_the_package(text) is admitted
+
+
+def _named_by_regex(text: str) -> list[int]:
+    """Whole occurrences of the package's name as a regex finds them, attributes left out."""
+    return [
+        found.start()
+        for found in re.finditer(r"transformers\b", text)
+        if not (found.start() and re.match(r"[\w.]", text[found.start() - 1]))
+    ]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["transformers", "transformer", "s", "x", "é", "1", "_", ".", " ", "\n"]),
+        max_size=12,
+    )
+)
+def test_occurrences_are_the_whole_words_a_regex_finds(fragments):
+    text = "".join(fragments)
+    assert list(_named(text, "transformers")) == _named_by_regex(text)
+
+
+def test_occurrences_of_the_package_name():
+    text = "transformers transformerss xtransformers transformers.x .transformers étransformers"
+    assert list(_named(text, "transformers")) == [0, 41] == _named_by_regex(text)

@@ -4,8 +4,7 @@ library only: the text triage asks it before anything is parsed."""
 
 from __future__ import annotations
 
-import re
-from functools import cache
+from collections.abc import Iterator
 
 # What may precede an import statement on its line: nothing (the line's start), a compound
 # statement's `:` or a `;`, then blanks.
@@ -17,10 +16,23 @@ _FROM_GAP = frozenset(" \t\f\\\r\n")
 _IMPORT_ENDS = ";#"
 
 
-@cache
-def _named(package: str) -> re.Pattern[str]:
-    """The package's name, a literal the regex engine skips to (cheaper than every `import`)."""
-    return re.compile(rf"{re.escape(package)}\b")
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _named(text: str, package: str) -> Iterator[int]:
+    """Where ``package`` is in ``text`` as a whole word, or the start of one (the name of a
+    package, or its module's). Found by `str.find`, which skips ahead by whole needles, at
+    several times the regex engine's pace (cheaper than every `import`)."""
+    at = text.find(package)
+    while at >= 0:
+        after = at + len(package)
+        if after < len(text) and _is_word(text[after]):
+            at = text.find(package, at + 1)  # the start of a longer name
+            continue
+        if not (at and (_is_word(text[at - 1]) or text[at - 1] == ".")):
+            yield at  # not the end of another name, nor an attribute
+        at = text.find(package, after)
 
 
 def _starts_statement(text: str, keyword: int) -> bool:
@@ -53,7 +65,10 @@ def _import_stretch(text: str, name: int) -> int:
     `;`, a `#` or a line break, lines that a backslash continues included."""
     end = name
     while True:
-        line = max(text.rfind("\n", 0, end), text.rfind("\r", 0, end)) + 1
+        newline = text.rfind("\n", 0, end)
+        # A `\r` is looked for after the last `\n` only: before it, it cannot start this line,
+        # and a search back to the file's start at each name costs as much as the file.
+        line = max(newline, text.rfind("\r", newline + 1, end)) + 1
         stop = max(text.rfind(char, line, end) for char in _IMPORT_ENDS)
         if stop >= 0:
             return stop + 1
@@ -80,10 +95,6 @@ def may_import(text: str, package: str) -> bool:
     the start of a statement. Strings count: a docstring line that starts with such an import
     keeps the file, a ``>>> from package import ...`` example does not. Judged at each whole
     occurrence of the package's name."""
-    for found in _named(package).finditer(text):
-        name = found.start()
-        if name and (text[name - 1].isalnum() or text[name - 1] in "_."):
-            continue  # part of another name, or an attribute
-        if _after_from(text, name) or _after_import(text, name):
-            return True
-    return False
+    return any(
+        _after_from(text, name) or _after_import(text, name) for name in _named(text, package)
+    )
