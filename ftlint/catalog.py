@@ -38,7 +38,7 @@ from ftlint.configfiles.ft209_detectron2_freeze_at_from_scratch import (
     Detectron2FreezeAtFromScratch,
 )
 from ftlint.configfiles.rule import ConfigRule
-from ftlint.input_checks import InternalError, UnparsableFile, UnreadableFile
+from ftlint.input_checks import INPUT_CHECKS
 from ftlint.lightning.ft108_train_bn_phase_mismatch import TrainBnPhaseMismatch
 from ftlint.rules.base import Rule
 from ftlint.rules.ft001_ambiguous_freeze_condition import AmbiguousFreezeCondition
@@ -132,9 +132,7 @@ CHECKS: tuple[type[Check], ...] = (
     FrozenStagesBeyondNumStages,
     Detectron2FreezeAtRange,
     CustomKeysIndexPrefix,
-    UnparsableFile,
-    UnreadableFile,
-    InternalError,
+    *INPUT_CHECKS,
 )
 
 CATALOG: Mapping[str, type[Check]] = {check.code: check for check in CHECKS}

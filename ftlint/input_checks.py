@@ -158,3 +158,7 @@ def internal_error(source: SourceFile, culprit: str, error: BaseException) -> Di
         Location(1, 1),
         Location(1, 1),
     )
+
+
+# Every input check, in code order: findings about a file as a whole, in any command.
+INPUT_CHECKS: tuple[type[InputCheck], ...] = (UnparsableFile, UnreadableFile, InternalError)

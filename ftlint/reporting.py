@@ -6,6 +6,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from ftlint import __version__
 from ftlint.check import Command
 from ftlint.diagnostics import Applicability, Diagnostic, Fix, Location
 from ftlint.fixer import applicable
+from ftlint.input_checks import INPUT_CHECKS
 from ftlint.sources import SourceFile
 
 if TYPE_CHECKING:
@@ -31,8 +33,17 @@ def _catalog() -> Mapping[str, type[Check]]:
     return CATALOG
 
 
+@cache
+def _documented() -> frozenset[str]:
+    """The codes of the catalog, known without importing it (a finding of JSON, SARIF or GitHub
+    output needs its URL, not libcst)."""
+    from ftlint.cache import catalog_index
+
+    return frozenset(catalog_index().codes) | {check.code for check in INPUT_CHECKS}
+
+
 def rule_url(code: str) -> str | None:
-    return f"{DOCS_URL}#{code.lower()}" if code in _catalog() else None
+    return f"{DOCS_URL}#{code.lower()}" if code in _documented() else None
 
 
 def rule_name(code: str) -> str:

@@ -11,12 +11,13 @@ import os
 import re
 import signal
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import chain, islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ftlint.cache import ResultCache, catalog_index
 from ftlint.config import DEFAULT_MAX_FILE_SIZE, Settings, format_size
@@ -30,9 +31,11 @@ from ftlint.tokenscan import TokenScan
 from ftlint.triage import INHERITS, RuleTriage, admitted
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
     from multiprocessing.connection import Connection
     from multiprocessing.context import DefaultContext, ForkContext, SpawnContext
     from multiprocessing.process import BaseProcess
+    from multiprocessing.sharedctypes import Synchronized
 
     from ftlint.rules.base import Rule
 
@@ -52,6 +55,9 @@ _SCANNED_SUFFIXES = frozenset({".py", ".pyi", *CONFIG_SUFFIXES})
 UTF8 = frozenset({"utf-8", "utf-8-sig"})
 # The identifier `_base_` (a non-ASCII byte beside it counts as a boundary: kept, conservatively).
 _NAMES_BASES = re.compile(rb"(?<!\w)%s(?!\w)" % INHERITS.encode())
+
+
+_Item = TypeVar("_Item")
 
 
 @dataclass
@@ -212,18 +218,23 @@ class _Checker:
     )
 
     def check(self, task: _Task) -> _Outcome:
-        outcome = self._guarded(task, lint=True)
+        outcome = self._guarded(task, lint=True, defer=False)
         assert outcome is not None
         return outcome
 
     def known(self, task: _Task) -> _Outcome | None:
         """The outcome of ``task`` when no linting is needed (no rule applies, the cache has
         it, the file cannot be read), else None."""
-        return self._guarded(task, lint=False)
+        return self._guarded(task, lint=False, defer=False)
 
-    def _guarded(self, task: _Task, *, lint: bool) -> _Outcome | None:
+    def check_or_defer(self, task: _Task) -> _Outcome | None:
+        """The outcome of ``task``, or None when only libcst can settle it and another worker
+        claimed such files (see ``_Pool``)."""
+        return self._guarded(task, lint=True, defer=True)
+
+    def _guarded(self, task: _Task, *, lint: bool, defer: bool) -> _Outcome | None:
         try:
-            return self._check(task, lint=lint)
+            return self._check(task, lint=lint, defer=defer)
         except Exception as error:  # noqa: BLE001 - an ftlint bug on one file must not end the run
             message = (
                 f"internal error in ftlint while checking this file ({type(error).__name__}: "
@@ -231,7 +242,7 @@ class _Checker:
             )
             return _Outcome([about_file(InternalError.code, message, task.shown)])
 
-    def _check(self, task: _Task, *, lint: bool) -> _Outcome | None:
+    def _check(self, task: _Task, *, lint: bool, defer: bool) -> _Outcome | None:
         config = is_config(task.path)
         triages = self._in_effect(task.codes, config)
         if not triages:
@@ -264,7 +275,7 @@ class _Checker:
         )
         if scanned:
             triages = self.tokens.passing(raw, triages)
-        return self._lint(task, triages, key, raw, scanned=scanned)
+        return self._lint(task, triages, key, raw, scanned=scanned, defer=defer)
 
     def _in_effect(self, codes: frozenset[str], config: bool) -> list[RuleTriage]:
         """The triages of ``codes`` for a configuration file or a Python one, in the catalog's
@@ -286,9 +297,11 @@ class _Checker:
         raw: bytes,
         *,
         scanned: bool,
-    ) -> _Outcome:
+        defer: bool,
+    ) -> _Outcome | None:
         """Decode ``raw``, the file's bytes, triage it finely (``scanned``: ``triages`` passed
-        the token scan), lint it; cache the result under ``key``, the key of ``raw``."""
+        the token scan), lint it; cache the result under ``key``, the key of ``raw``. None:
+        deferred (``defer``: see ``check_or_defer``)."""
         source = None
         diagnostics: list[Diagnostic] = []
         if triages:
@@ -313,7 +326,10 @@ class _Checker:
 
                 diagnostics = lint_config(source, _rules_of(admitted_triages))
             elif codes:
-                diagnostics = self._lint_python(source, admitted_triages)
+                linted = self._lint_python(source, admitted_triages, defer=defer)
+                if linted is None:
+                    return None
+                diagnostics = linted
         if (
             self.cache is not None
             and key is not None
@@ -323,10 +339,13 @@ class _Checker:
         return _Outcome(diagnostics, source if diagnostics else None)
 
     @collector_paused()
-    def _lint_python(self, source: SourceFile, triages: list[RuleTriage]) -> list[Diagnostic]:
+    def _lint_python(
+        self, source: SourceFile, triages: list[RuleTriage], *, defer: bool
+    ) -> list[Diagnostic] | None:
         """The findings of the rules of ``triages`` in ``source``, a Python file that passed the
         text triage. Only the rules that may report in CPython's tree run (none in the
-        exhaustive mode), and libcst is imported only for them."""
+        exhaustive mode), and libcst is imported only for them; or None when ``defer`` and
+        another worker claimed such files."""
         python = python_tree(source.text)
         if (
             not self.exhaustive
@@ -336,6 +355,8 @@ class _Checker:
             triages = [triage for triage in triages if self._may_report(triage, python)]
             if not triages:
                 return []
+        if defer and _leaves_libcst_to_another():
+            return None
         from ftlint.engine import run_rules  # libcst: only for files some rule may report in
 
         codes = {triage.code for triage in triages}
@@ -359,17 +380,43 @@ class _Checker:
             return None
 
 
+_Indexed = tuple[int, _Task]  # a task and its place among all
+# What `_check_in_worker` returns: outcomes (None: deferred), the worker's pid, whether it has
+# imported libcst.
+_Checked = tuple[list[_Outcome | None], int, bool]
+
 _worker_checker: _Checker | None = None
+# In a worker: the pid of the worker that parses the files only libcst can settle (0: none yet),
+# shared by every worker of the pool.
+_libcst_claim: Synchronized[int] | None = None
 
 
-def _start_worker(checker: _Checker) -> None:
-    global _worker_checker
-    _worker_checker = checker
+def libcst_imported() -> bool:
+    return "libcst" in sys.modules
 
 
-def _check_in_worker(tasks: list[_Task]) -> list[_Outcome]:
+def _start_worker(checker: _Checker, claim: Synchronized[int]) -> None:
+    global _worker_checker, _libcst_claim
+    _worker_checker, _libcst_claim = checker, claim
+
+
+def _leaves_libcst_to_another() -> bool:
+    """Whether this worker leaves a file only libcst can settle to the worker that claimed
+    them, not having imported libcst itself (~0.09 s an import). The first worker to ask
+    claims them."""
+    if _libcst_claim is None or libcst_imported():
+        return False
+    with _libcst_claim.get_lock():
+        if _libcst_claim.value in (0, os.getpid()):
+            _libcst_claim.value = os.getpid()
+            return False
+    return True
+
+
+def _check_in_worker(tasks: list[_Task], may_defer: bool) -> _Checked:
     assert _worker_checker is not None
-    return [_worker_checker.check(task) for task in tasks]
+    check = _worker_checker.check_or_defer if may_defer else _worker_checker.check
+    return [check(task) for task in tasks], os.getpid(), libcst_imported()
 
 
 def _lost(task: _Task, why: str) -> _Outcome:
@@ -435,8 +482,8 @@ def _isolated(
     return [outcomes[index] for index in range(len(tasks))]
 
 
-def _batches(tasks: Iterable[_Task], size: int) -> Iterator[list[_Task]]:
-    iterator = iter(tasks)
+def _batches(items: Iterable[_Item], size: int) -> Iterator[list[_Item]]:
+    iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
 
@@ -471,46 +518,163 @@ def _check_all(checker: _Checker, tasks: Iterator[_Task], jobs: int) -> Iterable
     return chain(known, checked)
 
 
+# Chunks queued for each worker: one being checked and one waiting, so that no worker waits for
+# the round trip to the main process between two.
+_QUEUED_PER_WORKER = 2
+# Deferred files waiting for the worker that claimed them, at most: past that, chunks go out
+# that may not defer, and a worker that meets such a file imports libcst too (one worker must
+# not parse them all while the others wait).
+_DEFERRED_AT_MOST = _CHUNK_FILES
+
+
+class _Pool:
+    """Worker processes, each behind an executor of its own so that the main process chooses
+    which one checks each chunk. The files only libcst can settle are left by every worker to
+    the first one that met one (``_leaves_libcst_to_another``) and sent to it: on transformers,
+    one import of libcst (~0.09 s, as long as 500 files no rule matches take) instead of one
+    per worker."""
+
+    def __init__(
+        self,
+        checker: _Checker,
+        context: DefaultContext | ForkContext | SpawnContext,
+        first: list[list[_Indexed]],
+        rest: Iterator[list[_Indexed]],
+    ) -> None:
+        from concurrent.futures import ProcessPoolExecutor
+
+        self._first, self._rest = first, rest
+        self._claim: Synchronized[int] = context.Value("q", 0)
+        self._workers = [
+            ProcessPoolExecutor(
+                1, mp_context=context, initializer=_start_worker, initargs=(checker, self._claim)
+            )
+            for _ in first
+        ]
+        self._alive = set(range(len(first)))
+        self._pids: dict[int, int] = {}  # worker by pid, once it has sent a result
+        self._holders: set[int] = set()  # workers that have imported libcst
+        self._waiting: deque[list[_Indexed]] = deque()  # chunks discovered, not yet given out
+        self._deferred: list[_Indexed] = []
+        self._running: dict[Future[_Checked], tuple[int, list[_Indexed]]] = {}
+        self.outcomes: dict[int, _Outcome] = {}
+        self.lost: list[_Indexed] = []  # tasks of workers that died: to check again
+
+    def run(self) -> None:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        try:
+            for worker, chunk in enumerate(self._first):  # all start before discovery goes on
+                self._submit(worker, chunk, may_defer=self._may_defer())
+            discovered = False
+            while True:
+                # Discovery goes on a chunk at a time between looks at the workers, so that
+                # none waits for it.
+                found = None if discovered else next(self._rest, None)
+                if found is not None:
+                    self._waiting.append(found)
+                discovered = found is None
+                for worker in sorted(self._alive):
+                    self._fill(worker)
+                if not self._running and (discovered or not self._alive):
+                    break
+                timeout = None if discovered else 0
+                done, _ = wait(self._running, timeout, return_when=FIRST_COMPLETED)
+                for future in done:
+                    self._collect(future)
+            # Anything left means that no worker is alive.
+            left = [*self._waiting, *self._rest]
+            self.lost += self._deferred + [task for chunk in left for task in chunk]
+        finally:
+            for executor in self._workers:
+                executor.shutdown()
+
+    def _collect(self, future: Future[_Checked]) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        worker, chunk = self._running.pop(future)
+        try:
+            outcomes, pid, imported = future.result()
+        except BrokenProcessPool:
+            self._died(worker)  # whichever file of its chunks killed it
+            self.lost += chunk
+            return
+        self._pids[pid] = worker
+        if imported:
+            self._holders.add(worker)
+        for (index, task), outcome in zip(chunk, outcomes, strict=True):
+            if outcome is None:
+                self._deferred.append((index, task))
+            else:
+                self.outcomes[index] = outcome
+
+    def _died(self, worker: int) -> None:
+        self._alive.discard(worker)
+        self._holders.discard(worker)
+        with self._claim.get_lock():
+            if self._pids.get(self._claim.value) not in self._alive:
+                self._claim.value = 0  # another worker may claim the deferred files
+
+    def _takes_deferred(self, worker: int) -> bool:
+        """Whether ``worker`` is to check the deferred files: it has imported libcst or claimed
+        them, or no live worker did (one that claimed them and has not sent a result yet is
+        waited for)."""
+        claimant = self._pids.get(self._claim.value)
+        if worker in self._holders or worker == claimant:
+            return True
+        return not (self._holders & self._alive) and self._claim.value == 0
+
+    def _fill(self, worker: int) -> None:
+        """Queue chunks for ``worker``: the deferred files first if it takes them, else the
+        next chunk discovered."""
+        while worker in self._alive and self._queued(worker) < _QUEUED_PER_WORKER:
+            if self._deferred and self._takes_deferred(worker):
+                deferred = self._deferred[:_CHUNK_FILES]
+                del self._deferred[:_CHUNK_FILES]
+                self._submit(worker, deferred, may_defer=False)
+                continue
+            if not self._waiting:
+                return
+            self._submit(worker, self._waiting.popleft(), may_defer=self._may_defer())
+
+    def _may_defer(self) -> bool:
+        return len(self._deferred) < _DEFERRED_AT_MOST
+
+    def _queued(self, worker: int) -> int:
+        return sum(1 for queued, _ in self._running.values() if queued == worker)
+
+    def _submit(self, worker: int, chunk: list[_Indexed], *, may_defer: bool) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        tasks = [task for _, task in chunk]
+        try:
+            future = self._workers[worker].submit(_check_in_worker, tasks, may_defer)
+        except BrokenProcessPool:  # it died already
+            self._died(worker)
+            self.lost += chunk
+            return
+        self._running[future] = (worker, chunk)
+
+
 def _in_pool(checker: _Checker, tasks: Iterable[_Task], jobs: int) -> list[_Outcome]:
     """Outcomes in the order of ``tasks``, checked by ``jobs`` worker processes."""
     import multiprocessing  # with concurrent.futures, 10 ms of imports a one-file run skips
-    from concurrent.futures import Future, ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
 
     # Forked workers start in milliseconds with ftlint already imported; macOS and Windows
     # cannot fork safely, and spawn there.
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
-    batches = _batches(tasks, _CHUNK_FILES)
-    chunks = list(islice(batches, jobs))  # no more workers than chunks
-    done: list[list[_Outcome] | None] = []
-    with ProcessPoolExecutor(
-        len(chunks), mp_context=context, initializer=_start_worker, initargs=(checker,)
-    ) as pool:
-        futures: list[Future[list[_Outcome]] | None] = [
-            pool.submit(_check_in_worker, chunk) for chunk in chunks
-        ]
-        for chunk in batches:  # the files still being discovered
-            chunks.append(chunk)
-            try:
-                futures.append(pool.submit(_check_in_worker, chunk))
-            except BrokenProcessPool:  # a worker died already: see below
-                futures.append(None)
-        for future in futures:
-            try:
-                done.append(None if future is None else future.result())
-            except BrokenProcessPool:
-                # A worker died: every chunk not finished yet fails with it, whichever file
-                # killed it, and the pool takes no more. Check their files again, one process
-                # each.
-                done.append(None)
-    lost = [task for chunk, outcomes in zip(chunks, done) if outcomes is None for task in chunk]
-    # Only when a worker died: isolating imports libcst here first (~0.09 s).
-    rechecked = iter(_isolated(checker, lost, jobs, context) if lost else ())
-    return [
-        outcome
-        for chunk, outcomes in zip(chunks, done)
-        for outcome in (outcomes if outcomes is not None else (next(rechecked) for _ in chunk))
-    ]
+    chunks = _batches(enumerate(tasks), _CHUNK_FILES)
+    first = list(islice(chunks, jobs))  # no more workers than chunks
+    pool = _Pool(checker, context, first, chunks)
+    pool.run()
+    outcomes = pool.outcomes
+    lost = sorted(pool.lost, key=lambda indexed: indexed[0])
+    if lost:
+        # Only when a worker died: checked again, one process each (importing libcst here
+        # first, ~0.09 s).
+        rechecked = _isolated(checker, [task for _, task in lost], jobs, context)
+        outcomes.update(zip((index for index, _ in lost), rechecked, strict=True))
+    return [outcomes[index] for index in range(len(outcomes))]
 
 
 def _tasks(

@@ -26,7 +26,7 @@ from ftlint.diagnostics import Diagnostic, Finding
 from ftlint.engine import lint_source
 from ftlint.fixer import apply_fixes
 from ftlint.input_checks import InternalError
-from ftlint.reporting import render_rule_markdown, render_sarif
+from ftlint.reporting import render_rule_markdown, render_sarif, rule_url
 from ftlint.rules.base import Rule
 from ftlint.runner import check_paths
 from ftlint.sources import SourceFile
@@ -225,3 +225,5 @@ def test_every_listing_is_the_catalog() -> None:
         assert (shown.exit_code, shown.output) == (0, render_rule_markdown(check.docs()) + "\n")
     sarif = json.loads(render_sarif([]))
     assert [rule["id"] for rule in sarif["runs"][0]["tool"]["driver"]["rules"]] == list(CATALOG)
+    # What JSON output links to, known without importing the catalog.
+    assert [code for code in ["FT000", *CATALOG, "FT999"] if rule_url(code)] == list(CATALOG)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 
 import libcst as cst
 import pytest
@@ -64,3 +65,27 @@ def test_workers_start_on_the_first_files_while_the_rest_are_discovered(tmp_path
     assert result.files == 100
     before_pool = 2 * runner._CHUNK_FILES
     assert workers_seen == [0] * before_pool + [2] * (100 - before_pool)
+
+
+def test_no_file_is_checked_again_unless_a_worker_died(tmp_path, monkeypatch):
+    """Every worker is idle while discovery goes on (slower than they are): the pool waits for
+    the next files (it once stopped there and checked the rest one process each)."""
+    project = tmp_path / "project"  # beside the cache directory
+    project.mkdir()
+    for index in range(60):
+        (project / f"train_{index:03}.py").write_text("x = 1\n")
+    discover = runner.discover
+
+    def slow(*args, **kwargs):
+        for path in discover(*args, **kwargs):
+            time.sleep(0.01)
+            yield path
+
+    def checked_again(*args, **kwargs):
+        raise AssertionError("files checked again one process each, though no worker died")
+
+    monkeypatch.setattr(runner, "discover", slow)
+    monkeypatch.setattr(runner, "_CHUNK_FILES", 1)
+    monkeypatch.setattr(runner, "_isolated", checked_again)
+    result = runner.check_paths([project], Settings(root=project), {"FT001"}, jobs=2)
+    assert (result.files, result.diagnostics) == (60, [])

@@ -161,3 +161,81 @@ def test_checking_in_worker_processes_leaves_libcst_to_them(tmp_path):
     )
     heavy_imports(statement, check_env(tmp_path))  # the first run stores the rule catalog
     assert heavy_imports(statement, check_env(tmp_path)) == []
+
+
+# Logs the pid of each process that imports libcst (its submodules: `importlib.util.find_spec`
+# asks for `libcst` without importing it), inherited by forked workers; with DIE, the first worker
+# to import it exits instead.
+_LIBCST_IMPORT_WATCH = """
+import os, sys
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name.startswith("libcst."):
+            with open(LOG, "a") as log:
+                log.write(f"{os.getpid()}\\n")
+            if DIE and os.getpid() != MAIN:
+                try:
+                    os.close(os.open(LOG + ".first", os.O_CREAT | os.O_EXCL))
+                    os._exit(3)
+                except FileExistsError:
+                    pass
+        return None
+MAIN = os.getpid()
+sys.meta_path.insert(0, Watch())
+"""
+
+
+def _libcst_importers(tmp_path, *, die: bool = False, deferral: bool = True):
+    """Check 80 files, two of which only libcst can settle, one in each worker's first chunk
+    (the 1st and the 17th): the JSON findings and the worker processes that imported libcst."""
+    project = tmp_path / "project"
+    project.mkdir(exist_ok=True)
+    for index in range(80):
+        freeze = "for p in model.parameters():\n    p.requires_grad = not a or b and c\n"
+        (project / f"f{index:03}.py").write_text(freeze if index in (0, 16) else "x = 1\n")
+    log = tmp_path / "libcst.log"
+    statement = (
+        _LIBCST_IMPORT_WATCH.replace("LOG", repr(str(log))).replace("DIE", repr(die))
+        + "from ftlint import runner\n"
+        + ("" if deferral else "runner._DEFERRED_AT_MOST = 0\n")
+        + "from ftlint.cli import main\n"
+        + f"try:\n    main(['check', '--no-cache', '--jobs', '2', '--output-format', 'json', {str(project)!r}])\n"
+        + "except SystemExit:\n    pass\n"
+        + "print(json.dumps(MAIN))"
+    )
+    env = {**os.environ, **check_env(tmp_path)}
+    # The first run stores the rule catalog (importing it, libcst included, in the main process).
+    subprocess.run([sys.executable, "-c", heavy_probe(statement)], env=env, check=True, timeout=300,
+                   capture_output=True)  # fmt: skip
+    for written in (log, tmp_path / "libcst.log.first"):
+        written.unlink(missing_ok=True)
+    result = subprocess.run(
+        [sys.executable, "-c", heavy_probe(statement)], capture_output=True, text=True, env=env,
+        timeout=300, check=True,
+    )  # fmt: skip
+    *output, main, imported = result.stdout.splitlines()
+    pids = set(log.read_text().split()) if log.exists() else set()
+    if not die:  # the main process gathers results (JSON included): libcst is the workers'
+        assert (json.loads(imported), main in pids) == ([], False)
+    findings = [(f["filename"][-7:-3], f["code"]) for f in json.loads("\n".join(output))]
+    return findings, pids - {main}
+
+
+_BOTH = [(f"f{index:03}", "FT001") for index in (0, 16)]
+
+
+def test_files_only_libcst_can_settle_are_left_to_one_worker(tmp_path):
+    """Each worker meets such a file first: the one that meets it first imports libcst
+    (~0.09 s) and the other leaves its file to it."""
+    findings, importers = _libcst_importers(tmp_path)
+    assert (findings, len(importers)) == (_BOTH, 1)
+    # Twin: when no file may be deferred, each worker imports libcst.
+    findings, importers = _libcst_importers(tmp_path, deferral=False)
+    assert (findings, len(importers)) == (_BOTH, 2)
+
+
+def test_a_worker_that_dies_holding_libcst_loses_no_file(tmp_path):
+    """The first worker to import libcst dies there: its files are checked again, and the
+    file the other left to it is checked all the same."""
+    findings, _ = _libcst_importers(tmp_path, die=True)
+    assert findings == _BOTH
