@@ -2,7 +2,9 @@
 worker processes when there are enough files to pay for starting them.
 
 Only files some rule may report in, by the triage of their text (``ftlint.triage``) and of
-CPython's tree (``ftlint.prefilter``), import the engine, and with it libcst.
+CPython's tree (``ftlint.prefilter``), import the engine, and with it libcst; in worker
+processes, only the first worker that meets such a file, the others leaving theirs to it
+(``_Pool``).
 """
 
 from __future__ import annotations
@@ -391,7 +393,7 @@ _worker_checker: _Checker | None = None
 _libcst_claim: Synchronized[int] | None = None
 
 
-def libcst_imported() -> bool:
+def _libcst_imported() -> bool:
     return "libcst" in sys.modules
 
 
@@ -404,7 +406,7 @@ def _leaves_libcst_to_another() -> bool:
     """Whether this worker leaves a file only libcst can settle to the worker that claimed
     them, not having imported libcst itself (~0.09 s an import). The first worker to ask
     claims them."""
-    if _libcst_claim is None or libcst_imported():
+    if _libcst_claim is None or _libcst_imported():
         return False
     with _libcst_claim.get_lock():
         if _libcst_claim.value in (0, os.getpid()):
@@ -416,7 +418,7 @@ def _leaves_libcst_to_another() -> bool:
 def _check_in_worker(tasks: list[_Task], may_defer: bool) -> _Checked:
     assert _worker_checker is not None
     check = _worker_checker.check_or_defer if may_defer else _worker_checker.check
-    return [check(task) for task in tasks], os.getpid(), libcst_imported()
+    return [check(task) for task in tasks], os.getpid(), _libcst_imported()
 
 
 def _lost(task: _Task, why: str) -> _Outcome:
