@@ -4,7 +4,7 @@ worker processes when there are enough files to pay for starting them.
 Only files some rule may report in, by the triage of their text (``ftlint.triage``) and of
 CPython's tree (``ftlint.prefilter``), import the engine, and with it libcst; in worker
 processes, only the first worker that meets such a file, the others leaving theirs to it
-(``_Pool``).
+(``_in_pool``).
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ import os
 import re
 import signal
 import sys
-from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import chain, islice
@@ -33,10 +32,10 @@ from ftlint.tokenscan import TokenScan
 from ftlint.triage import INHERITS, RuleTriage, admitted
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
     from multiprocessing.connection import Connection
     from multiprocessing.context import DefaultContext, ForkContext, SpawnContext
     from multiprocessing.process import BaseProcess
+    from multiprocessing.queues import Queue
     from multiprocessing.sharedctypes import Synchronized
 
     from ftlint.rules.base import Rule
@@ -231,7 +230,7 @@ class _Checker:
 
     def check_or_defer(self, task: _Task) -> _Outcome | None:
         """The outcome of ``task``, or None when only libcst can settle it and another worker
-        claimed such files (see ``_Pool``)."""
+        claimed such files (see ``_in_pool``)."""
         return self._guarded(task, lint=True, defer=True)
 
     def _guarded(self, task: _Task, *, lint: bool, defer: bool) -> _Outcome | None:
@@ -383,42 +382,88 @@ class _Checker:
 
 
 _Indexed = tuple[int, _Task]  # a task and its place among all
-# What `_check_in_worker` returns: outcomes (None: deferred), the worker's pid, whether it has
-# imported libcst.
-_Checked = tuple[list[_Outcome | None], int, bool]
+# What `_check_in_worker` returns: the outcomes it has (its chunk's, and files left by others),
+# and the files of its chunk it left to another worker.
+_Checked = tuple[list[tuple[int, _Outcome]], list[int]]
+
+# A worker leaves files only libcst can settle to another while they are rare: one for every
+# this many files it has checked. An import (~0.09 s) takes as long as ~500 files no rule matches;
+# where such files are common, the worker holding libcst would parse them all while the others
+# wait, and each file left is read, triaged and parsed by CPython twice.
+_FILES_PER_DEFERRAL = 100
 
 _worker_checker: _Checker | None = None
-# In a worker: the pid of the worker that parses the files only libcst can settle (0: none yet),
-# shared by every worker of the pool.
+# In a worker: the pid of the worker that parses the files only libcst can settle (0: none yet)
+# and the queue of the files left to it, shared by every worker of the pool; the files this
+# worker has checked, and left.
 _libcst_claim: Synchronized[int] | None = None
+_left_files: Queue[_Indexed] | None = None
+_checked_here = _deferred_here = 0
 
 
 def _libcst_imported() -> bool:
     return "libcst" in sys.modules
 
 
-def _start_worker(checker: _Checker, claim: Synchronized[int]) -> None:
-    global _worker_checker, _libcst_claim
-    _worker_checker, _libcst_claim = checker, claim
+def _start_worker(checker: _Checker, claim: Synchronized[int], left: Queue[_Indexed]) -> None:
+    global _worker_checker, _libcst_claim, _left_files
+    _worker_checker, _libcst_claim, _left_files = checker, claim, left
+    # A worker stopping never waits for files it left to be read: a lost one is checked again.
+    left.cancel_join_thread()
 
 
 def _leaves_libcst_to_another() -> bool:
     """Whether this worker leaves a file only libcst can settle to the worker that claimed
-    them, not having imported libcst itself (~0.09 s an import). The first worker to ask
-    claims them."""
-    if _libcst_claim is None or _libcst_imported():
+    them, not having imported libcst itself, such files being rare (:data:`_FILES_PER_DEFERRAL`).
+    The first worker to ask claims them."""
+    global _deferred_here
+    rare = (_deferred_here + 1) * _FILES_PER_DEFERRAL <= _checked_here
+    if _libcst_claim is None or _libcst_imported() or not rare:
         return False
     with _libcst_claim.get_lock():
         if _libcst_claim.value in (0, os.getpid()):
             _libcst_claim.value = os.getpid()
             return False
+    _deferred_here += 1
     return True
 
 
-def _check_in_worker(tasks: list[_Task], may_defer: bool) -> _Checked:
-    assert _worker_checker is not None
-    check = _worker_checker.check_or_defer if may_defer else _worker_checker.check
-    return [check(task) for task in tasks], os.getpid(), _libcst_imported()
+def _check_left(*, wait: float = 0) -> list[tuple[int, _Outcome]]:
+    """The outcomes of the files other workers left, checked here: when this worker holds
+    libcst, or when asked to wait for them (``wait`` seconds for the first)."""
+    import queue
+
+    assert _worker_checker is not None and _left_files is not None
+    checked: list[tuple[int, _Outcome]] = []
+    while wait or _libcst_imported():
+        try:
+            index, task = _left_files.get(timeout=wait) if wait else _left_files.get_nowait()
+        except queue.Empty:
+            break
+        checked.append((index, _worker_checker.check(task)))
+        wait = 0
+    return checked
+
+
+def _check_in_worker(chunk: list[_Indexed]) -> _Checked:
+    """The outcomes of ``chunk``'s files but those left to the worker holding libcst, and of
+    the files others left (checked first and last, when this worker holds libcst)."""
+    global _checked_here
+    assert _worker_checker is not None and _left_files is not None
+    checked, left = _check_left(), []
+    for index, task in chunk:
+        outcome = _worker_checker.check_or_defer(task)
+        if outcome is None:
+            _left_files.put((index, task))
+            left.append(index)
+        else:
+            checked.append((index, outcome))
+    _checked_here += len(chunk)
+    return checked + _check_left(), left
+
+
+def _check_left_in_worker() -> _Checked:
+    return _check_left(wait=_LEFT_IN_TRANSIT), []
 
 
 def _lost(task: _Task, why: str) -> _Outcome:
@@ -520,157 +565,70 @@ def _check_all(checker: _Checker, tasks: Iterator[_Task], jobs: int) -> Iterable
     return chain(known, checked)
 
 
-# Chunks queued for each worker: one being checked and one waiting, so that no worker waits for
-# the round trip to the main process between two.
-_QUEUED_PER_WORKER = 2
-# Deferred files waiting for the worker that claimed them, at most: past that, chunks go out
-# that may not defer, and a worker that meets such a file imports libcst too (one worker must
-# not parse them all while the others wait).
-_DEFERRED_AT_MOST = _CHUNK_FILES
-
-
-class _Pool:
-    """Worker processes, each behind an executor of its own so that the main process chooses
-    which one checks each chunk. The files only libcst can settle are left by every worker to
-    the first one that met one (``_leaves_libcst_to_another``) and sent to it: on transformers,
-    one import of libcst (~0.09 s, as long as 500 files no rule matches take) instead of one
-    per worker."""
-
-    def __init__(
-        self,
-        checker: _Checker,
-        context: DefaultContext | ForkContext | SpawnContext,
-        first: list[list[_Indexed]],
-        rest: Iterator[list[_Indexed]],
-    ) -> None:
-        from concurrent.futures import ProcessPoolExecutor
-
-        self._first, self._rest = first, rest
-        self._claim: Synchronized[int] = context.Value("q", 0)
-        self._workers = [
-            ProcessPoolExecutor(
-                1, mp_context=context, initializer=_start_worker, initargs=(checker, self._claim)
-            )
-            for _ in first
-        ]
-        self._alive = set(range(len(first)))
-        self._pids: dict[int, int] = {}  # worker by pid, once it has sent a result
-        self._holders: set[int] = set()  # workers that have imported libcst
-        self._waiting: deque[list[_Indexed]] = deque()  # chunks discovered, not yet given out
-        self._deferred: list[_Indexed] = []
-        self._running: dict[Future[_Checked], tuple[int, list[_Indexed]]] = {}
-        self.outcomes: dict[int, _Outcome] = {}
-        self.lost: list[_Indexed] = []  # tasks of workers that died: to check again
-
-    def run(self) -> None:
-        from concurrent.futures import FIRST_COMPLETED, wait
-
-        try:
-            for worker, chunk in enumerate(self._first):  # all start before discovery goes on
-                self._submit(worker, chunk, may_defer=self._may_defer())
-            discovered = False
-            while True:
-                # Discovery goes on a chunk at a time between looks at the workers, so that
-                # none waits for it.
-                found = None if discovered else next(self._rest, None)
-                if found is not None:
-                    self._waiting.append(found)
-                discovered = found is None
-                for worker in sorted(self._alive):
-                    self._fill(worker)
-                if not self._running and (discovered or not self._alive):
-                    break
-                timeout = None if discovered else 0
-                done, _ = wait(self._running, timeout, return_when=FIRST_COMPLETED)
-                for future in done:
-                    self._collect(future)
-            # Anything left means that no worker is alive.
-            left = [*self._waiting, *self._rest]
-            self.lost += self._deferred + [task for chunk in left for task in chunk]
-        finally:
-            for executor in self._workers:
-                executor.shutdown()
-
-    def _collect(self, future: Future[_Checked]) -> None:
-        from concurrent.futures.process import BrokenProcessPool
-
-        worker, chunk = self._running.pop(future)
-        try:
-            outcomes, pid, imported = future.result()
-        except BrokenProcessPool:
-            self._died(worker)  # whichever file of its chunks killed it
-            self.lost += chunk
-            return
-        self._pids[pid] = worker
-        if imported:
-            self._holders.add(worker)
-        for (index, task), outcome in zip(chunk, outcomes, strict=True):
-            if outcome is None:
-                self._deferred.append((index, task))
-            else:
-                self.outcomes[index] = outcome
-
-    def _died(self, worker: int) -> None:
-        self._alive.discard(worker)
-        self._holders.discard(worker)
-        with self._claim.get_lock():
-            if self._pids.get(self._claim.value) not in self._alive:
-                self._claim.value = 0  # another worker may claim the deferred files
-
-    def _takes_deferred(self, worker: int) -> bool:
-        """Whether ``worker`` is to check the deferred files: it has imported libcst or claimed
-        them, or no live worker did (one that claimed them and has not sent a result yet is
-        waited for)."""
-        claimant = self._pids.get(self._claim.value)
-        if worker in self._holders or worker == claimant:
-            return True
-        return not (self._holders & self._alive) and self._claim.value == 0
-
-    def _fill(self, worker: int) -> None:
-        """Queue chunks for ``worker``: the deferred files first if it takes them, else the
-        next chunk discovered."""
-        while worker in self._alive and self._queued(worker) < _QUEUED_PER_WORKER:
-            if self._deferred and self._takes_deferred(worker):
-                deferred = self._deferred[:_CHUNK_FILES]
-                del self._deferred[:_CHUNK_FILES]
-                self._submit(worker, deferred, may_defer=False)
-                continue
-            if not self._waiting:
-                return
-            self._submit(worker, self._waiting.popleft(), may_defer=self._may_defer())
-
-    def _may_defer(self) -> bool:
-        return len(self._deferred) < _DEFERRED_AT_MOST
-
-    def _queued(self, worker: int) -> int:
-        return sum(1 for queued, _ in self._running.values() if queued == worker)
-
-    def _submit(self, worker: int, chunk: list[_Indexed], *, may_defer: bool) -> None:
-        from concurrent.futures.process import BrokenProcessPool
-
-        tasks = [task for _, task in chunk]
-        try:
-            future = self._workers[worker].submit(_check_in_worker, tasks, may_defer)
-        except BrokenProcessPool:  # it died already
-            self._died(worker)
-            self.lost += chunk
-            return
-        self._running[future] = (worker, chunk)
+# Seconds a worker waits for a file left by another still on its way to the queue.
+_LEFT_IN_TRANSIT = 1.0
 
 
 def _in_pool(checker: _Checker, tasks: Iterable[_Task], jobs: int) -> list[_Outcome]:
-    """Outcomes in the order of ``tasks``, checked by ``jobs`` worker processes."""
+    """Outcomes in the order of ``tasks``, checked by ``jobs`` worker processes.
+
+    Files only libcst can settle are left by every worker to the first one that met such a
+    file (``_leaves_libcst_to_another``), through a queue it reads between chunks: one import
+    of libcst (~0.09 s) instead of one per worker. Those still in the queue once every chunk is
+    done go to any worker."""
     import multiprocessing  # with concurrent.futures, 10 ms of imports a one-file run skips
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     # Forked workers start in milliseconds with ftlint already imported; macOS and Windows
     # cannot fork safely, and spawn there.
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
-    chunks = _batches(enumerate(tasks), _CHUNK_FILES)
-    first = list(islice(chunks, jobs))  # no more workers than chunks
-    pool = _Pool(checker, context, first, chunks)
-    pool.run()
-    outcomes = pool.outcomes
-    lost = sorted(pool.lost, key=lambda indexed: indexed[0])
+    batches = _batches(enumerate(tasks), _CHUNK_FILES)
+    chunks = list(islice(batches, jobs))  # no more workers than chunks
+    outcomes: dict[int, _Outcome] = {}
+    left: set[int] = set()
+    broken = False
+
+    def collect(future: Future[_Checked] | None) -> None:
+        nonlocal broken
+        try:
+            if future is not None:
+                checked, left_here = future.result()
+                outcomes.update(checked)
+                left.update(left_here)
+                return
+        except BrokenProcessPool:
+            pass
+        # A worker died: every chunk not finished yet fails with it, whichever file killed it,
+        # and the pool takes no more. Their files are checked again, one process each.
+        broken = True
+
+    claim, left_files = context.Value("q", 0), context.Queue()
+    initargs = (checker, claim, left_files)
+    with ProcessPoolExecutor(
+        len(chunks), mp_context=context, initializer=_start_worker, initargs=initargs
+    ) as pool:
+
+        def submit(call: Callable[..., _Checked], *args: Any) -> Future[_Checked] | None:
+            try:
+                return pool.submit(call, *args)
+            except BrokenProcessPool:  # a worker died already: see collect
+                return None
+
+        futures = [submit(_check_in_worker, chunk) for chunk in chunks]
+        for chunk in batches:  # the files still being discovered
+            chunks.append(chunk)
+            futures.append(submit(_check_in_worker, chunk))
+        for future in futures:
+            collect(future)
+        # Files left after the worker holding libcst had finished: any worker checks them.
+        while not broken and left - outcomes.keys():
+            waiting = len(left - outcomes.keys())
+            collect(submit(_check_left_in_worker))
+            if len(left - outcomes.keys()) == waiting:
+                break  # none came: checked again below
+    left_files.close()
+    lost = [(index, task) for chunk in chunks for index, task in chunk if index not in outcomes]
     if lost:
         # Only when a worker died: checked again, one process each (importing libcst here
         # first, ~0.09 s).

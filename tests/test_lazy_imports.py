@@ -12,6 +12,7 @@ import sys
 import pytest
 from support import FIXTURES
 
+from ftlint import runner
 from ftlint.runner import POOL_MIN_FILES
 
 HEAVY = ["libcst", "torch"]
@@ -185,9 +186,10 @@ sys.meta_path.insert(0, Watch())
 """
 
 
-def _libcst_importers(tmp_path, *, die: bool = False, deferral: bool = True):
-    """Check 80 files, two of which only libcst can settle, one in each worker's first chunk
-    (the 1st and the 17th): the JSON findings and the worker processes that imported libcst."""
+def _libcst_importers(tmp_path, *, die: bool = False, files_per_deferral: int = 0):
+    """Check 80 files, two of which only libcst can settle, one in each of the first two chunks
+    (the 1st and the 17th), which the two workers take (the first takes ~0.1 s), with
+    ``files_per_deferral``: the JSON findings and the worker processes that imported libcst."""
     project = tmp_path / "project"
     project.mkdir(exist_ok=True)
     for index in range(80):
@@ -197,7 +199,7 @@ def _libcst_importers(tmp_path, *, die: bool = False, deferral: bool = True):
     statement = (
         _LIBCST_IMPORT_WATCH.replace("LOG", repr(str(log))).replace("DIE", repr(die))
         + "from ftlint import runner\n"
-        + ("" if deferral else "runner._DEFERRED_AT_MOST = 0\n")
+        + f"runner._FILES_PER_DEFERRAL = {files_per_deferral}\n"
         + "from ftlint.cli import main\n"
         + f"try:\n    main(['check', '--no-cache', '--jobs', '2', '--output-format', 'json', {str(project)!r}])\n"
         + "except SystemExit:\n    pass\n"
@@ -224,14 +226,19 @@ def _libcst_importers(tmp_path, *, die: bool = False, deferral: bool = True):
 _BOTH = [(f"f{index:03}", "FT001") for index in (0, 16)]
 
 
-def test_files_only_libcst_can_settle_are_left_to_one_worker(tmp_path):
-    """Each worker meets such a file first: the one that meets it first imports libcst
-    (~0.09 s) and the other leaves its file to it."""
-    findings, importers = _libcst_importers(tmp_path)
-    assert (findings, len(importers)) == (_BOTH, 1)
-    # Twin: when no file may be deferred, each worker imports libcst.
-    findings, importers = _libcst_importers(tmp_path, deferral=False)
-    assert (findings, len(importers)) == (_BOTH, 2)
+@pytest.mark.parametrize(
+    ("files_per_deferral", "importers"),
+    [
+        (0, 1),  # left whenever another worker claimed them
+        (runner._FILES_PER_DEFERRAL, 2),  # no worker has checked enough files to call them rare
+        (10**9, 2),  # never left
+    ],
+)
+def test_files_only_libcst_can_settle_are_left_to_one_worker(tmp_path, files_per_deferral, importers):
+    """Each worker meets such a file: unless such files are common in the run, the first to
+    meet one imports libcst (~0.09 s) and the other leaves its file to it."""
+    findings, pids = _libcst_importers(tmp_path, files_per_deferral=files_per_deferral)
+    assert (findings, len(pids)) == (_BOTH, importers)
 
 
 def test_a_worker_that_dies_holding_libcst_loses_no_file(tmp_path):
