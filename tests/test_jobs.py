@@ -69,7 +69,8 @@ def test_workers_start_on_the_first_files_while_the_rest_are_discovered(tmp_path
 
 def test_no_file_is_checked_again_unless_a_worker_died(tmp_path, monkeypatch):
     """Every worker is idle while discovery goes on (slower than they are): the pool waits for
-    the next files (it once stopped there and checked the rest one process each)."""
+    the next files, and checks none of them again one process each (that is for the chunks of a
+    worker that died)."""
     project = tmp_path / "project"  # beside the cache directory
     project.mkdir()
     for index in range(60):

@@ -66,8 +66,7 @@ def _import_stretch(text: str, name: int) -> int:
     end = name
     while True:
         newline = text.rfind("\n", 0, end)
-        # A `\r` is looked for after the last `\n` only: before it, it cannot start this line,
-        # and a search back to the file's start at each name costs as much as the file.
+        # A `\r` before the last `\n` cannot start this line: not searched for.
         line = max(newline, text.rfind("\r", newline + 1, end)) + 1
         stop = max(text.rfind(char, line, end) for char in _IMPORT_ENDS)
         if stop >= 0:
