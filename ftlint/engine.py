@@ -24,6 +24,7 @@ from ftlint.prefilter import (
     PythonTree,
     collector_paused,
     libcst_depth_beyond_limit,
+    prefiltered,
     python_tree,
 )
 from ftlint.rules.base import Rule
@@ -247,12 +248,8 @@ def run_rules(
         return []
     if python is None:
         python = python_tree(source.text)
-    if (
-        prefilter
-        and isinstance(python, PythonTree)
-        and libcst_depth_beyond_limit(source.text, python.tree) is None
-    ):
-        rules = [rule for rule in rules if rule.may_report(python)]
+    if prefilter:
+        rules = prefiltered(python, list(rules), lambda rule, tree: rule.may_report(tree))
         if not rules:
             return []
     analysis = analyze(source, rules, python)

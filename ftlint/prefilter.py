@@ -67,6 +67,7 @@ def _statement_fields(kind: type[ast.AST]) -> tuple[str, ...]:
 
 Scope = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 _Node = TypeVar("_Node", bound=ast.AST)
+_Judged = TypeVar("_Judged")
 
 
 def python_parse(text: str) -> ast.Module | SyntaxError | None:
@@ -96,10 +97,10 @@ def python_parse(text: str) -> ast.Module | SyntaxError | None:
 MAX_DEPTH = 3_000
 # Below this many `and`/`or` keywords no chain can take a file CPython accepts past the depth at
 # which libcst crashes (CPython refuses other nesting past ~3,000 levels): no depth walk needed.
-CHAIN_WALK_FROM = 1_000
+_CHAIN_WALK_FROM = 1_000
 
 
-def libcst_depth(tree: ast.AST) -> tuple[int, int]:
+def _libcst_depth(tree: ast.AST) -> tuple[int, int]:
     """The deepest nesting libcst builds for ``tree``, and a row where it is reached: a level per
     node, and a k-operand `and`/`or` chain's first operands k - 1 levels below it. Iterative:
     the tree may be deeper than Python's recursion limit."""
@@ -124,9 +125,9 @@ def libcst_depth(tree: ast.AST) -> tuple[int, int]:
 def libcst_depth_beyond_limit(text: str, tree: ast.Module) -> tuple[int, int] | None:
     """How deep libcst would nest ``tree``, the tree of ``text``, and a row where, when deeper
     than :data:`MAX_DEPTH` (libcst would crash or fail on it); else None."""
-    if len(boolean_operators(text)) < CHAIN_WALK_FROM:
+    if len(boolean_operators(text)) < _CHAIN_WALK_FROM:
         return None
-    depth, row = libcst_depth(tree)
+    depth, row = _libcst_depth(tree)
     return (depth, row) if depth > MAX_DEPTH else None
 
 
@@ -146,6 +147,21 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+def prefiltered(
+    python: PythonTree | SyntaxError | None,
+    judged: list[_Judged],
+    may_report: Callable[[_Judged, PythonTree], bool],
+) -> list[_Judged]:
+    """The rules of ``judged`` (rule classes, or their triages) that ``may_report`` in the file
+    whose CPython verdict is ``python``; every one when CPython has no tree of it, or libcst
+    would nest it past its limit (the engine says why, and no prefilter judges)."""
+    if not isinstance(python, PythonTree):
+        return judged
+    if libcst_depth_beyond_limit(python.text, python.tree) is not None:
+        return judged
+    return [rule for rule in judged if may_report(rule, python)]
 
 
 def python_tree(text: str) -> PythonTree | SyntaxError | None:

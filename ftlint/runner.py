@@ -26,7 +26,7 @@ from ftlint.configfiles import CONFIG_SUFFIXES
 from ftlint.diagnostics import Diagnostic, Location
 from ftlint.discovery import discover
 from ftlint.input_checks import REPORT, InternalError, UnreadableFile
-from ftlint.prefilter import PythonTree, collector_paused, libcst_depth_beyond_limit, python_tree
+from ftlint.prefilter import PythonTree, collector_paused, prefiltered, python_tree
 from ftlint.sources import SourceError, SourceFile, read_bytes, read_source, source_of, wide_bom
 from ftlint.tokenscan import TokenScan
 from ftlint.triage import INHERITS, RuleTriage, admitted
@@ -348,12 +348,8 @@ class _Checker:
         exhaustive mode), and libcst is imported only for them; or None when ``defer`` and
         another worker claimed such files."""
         python = python_tree(source.text)
-        if (
-            not self.exhaustive
-            and isinstance(python, PythonTree)
-            and libcst_depth_beyond_limit(source.text, python.tree) is None
-        ):
-            triages = [triage for triage in triages if self._may_report(triage, python)]
+        if not self.exhaustive:
+            triages = prefiltered(python, triages, self._may_report)
             if not triages:
                 return []
         if defer and _leaves_libcst_to_another():
